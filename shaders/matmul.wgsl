@@ -1,0 +1,102 @@
+// matmul: C = op(A) · op(B), all f32, row-major.
+//   op(A) is [M×K]: A stored [M×K], or with TRANS_A the transpose of A stored [K×M]
+//   op(B) is [K×N]: B stored [K×N], or with TRANS_B the transpose of B stored [N×K]
+// The backward pass needs hᵀ·δ (TRANS_A) and δ·Wᵀ (TRANS_B); transposes are read in place,
+// never materialised.
+// Dispatch: (ceil(N / 32), ceil(M / 32), 1) workgroups of 8×8 threads. Each workgroup makes a
+// 32×32 tile of C; each thread a 4×4 block held in four named vec4 registers (an indexed
+// accumulator array is spilled to memory by some compilers). K is walked in slabs of 16
+// staged through workgroup memory; out-of-range rows and columns read as zero.
+
+struct Sizes {
+  M: u32,
+  N: u32,
+  K: u32,
+}
+
+@group(0) @binding(0) var<uniform> sizes: Sizes;
+// A: [M×K], or [K×M] with TRANS_A
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+// B: [K×N], or [N×K] with TRANS_B
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+// C: [M×N], overwritten
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+// Read A as stored [K×M] (op(A) = Aᵀ).
+override TRANS_A: bool = false;
+// Read B as stored [N×K] (op(B) = Bᵀ).
+override TRANS_B: bool = false;
+
+const TILE = 32u;   // rows and columns of C per workgroup
+const SLAB = 16u;   // K per staging step
+const LANES = 8u;   // TILE / 4: threads per tile edge, vec4s per tile row
+
+// tileA[k * LANES + r] holds op(A)[row0 + 4r .. 4r+3, k0 + k]; tileB likewise for columns.
+var<workgroup> tileA: array<vec4<f32>, 128>;  // SLAB * LANES
+var<workgroup> tileB: array<vec4<f32>, 128>;
+
+// op(A)[row, k], zero outside the matrix
+fn loadA(row: u32, k: u32) -> f32 {
+  if (row >= sizes.M || k >= sizes.K) { return 0.0; }
+  if (TRANS_A) { return a[k * sizes.M + row]; }
+  return a[row * sizes.K + k];
+}
+
+// op(B)[k, col], zero outside the matrix
+fn loadB(k: u32, col: u32) -> f32 {
+  if (k >= sizes.K || col >= sizes.N) { return 0.0; }
+  if (TRANS_B) { return b[col * sizes.K + k]; }
+  return b[k * sizes.N + col];
+}
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row0 = wid.y * TILE;
+  let col0 = wid.x * TILE;
+  let t = lid.y * LANES + lid.x;  // 0..63
+
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < sizes.K; k0 += SLAB) {
+    // 512 elements per tile, 8 per thread. Consecutive threads walk the stored matrix's
+    // contiguous dimension so global reads coalesce.
+    for (var j = 0u; j < 8u; j++) {
+      let e = t + j * 64u;
+      var r: u32; var k: u32;
+      if (TRANS_A) { k = e / TILE; r = e % TILE; } else { r = e / SLAB; k = e % SLAB; }
+      tileA[k * LANES + r / 4u][r % 4u] = loadA(row0 + r, k0 + k);
+      var n: u32; var kb: u32;
+      if (TRANS_B) { n = e / SLAB; kb = e % SLAB; } else { kb = e / TILE; n = e % TILE; }
+      tileB[kb * LANES + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < SLAB; k++) {
+      let av = tileA[k * LANES + lid.y];  // rows 4·lid.y .. +3
+      let bv = tileB[k * LANES + lid.x];  // columns 4·lid.x .. +3
+      acc0 += av.x * bv;
+      acc1 += av.y * bv;
+      acc2 += av.z * bv;
+      acc3 += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+
+  let row = row0 + lid.y * 4u;
+  let col = col0 + lid.x * 4u;
+  store(row, col, acc0);
+  store(row + 1u, col, acc1);
+  store(row + 2u, col, acc2);
+  store(row + 3u, col, acc3);
+}
+
+// Writes the in-range part of one 4-wide row segment of C.
+fn store(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  let base = row * sizes.N;
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < sizes.N) { c[base + col + i] = v[i]; }
+  }
+}

@@ -1,0 +1,37 @@
+import { FaWebGpuError } from '../errors.js';
+
+/** Buffer helpers: every byte size is derived here from element counts. */
+
+export const F32_BYTES = Float32Array.BYTES_PER_ELEMENT;
+export const I32_BYTES = Int32Array.BYTES_PER_ELEMENT;
+
+/**
+ * A storage buffer of `count` 4-byte elements (f32 or i32), zero-filled, optionally
+ * initialised. Sizes past the device's limits fail here, with the tensor's name.
+ */
+export function storageBuffer(device: GPUDevice, label: string, count: number, data?: Float32Array | Int32Array): GPUBuffer {
+  // A zero-size binding is invalid; keep at least one element.
+  const size = Math.max(1, count) * F32_BYTES;
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (size > limit) {
+    throw new FaWebGpuError('device-limit', `${label}: needs ${size} bytes (${count} values), past this device's storage-buffer limit of ${limit} bytes; use smaller layers or batches`);
+  }
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  if (data) device.queue.writeBuffer(buffer, 0, data as Float32Array<ArrayBuffer>, 0, count);
+  return buffer;
+}
+
+/** Copies `count` f32 from a GPU buffer into a new Float32Array (one round trip). */
+export async function readFloat32(device: GPUDevice, source: GPUBuffer, count: number, offsetElements = 0): Promise<Float32Array> {
+  const size = count * F32_BYTES;
+  const staging = device.createBuffer({ label: `${source.label}.readback`, size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const encoder = device.createCommandEncoder({ label: `${source.label}.readback` });
+    if (size > 0) encoder.copyBufferToBuffer(source, offsetElements * F32_BYTES, staging, 0, size);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    return new Float32Array(staging.getMappedRange().slice(0, size));
+  } finally {
+    staging.destroy();
+  }
+}

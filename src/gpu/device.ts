@@ -1,0 +1,48 @@
+/**
+ * Device acquisition: the browser's or Deno's `navigator.gpu`, or under Node the optional
+ * npm package `webgpu` (dawn.node). Fails with a clear message when there is no adapter.
+ */
+import { FaWebGpuError } from '../errors.js';
+
+async function findGpu(): Promise<GPU | undefined> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!isNode) return undefined;
+  try {
+    // dawn.node: fast but known to abort in long runs (GUIDE.md); only used when nothing else exists.
+    const specifier = 'webgpu';
+    const mod = await import(/* @vite-ignore */ specifier);
+    Object.assign(globalThis, mod.globals);
+    return mod.create([]) as GPU;
+  } catch {
+    return undefined;
+  }
+}
+
+const NO_WEBGPU =
+  'WebGPU is not available here. In a browser use Chrome or Edge 113+ (or Firefox 141+, Safari 26+) ' +
+  'on a page served over https or http://localhost; in Deno it is built in; in Node install the ' +
+  "'webgpu' package or pass `device` to createNetwork.";
+
+/** Requests an adapter and a device with the adapter's largest storage-buffer limits. */
+export async function acquireDevice(): Promise<GPUDevice> {
+  const gpu = await findGpu();
+  if (!gpu) throw new FaWebGpuError('no-webgpu', NO_WEBGPU);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new FaWebGpuError('no-webgpu', `navigator.gpu exists but requestAdapter() returned null. ${NO_WEBGPU}`);
+  return adapter.requestDevice({
+    label: 'fa-webgpu',
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+}
+
+/** A readable adapter name for logs and benchmark tables. */
+export function describeAdapter(device: GPUDevice): string {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  if (!info) return 'unknown adapter';
+  return [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+}

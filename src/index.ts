@@ -1,0 +1,16 @@
+/**
+ * fa-webgpu: train neural networks with feedback alignment on the GPU through WebGPU.
+ * This module is the library's whole public surface; it holds no DOM code.
+ */
+export { createNetwork, Network } from './network.js';
+export type { NetworkOptions, TrainOptions, TrainProgress, TrainResult } from './network.js';
+export type { Parameters } from './model/init.js';
+export { initParameters, parameterShapes } from './model/init.js';
+export { Pcg32 } from './model/rng.js';
+export { RULES, ACTIVATIONS, DEFAULTS, type Rule, type Activation } from './model/options.js';
+export { FaWebGpuError, type FaErrorCode } from './errors.js';
+export { acquireDevice, describeAdapter } from './gpu/device.js';
+export { accuracy, argmaxRows, softmaxRows } from './train/metrics.js';
+export { xorDataset } from './data/xor.js';
+export { SHADERS, type ShaderName } from './kernels/shaders.js';
+export type { Dispatch } from './kernels/dispatch.js';

@@ -1,0 +1,13 @@
+/**
+ * The WGSL source of every kernel, imported verbatim from shaders/ (the file a reader opens
+ * is the shader that runs; specialisation is by `override` constants and uniforms only).
+ */
+import matmul from '../../shaders/matmul.wgsl?raw';
+import bias_activation from '../../shaders/bias_activation.wgsl?raw';
+import softmax_cross_entropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
+import hidden_signal from '../../shaders/hidden_signal.wgsl?raw';
+import column_sum from '../../shaders/column_sum.wgsl?raw';
+import sgd from '../../shaders/sgd.wgsl?raw';
+
+export const SHADERS = { matmul, bias_activation, softmax_cross_entropy, hidden_signal, column_sum, sgd } as const;
+export type ShaderName = keyof typeof SHADERS;

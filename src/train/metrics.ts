@@ -1,0 +1,33 @@
+/** Metrics computed on the host from read-back values. */
+
+/** Index of the largest value of each row of a [rows×cols] row-major array. */
+export function argmaxRows(values: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (values[i * cols + j] > values[i * cols + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Fraction of rows whose largest logit is the label. */
+export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
+  const pred = argmaxRows(logits, labels.length, classes);
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hits++;
+  return hits / labels.length;
+}
+
+/** Row-wise softmax of [rows×cols] logits, for showing probabilities. */
+export function softmaxRows(logits: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) max = Math.max(max, logits[i * cols + j]);
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += out[i * cols + j] = Math.exp(logits[i * cols + j] - max);
+    for (let j = 0; j < cols; j++) out[i * cols + j] /= sum;
+  }
+  return out;
+}

@@ -1,0 +1,314 @@
+/**
+ * Browser side of the GPU tests. Each function runs kernels or whole steps on the GPU and
+ * compares them, in the page, against the float64 reference on the same float32 inputs;
+ * the Node test asserts on the returned comparisons. Every case runs inside error scopes
+ * (any WebGPU error fails it) and destroys what it made.
+ */
+import { createNetwork, type Network, type Parameters } from '../../src/index.js';
+import { acquireDevice, describeAdapter } from '../../src/gpu/device.js';
+import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
+import { destroyDispatches, encodeDispatches, type Dispatch } from '../../src/kernels/dispatch.js';
+import * as K from '../../src/kernels/kernels.js';
+import { Pcg32 } from '../../src/model/rng.js';
+import type { Activation, Rule } from '../../src/model/options.js';
+import * as ref from '../../src/reference/index.js';
+import { accuracy } from '../../src/train/metrics.js';
+import { xorDataset } from '../../src/data/xor.js';
+import { compare, type Comparison } from '../util/compare.js';
+
+/** Per-tensor tolerance on the norm-wise relative error (issue 2: under 1e-5 per step). */
+const TOL = 1e-5;
+
+const device = await acquireDevice().catch((e) => {
+  window.harnessReady = `no device: ${e}`;
+  throw e;
+});
+const uncaptured: string[] = [];
+device.addEventListener('uncapturederror', (e) => uncaptured.push((e as GPUUncapturedErrorEvent).error.message));
+
+/** Runs fn with validation, out-of-memory and internal error scopes; any error fails it. */
+async function scoped<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const filters: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+  for (const f of filters) device.pushErrorScope(f);
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    result = await fn();
+  } catch (e) {
+    failure = e;
+  }
+  const errors = [];
+  for (let i = 0; i < filters.length; i++) errors.push(await device.popErrorScope());
+  const messages = errors.filter((e) => e).map((e) => e!.message);
+  if (uncaptured.length) messages.push(...uncaptured.splice(0));
+  if (messages.length) throw new Error(`${what}: WebGPU error: ${messages.join('; ')}`);
+  if (failure) throw failure;
+  return result as T;
+}
+
+function random(seed: number, count: number, scale = 1): Float32Array {
+  return new Pcg32(seed, 3).normalArray(count, scale);
+}
+
+/**
+ * Makes buffers (inputs initialised, outputs zeroed), runs the dispatches in one pass,
+ * reads back the buffers named in `read` (inputs updated in place included), frees everything.
+ */
+async function runKernels(
+  what: string,
+  inputs: Record<string, Float32Array | Int32Array>,
+  outputs: Record<string, number>,
+  read: string[],
+  build: (b: Record<string, GPUBuffer>) => Dispatch[],
+): Promise<Record<string, Float32Array>> {
+  return scoped(what, async () => {
+    const buffers: Record<string, GPUBuffer> = {};
+    const counts: Record<string, number> = { ...outputs };
+    for (const [name, data] of Object.entries(inputs)) {
+      buffers[name] = storageBuffer(device, name, data.length, data);
+      counts[name] = data.length;
+    }
+    for (const [name, count] of Object.entries(outputs)) buffers[name] = storageBuffer(device, name, count);
+    let dispatches: Dispatch[] = [];
+    try {
+      dispatches = build(buffers);
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, dispatches);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const result: Record<string, Float32Array> = {};
+      for (const name of read) result[name] = await readFloat32(device, buffers[name], counts[name]);
+      return result;
+    } finally {
+      destroyDispatches(dispatches);
+      for (const b of Object.values(buffers)) b.destroy();
+    }
+  });
+}
+
+export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number }
+
+async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
+    const name = `matmul ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const got = await runKernels(name, { a, b }, { c: c.M * c.N }, ['c'], (x) => [
+      K.matmul(device, { label: name, a: x.a, b: x.b, c: x.c, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB }),
+    ]);
+    out.push(compare(name, got.c, ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB), TOL));
+  }
+  return out;
+}
+
+export interface BiasActivationCase { rows: number; cols: number; activation: Activation | 'logits'; seed: number }
+
+async function biasActivation(cases: BiasActivationCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const pre = random(c.seed, c.rows * c.cols, 2), bias = random(c.seed + 1, c.cols);
+    const name = `bias_activation ${c.activation} ${c.rows}×${c.cols}`;
+    const logits = c.activation === 'logits';
+    const activation: Activation = c.activation === 'logits' ? 'linear' : c.activation;
+    const got = await runKernels(name, { pre, bias }, logits ? {} : { h: c.rows * c.cols }, logits ? ['pre'] : ['pre', 'h'], (x) => [
+      K.biasActivation(device, { label: name, pre: x.pre, bias: x.bias, out: x.h, rows: c.rows, cols: c.cols, activation }),
+    ]);
+    const want = ref.biasActivation(pre, bias, c.rows, c.cols, activation);
+    out.push(compare(`${name} pre`, got.pre, want.pre, TOL));
+    if (!logits) out.push(compare(`${name} out`, got.h, want.out, TOL));
+  }
+  return out;
+}
+
+export interface SoftmaxCase { rows: number; classes: number; seed: number; /** standard deviation of the logits */ scale: number }
+
+async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const logits = random(c.seed, c.rows * c.classes, c.scale);
+    const rng = new Pcg32(c.seed, 4);
+    const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
+    const name = `softmax_cross_entropy ${c.rows}×${c.classes} logits σ=${c.scale}`;
+    const got = await runKernels(name, { logits, labels }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['dLogits', 'rowLoss', 'loss'], (x) => [
+      K.softmaxCrossEntropy(device, { label: name, logits: x.logits, labels: x.labels, dLogits: x.dLogits, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes }),
+      K.columnSum(device, { label: `${name} mean`, g: x.rowLoss, out: x.loss, rows: c.rows, cols: 1 }),
+    ]);
+    const want = ref.softmaxCrossEntropy(logits, labels, c.rows, c.classes);
+    out.push(compare(`${name} dLogits`, got.dLogits, want.dLogits, TOL));
+    out.push(compare(`${name} rowLoss`, got.rowLoss, want.rowLoss, TOL));
+    out.push(compare(`${name} loss`, got.loss, [want.loss], TOL));
+  }
+  return out;
+}
+
+export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; activation: Activation; seed: number }
+
+async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const e = random(c.seed, c.rows * c.classes), f = random(c.seed + 1, c.classes * c.hidden), pre = random(c.seed + 2, c.rows * c.hidden);
+    const name = `hidden_signal ${c.transposed ? 'Wᵀ (bp)' : 'B (fa)'} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
+    const got = await runKernels(name, { e, f, pre }, { delta: c.rows * c.hidden }, ['delta'], (x) => [
+      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, activation: c.activation }),
+    ]);
+    out.push(compare(name, got.delta, ref.hiddenSignal(e, f, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL));
+  }
+  return out;
+}
+
+export interface ColumnSumCase { rows: number; cols: number; seed: number }
+
+async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const g = random(c.seed, c.rows * c.cols);
+    const name = `column_sum ${c.rows}×${c.cols}`;
+    const got = await runKernels(name, { g }, { out: c.cols }, ['out'], (x) => [
+      K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols }),
+    ]);
+    out.push(compare(name, got.out, ref.columnSum(g, c.rows, c.cols), TOL));
+  }
+  return out;
+}
+
+export interface SgdCase { count: number; lr: number; seed: number; /** force this grid, to test the folded index */ grid?: [number, number] }
+
+async function sgd(cases: SgdCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const theta = random(c.seed, c.count), grad = random(c.seed + 1, c.count);
+    const name = `sgd count=${c.count} lr=${c.lr}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const got = await runKernels(name, { theta, grad }, {}, ['theta'], (x) => {
+      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, count: c.count, learningRate: c.lr });
+      return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
+    });
+    out.push(compare(name, got.theta, ref.sgd(theta, grad, c.lr), TOL));
+  }
+  return out;
+}
+
+export interface StepCase { sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number; learningRate: number }
+
+/**
+ * Whole training steps through the public API against referenceStep. Each step starts the
+ * reference from the GPU's own parameters, so the error reported is that of one step.
+ */
+async function step(c: StepCase): Promise<Comparison[]> {
+  return scoped(`step ${c.rule} [${c.sizes}]`, async () => {
+    const net = await createNetwork({ sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate, seed: c.seed, device });
+    try {
+      const x = random(c.seed + 10, c.n * c.sizes[0]);
+      const rng = new Pcg32(c.seed, 5);
+      const classes = c.sizes[c.sizes.length - 1];
+      const labels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % classes);
+      const cfg = { sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate };
+      const out: Comparison[] = [];
+      for (let s = 1; s <= c.steps; s++) {
+        const before = await net.getParameters();
+        const loss = await net.trainStep(x, labels);
+        const grads = await net.getGradients();
+        const after = await net.getParameters();
+        const want = ref.referenceStep(cfg, before, x, labels, c.n);
+        const tag = `${c.rule} ${c.activation} [${c.sizes}] n=${c.n} step ${s}`;
+        out.push(compare(`${tag} loss`, [loss], [want.loss], TOL));
+        grads.weights.forEach((g, k) => out.push(compare(`${tag} dW${k + 1}`, g, want.gradWeights[k], TOL)));
+        grads.biases.forEach((g, k) => out.push(compare(`${tag} db${k + 1}`, g, want.gradBiases[k], TOL)));
+        after.weights.forEach((w, k) => out.push(compare(`${tag} W${k + 1}`, w, want.next.weights[k], TOL)));
+        after.biases.forEach((b, k) => out.push(compare(`${tag} b${k + 1}`, b, want.next.biases[k], TOL)));
+        after.feedback.forEach((f, k) => out.push(compare(`${tag} B${k + 2}`, f, want.next.feedback[k], 0)));
+      }
+      return out;
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
+}
+
+/**
+ * Does FA really use B and BP really use W2ᵀ? Same seed, same batch:
+ * - FA with B replaced: dW2 must not move at all, dW1 must;
+ * - FA with B := W2ᵀ must give BP's dW1.
+ */
+async function feedbackUse(c: { sizes: [number, number, number]; n: number; seed: number }) {
+  return scoped('feedbackUse', async () => {
+    const [inp, hid, outp] = c.sizes;
+    const x = random(c.seed + 10, c.n * inp);
+    const labels = Int32Array.from({ length: c.n }, (_, i) => i % outp);
+    const nets: Network[] = [];
+    const make = async (rule: Rule, edit?: (p: Parameters) => Partial<Parameters>) => {
+      const net = await createNetwork({ sizes: c.sizes, rule, seed: c.seed, device });
+      nets.push(net);
+      if (edit) net.setParameters(edit(await net.getParameters()));
+      await net.trainStep(x, labels);
+      return net.getGradients();
+    };
+    try {
+      const fa = await make('fa');
+      const faOtherB = await make('fa', () => ({ feedback: [random(c.seed + 99, outp * hid, 0.2)] }));
+      const bp = await make('bp');
+      const faWithWt = await make('fa', (p) => ({ feedback: [transpose(p.weights[1], hid, outp)] }));
+      return {
+        dW2ChangeWithB: compare('dW2 with another B', faOtherB.weights[1], fa.weights[1], 0),
+        db2ChangeWithB: compare('db2 with another B', faOtherB.biases[1], fa.biases[1], 0),
+        dW1ChangeWithB: compare('dW1 with another B', faOtherB.weights[0], fa.weights[0], 0),
+        bpVsFaWithWt: compare('BP dW1 vs FA dW1 with B = W2ᵀ', faWithWt.weights[0], bp.weights[0], TOL),
+        bpVsFa: compare('BP dW1 vs FA dW1', fa.weights[0], bp.weights[0], 0),
+      };
+    } finally {
+      for (const n of nets) n.destroy();
+    }
+  });
+}
+
+export interface XorRun { seed: number | null; accuracy: number; referenceAccuracy: number; losses: number[] }
+
+/**
+ * The seed's XOR run (2-8-2, full batch, lr 0.05) on the GPU for each seed (null: the default
+ * seed), with the float64 reference's outcome from the same initialisation beside it.
+ */
+async function xor(c: { seeds: (number | null)[]; steps: number; rule: Rule }): Promise<XorRun[]> {
+  const { x, labels } = xorDataset();
+  const runs: XorRun[] = [];
+  for (const seed of c.seeds) {
+    const run = await scoped(`xor seed ${seed}`, async () => {
+      const net = await createNetwork({ sizes: [2, 8, 2], rule: c.rule, device, ...(seed === null ? {} : { seed }) });
+      try {
+        const cfg = { sizes: net.sizes, rule: net.rule, activation: net.activation, learningRate: net.learningRate };
+        let p: ref.ReferenceParameters = await net.getParameters();
+        const { losses } = await net.train(x, labels, { steps: c.steps, lossEvery: 200 });
+        const logits = await net.predict(x);
+        for (let s = 0; s < c.steps; s++) p = ref.referenceStep(cfg, p, x, labels, 4).next;
+        const refLogits = ref.referenceForward(cfg, p, x, 4).logits;
+        return {
+          seed,
+          accuracy: accuracy(logits, labels, 2),
+          referenceAccuracy: accuracy(refLogits, labels, 2),
+          losses: Array.from(losses.filter((_, i) => (i + 1) % 200 === 0)),
+        };
+      } finally {
+        net.destroy();
+      }
+    });
+    runs.push(run);
+  }
+  return runs;
+}
+
+const harness = {
+  adapter: async () => describeAdapter(device),
+  matmul, biasActivation, softmaxCrossEntropy, hiddenSignal, columnSum, sgd, step, feedbackUse, xor,
+};
+export type Harness = typeof harness;
+
+declare global {
+  interface Window { harness: Harness; harnessReady: true | string }
+}
+window.harness = harness;
+window.harnessReady = true;

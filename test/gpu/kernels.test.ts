@@ -1,0 +1,72 @@
+/**
+ * Every kernel against the float64 reference in headless Chromium, on random inputs at
+ * awkward sizes (1, 3, 17, 65, 129: not multiples of any tile or workgroup).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS } from '../../src/model/options.js';
+import { describeComparison, type Comparison } from '../util/compare.js';
+import { openHarness, type HarnessSession } from './browser.js';
+
+const SIZES = [1, 3, 17, 65, 129];
+let h: HarnessSession;
+
+beforeAll(async () => {
+  h = await openHarness();
+  console.log(`adapter: ${await h.call('adapter', undefined as never)}`);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Asserts every comparison passed and logs the worst one. */
+function expectAll(label: string, results: Comparison[]) {
+  expect(results.length).toBeGreaterThan(0);
+  const worst = results.reduce((a, b) => (b.relErr > a.relErr ? b : a));
+  console.log(`${label}: ${results.length} comparisons, worst ${describeComparison(worst)}`);
+  const failed = results.filter((r) => !r.ok).map(describeComparison);
+  expect(failed, failed.join('\n')).toEqual([]);
+  expect(h.errors).toEqual([]);
+}
+
+let seed = 1;
+const triples = SIZES.flatMap((a) => SIZES.flatMap((b) => SIZES.map((c) => [a, b, c] as const)));
+
+describe('kernels vs float64 reference', () => {
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    it(`matmul ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} at every M, N, K in {${SIZES}}`, async () => {
+      const cases = triples.map(([M, N, K]) => ({ M, N, K, transA, transB, seed: seed++ }));
+      expectAll('matmul', await h.call('matmul', cases));
+    });
+  }
+
+  it('bias_activation for every activation and the logits form', async () => {
+    const cases = (['logits', ...ACTIVATIONS] as const).flatMap((activation) =>
+      SIZES.flatMap((rows) => SIZES.map((cols) => ({ rows, cols, activation, seed: seed++ }))));
+    expectAll('bias_activation', await h.call('biasActivation', cases));
+  });
+
+  it('softmax_cross_entropy: d_logits, per-row and mean loss, from near-uniform to saturated rows', async () => {
+    const cases = [0.1, 4, 40].flatMap((scale) => SIZES.flatMap((rows) => [2, 3, 10, 17, 65].map((classes) => ({ rows, classes, scale, seed: seed++ }))));
+    expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));
+  });
+
+  it('hidden_signal through B (fa) and Wᵀ (bp), every activation', async () => {
+    const cases = [false, true].flatMap((transposed) => [
+      ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, activation: 'relu' as const, seed: seed++ })),
+      ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, activation, seed: seed++ }))),
+    ]);
+    expectAll('hidden_signal', await h.call('hiddenSignal', cases));
+  });
+
+  it('column_sum at every rows × cols', async () => {
+    const cases = SIZES.flatMap((rows) => SIZES.map((cols) => ({ rows, cols, seed: seed++ })));
+    expectAll('column_sum', await h.call('columnSum', cases));
+  });
+
+  it('sgd, including a grid folded into two dimensions', async () => {
+    const cases = [...SIZES, 1000, 70_001].map((count) => ({ count, lr: 0.05, seed: seed++ }));
+    // 3 × 4 workgroups of 256 cover 3072 ≥ 2999: exercises the y-fold of the flat index.
+    const folded = { count: 2999, lr: 0.3, seed: seed++, grid: [3, 4] as [number, number] };
+    expectAll('sgd', await h.call('sgd', [...cases, folded]));
+  });
+});

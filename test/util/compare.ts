@@ -1,0 +1,53 @@
+/**
+ * Float32 GPU results against float64 reference values. The error measure is norm-wise:
+ * relErr = max_i |got_i − want_i| / max_i |want_i| (llm.c's absolute + relative tolerance with
+ * the absolute part scaled to the tensor), so near-zero entries produced by cancellation do not
+ * dominate. The first few offending entries are kept for the failure message.
+ */
+export interface Mismatch {
+  index: number;
+  got: number;
+  want: number;
+}
+
+export interface Comparison {
+  name: string;
+  count: number;
+  relErr: number;
+  maxAbs: number;
+  worst: Mismatch | null;
+  mismatches: Mismatch[];
+  ok: boolean;
+}
+
+/** Entries whose expected magnitude is below this are compared absolutely against it. */
+const FLOOR = 1e-12;
+
+export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): Comparison {
+  if (got.length !== want.length) {
+    return { name, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false };
+  }
+  let scale = FLOOR;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  let maxAbs = 0;
+  let worst: Mismatch | null = null;
+  const mismatches: Mismatch[] = [];
+  for (let i = 0; i < got.length; i++) {
+    const diff = Math.abs(got[i] - want[i]);
+    const err = Number.isNaN(diff) ? Infinity : diff;
+    if (worst === null || err > maxAbs) {
+      maxAbs = err;
+      worst = { index: i, got: got[i], want: want[i] };
+    }
+    if (err > tol * scale && mismatches.length < 5) mismatches.push({ index: i, got: got[i], want: want[i] });
+  }
+  const relErr = maxAbs / scale;
+  return { name, count: got.length, relErr, maxAbs, worst, mismatches, ok: mismatches.length === 0 };
+}
+
+/** A one-line report for logs and assertion messages. */
+export function describeComparison(c: Comparison): string {
+  const head = `${c.name}: ${c.count} values, relErr ${c.relErr.toExponential(2)}`;
+  if (c.ok) return head;
+  return `${head}; first mismatches ${c.mismatches.map((m) => `[${m.index}] got ${m.got} want ${m.want}`).join(', ')}`;
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for three jobs:
+//  - `vite` (npm start) serves index.html and the page in page/;
+//  - `vite build` builds the library (src/index.ts only) as an ES module in dist/;
+//  - `vitest` runs test/: Node tests, and GPU tests that drive headless Chromium against
+//    a Vite server of this project.
+export default defineConfig({
+  build: {
+    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'fa-webgpu' },
+    outDir: 'dist',
+    emptyOutDir: false,
+    sourcemap: true,
+    target: 'es2022',
+  },
+  server: { host: '127.0.0.1' },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One headless Chromium at a time: the GPU tests share this machine's two cores.
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
