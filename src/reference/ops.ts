@@ -85,7 +85,8 @@ export function softmaxCrossEntropy(logits: Vec, labels: Vec, rows: number, clas
     // −log p_y = log(sum) − (z_y − max); when p_y ≥ ½ use log1p of the other classes' mass
     // so that a loss near 0 keeps its digits.
     const ey = Math.exp(logits[i * classes + y] - max);
-    const others = sum - ey;
+    let others = 0;
+    for (let j = 0; j < classes; j++) if (j !== y) others += Math.exp(logits[i * classes + j] - max);
     rowLoss[i] = (others <= ey ? Math.log1p(others / ey) : Math.log(sum) - (logits[i * classes + y] - max)) / rows;
     loss += rowLoss[i];
   }

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { Pcg32 } from '../../src/model/rng.js';
+import { initParameters } from '../../src/model/init.js';
+
+/** pcg32_random_r written with BigInt, straight from O'Neill's pcg_basic.c, as a second opinion. */
+class BigPcg32 {
+  state = 0n;
+  inc: bigint;
+  constructor(seed: bigint, seq: bigint) {
+    this.inc = ((seq << 1n) | 1n) & 0xffffffffffffffffn;
+    this.next();
+    this.state = (this.state + seed) & 0xffffffffffffffffn;
+    this.next();
+  }
+  next(): number {
+    const old = this.state;
+    this.state = (old * 6364136223846793005n + this.inc) & 0xffffffffffffffffn;
+    const xorshifted = Number((((old >> 18n) ^ old) >> 27n) & 0xffffffffn);
+    const rot = Number(old >> 59n);
+    return ((xorshifted >>> rot) | (xorshifted << ((32 - rot) & 31))) >>> 0;
+  }
+}
+
+describe('Pcg32', () => {
+  it('matches the published pcg32-demo output (seed 42, stream 54)', () => {
+    const rng = new Pcg32(42, 54);
+    // State after seeding and the first six outputs, as printed by pcg-c-basic's pcg32-demo.
+    expect(rng.state).toEqual([0x185706b8, 0x2c2e03f8]);
+    const out = Array.from({ length: 6 }, () => rng.nextUint32());
+    expect(out).toEqual([0xa15c02b7, 0x7b47f409, 0xba1d3330, 0x83d2f293, 0xbfa4784b, 0xcbed606e]);
+  });
+
+  it('agrees with a BigInt implementation for many seeds and streams, large ones included', () => {
+    const seeds = [0, 1, 7, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 12345, Number.MAX_SAFE_INTEGER];
+    for (const seed of seeds) {
+      for (const stream of [0, 1, 2, 2 ** 33 + 5]) {
+        const a = new Pcg32(seed, stream), b = new BigPcg32(BigInt(seed), BigInt(stream));
+        for (let i = 0; i < 200; i++) expect(a.nextUint32()).toBe(b.next());
+      }
+    }
+  });
+
+  it('is deterministic per (seed, stream) and differs across them', () => {
+    const draw = (seed: number, stream: number) => Array.from(new Pcg32(seed, stream).normalArray(50, 1));
+    expect(draw(3, 1)).toEqual(draw(3, 1));
+    expect(draw(3, 1)).not.toEqual(draw(4, 1));
+    expect(draw(3, 1)).not.toEqual(draw(3, 2));
+  });
+
+  it('uniforms lie in (0, 1) and normals have the asked-for mean and deviation', () => {
+    const rng = new Pcg32(123, 9);
+    let lo = 1, hi = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const u = rng.nextUniform();
+      lo = Math.min(lo, u);
+      hi = Math.max(hi, u);
+    }
+    expect(lo).toBeGreaterThan(0);
+    expect(hi).toBeLessThan(1);
+    const n = 200_000, std = 0.2;
+    const v = new Pcg32(5, 1).normalArray(n, std);
+    let sum = 0, sq = 0;
+    for (const x of v) { sum += x; sq += x * x; }
+    const mean = sum / n, sd = Math.sqrt(sq / n - mean * mean);
+    // Standard error of the mean is 0.2/√n ≈ 4.5e-4; of the deviation ≈ 3.2e-4.
+    expect(Math.abs(mean)).toBeLessThan(5 * std / Math.sqrt(n));
+    expect(Math.abs(sd - std)).toBeLessThan(5 * std / Math.sqrt(2 * n));
+  });
+});
+
+describe('initParameters', () => {
+  it('is reproducible, shapes follow sizes, biases start at zero', () => {
+    const a = initParameters([3, 5, 4, 2], 'fa', 9, 0.2);
+    const b = initParameters([3, 5, 4, 2], 'fa', 9, 0.2);
+    expect(a).toEqual(b);
+    expect(a.weights.map((w) => w.length)).toEqual([15, 20, 8]);
+    expect(a.biases.map((x) => x.length)).toEqual([5, 4, 2]);
+    expect(a.feedback.map((x) => x.length)).toEqual([4 * 5, 2 * 4]);
+    expect(a.biases.every((x) => x.every((v) => v === 0))).toBe(true);
+  });
+
+  it('gives FA and BP the same forward weights for one seed, and BP no feedback', () => {
+    const fa = initParameters([2, 8, 2], 'fa', 7, 0.2);
+    const bp = initParameters([2, 8, 2], 'bp', 7, 0.2);
+    expect(bp.weights).toEqual(fa.weights);
+    expect(bp.feedback).toEqual([]);
+    expect(fa.feedback[0]).not.toEqual(fa.weights[1]);
+  });
+});

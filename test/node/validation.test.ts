@@ -1,0 +1,84 @@
+/**
+ * Argument checks that fail before any GPU work: these run in Node, where no device exists,
+ * so a check that let bad options through would reach device acquisition and fail differently.
+ */
+import { describe, expect, it } from 'vitest';
+import { createNetwork, FaWebGpuError } from '../../src/index.js';
+import { grid1d } from '../../src/kernels/dispatch.js';
+import { checkFloat32, checkLabels, rowsOf } from '../../src/validate.js';
+
+async function rejection(p: Promise<unknown>): Promise<FaWebGpuError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(FaWebGpuError);
+    return e as FaWebGpuError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createNetwork option checks', () => {
+  const cases: [string, object, RegExp][] = [
+    ['sizes missing', {}, /sizes: expected an array/],
+    ['one layer size', { sizes: [4] }, /at least 2 layer sizes, got an array of length 1/],
+    ['non-integer size', { sizes: [2, 8.5, 2] }, /sizes\[1\]: expected an integer >= 1 .* got 8.5/],
+    ['zero size', { sizes: [2, 0, 2] }, /sizes\[1\]: expected an integer >= 1/],
+    ['negative size', { sizes: [-2, 8, 2] }, /sizes\[0\]/],
+    ['one output class', { sizes: [2, 8, 1] }, /at least 2 classes, got 1/],
+    ['unknown rule', { sizes: [2, 8, 2], rule: 'dfa2' }, /rule: expected one of 'fa', 'bp', got "dfa2"/],
+    ['unknown activation', { sizes: [2, 8, 2], activation: 'gelu' }, /activation: expected one of/],
+    ['negative learning rate', { sizes: [2, 8, 2], learningRate: -0.1 }, /learningRate: expected a finite number > 0/],
+    ['NaN learning rate', { sizes: [2, 8, 2], learningRate: NaN }, /learningRate: .* got NaN/],
+    ['fractional seed', { sizes: [2, 8, 2], seed: 1.5 }, /seed: expected an integer >= 0/],
+    ['unsafe seed', { sizes: [2, 8, 2], seed: 2 ** 60 }, /seed: expected an integer/],
+    ['negative initStd', { sizes: [2, 8, 2], initStd: -1 }, /initStd/],
+    ['device that is not one', { sizes: [2, 8, 2], device: {} }, /device: expected a GPUDevice/],
+  ];
+  for (const [name, options, message] of cases) {
+    it(`rejects ${name}`, async () => {
+      const e = await rejection(createNetwork(options as never));
+      expect(e.code).toBe('invalid-argument');
+      expect(e.message).toMatch(message);
+    });
+  }
+
+  it('says plainly when there is no WebGPU', async () => {
+    const e = await rejection(createNetwork({ sizes: [2, 8, 2] }));
+    // Node without the optional `webgpu` package.
+    expect(e.code).toBe('no-webgpu');
+    expect(e.message).toMatch(/WebGPU is not available/);
+  });
+});
+
+describe('batch checks', () => {
+  it('x must be a non-empty row-major Float32Array of finite values', () => {
+    expect(() => rowsOf('x', [1, 2], 2)).toThrow(/x: expected a Float32Array \[n×2\]/);
+    expect(() => rowsOf('x', new Float32Array(5), 2)).toThrow(/length a multiple of 2\), got length 5/);
+    expect(() => rowsOf('x', new Float32Array(0), 2)).toThrow(/non-empty/);
+    expect(rowsOf('x', new Float32Array(6), 2)).toBe(3);
+    expect(() => checkFloat32('x', new Float32Array([1, NaN]), 2, '[1×2]')).toThrow(/finite values, got NaN at index 1/);
+    expect(() => checkFloat32('x', new Float32Array([Infinity]), 1, '[1×1]')).toThrow(/got Infinity at index 0/);
+  });
+
+  it('labels must be an Int32Array with one class index per row', () => {
+    expect(() => checkLabels('labels', [0, 1], 2, 2)).toThrow(/expected an Int32Array \[2\]/);
+    expect(() => checkLabels('labels', new Int32Array(3), 2, 2)).toThrow(/one label per row of x \(2\), got 3/);
+    expect(() => checkLabels('labels', new Int32Array([0, 2]), 2, 2)).toThrow(/labels in 0\.\.1, got 2 at index 1/);
+    expect(() => checkLabels('labels', new Int32Array([-1, 0]), 2, 2)).toThrow(/got -1 at index 0/);
+  });
+});
+
+describe('grid1d', () => {
+  const device = (max: number) => ({ limits: { maxComputeWorkgroupsPerDimension: max } }) as unknown as GPUDevice;
+  it('covers every element, folding into y only past the per-dimension limit', () => {
+    expect(grid1d(device(65535), 'k', 1000, 256)).toEqual([4, 1, 1]);
+    expect(grid1d(device(65535), 'k', 0, 256)).toEqual([1, 1, 1]);
+    const [x, y] = grid1d(device(10), 'k', 256 * 95 + 1, 256);
+    expect(x).toBe(10);
+    expect(y).toBe(10);
+    expect(x * y * 256).toBeGreaterThanOrEqual(256 * 95 + 1);
+  });
+  it('refuses a grid past the limit in both dimensions', () => {
+    expect(() => grid1d(device(10), 'Layer1.update.W', 256 * 101, 256)).toThrow(/Layer1.update.W: needs a grid of 10×11×1/);
+  });
+});
