@@ -2,12 +2,17 @@ import { defineConfig } from 'vitest/config';
 
 // One config for three jobs:
 //  - `vite` (npm start) serves index.html and the page in page/;
-//  - `vite build` builds the library (src/index.ts only) as an ES module in dist/;
+//  - `vite build` builds the library (src/index.ts, and src/reference as fa-webgpu/reference)
+//    as ES modules in dist/;
 //  - `vitest` runs test/: Node tests, and GPU tests that drive headless Chromium against
 //    a Vite server of this project.
 export default defineConfig({
   build: {
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'fa-webgpu' },
+    lib: {
+      entry: { index: 'src/index.ts', reference: 'src/reference/index.ts' },
+      formats: ['es'],
+      fileName: (_format, name) => `${name}.js`,
+    },
     outDir: 'dist',
     emptyOutDir: false,
     sourcemap: true,

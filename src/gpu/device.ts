@@ -44,5 +44,6 @@ export async function acquireDevice(): Promise<GPUDevice> {
 export function describeAdapter(device: GPUDevice): string {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   if (!info) return 'unknown adapter';
-  return [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+  // Chrome fills vendor and architecture; wgpu fills description and gives numeric ids.
+  return info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unknown adapter';
 }

@@ -1,0 +1,39 @@
+/**
+ * The main job: the command line trains XOR under Deno (WebGPU from wgpu, on SwiftShader
+ * where there is no GPU) and prints falling losses and predictions equal to the targets.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const run = (args: string[]) => spawnSync('node', ['scripts/deno.mjs', 'dist/cli/fa-webgpu.mjs', ...args], { cwd: root, encoding: 'utf8' });
+
+beforeAll(() => {
+  execFileSync('npm', ['run', '--silent', 'build:cli'], { cwd: root });
+});
+
+it('xor prints the loss every 200 of 1000 steps, falling, then predictions equal to the targets', () => {
+  const r = run(['xor']);
+  console.log(r.stdout);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const losses = [...r.stdout.matchAll(/^step +(\d+) +loss (\S+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  expect(losses.map(([s]) => s)).toEqual([200, 400, 600, 800, 1000]);
+  for (let i = 1; i < losses.length; i++) expect(losses[i][1]).toBeLessThan(losses[i - 1][1]);
+  const rows = [...r.stdout.matchAll(/^ +([01]) +([01]) +([01]) +([01]) +([\d.]+)$/gm)];
+  expect(rows).toHaveLength(4);
+  for (const [, x0, x1, target, predicted] of rows) {
+    expect(Number(target)).toBe(Number(x0) ^ Number(x1));
+    expect(predicted).toBe(target);
+  }
+  expect(r.stdout).toMatch(/^4\/4 correct/m);
+});
+
+it('refuses bad options with the usage text and exit code 2', () => {
+  for (const args of [['xor', '--rule', 'nope'], ['xor', '--steps', '0'], ['xor', '--lr=-1'], ['xor', '--lr', 'abc'], ['xor', '--bogus'], ['train']]) {
+    const r = run(args);
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);
+  }
+});
