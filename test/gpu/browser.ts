@@ -3,7 +3,7 @@
  * Debian's headless Chromium (WebGPU on SwiftShader where there is no GPU), and calls the
  * functions the harness exposes on `window.harness`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
@@ -32,16 +32,15 @@ export function chromiumArgs(): string[] {
   return args;
 }
 
-export interface HarnessSession {
+export interface PageSession {
   page: Page;
-  /** Calls window.harness[name](arg) in the page and returns its result. */
-  call<K extends keyof Harness>(name: K, arg: Parameters<Harness[K]>[0]): Promise<Awaited<ReturnType<Harness[K]>>>;
   /** Console errors and page errors seen so far. */
   errors: string[];
   close(): Promise<void>;
 }
 
-export async function openHarness(): Promise<HarnessSession> {
+/** Serves the project with Vite and opens `path` in headless Chromium. */
+export async function openPage(path: string): Promise<PageSession> {
   const server: ViteDevServer = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
   await server.listen();
   const address = server.httpServer!.address();
@@ -57,18 +56,15 @@ export async function openHarness(): Promise<HarnessSession> {
       if (m.type() === 'error') errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${port}/test/gpu/harness.html`);
-    await page.waitForFunction('window.harnessReady !== undefined', { timeout: 60_000 });
-    const ready = await page.evaluate('window.harnessReady');
-    if (ready !== true) throw new Error(`harness failed to start: ${String(ready)}`);
+    await page.goto(`http://127.0.0.1:${port}${path}`);
     const b = browser;
     return {
       page,
       errors,
-      call: (name, arg) => page.evaluate((n, a) => (window as unknown as { harness: Record<string, (x: unknown) => unknown> }).harness[n](a), name, arg as never) as never,
       async close() {
         await b.close();
         await server.close();
+        rmSync(userDataDir, { recursive: true, force: true });
       },
     };
   } catch (e) {
@@ -76,4 +72,26 @@ export async function openHarness(): Promise<HarnessSession> {
     await server.close();
     throw e;
   }
+}
+
+export interface HarnessSession extends PageSession {
+  /** Calls window.harness[name](arg) in the page and returns its result. */
+  call<K extends keyof Harness>(name: K, arg: Parameters<Harness[K]>[0]): Promise<Awaited<ReturnType<Harness[K]>>>;
+}
+
+/** Opens test/gpu/harness.html and waits until its device is ready. */
+export async function openHarness(): Promise<HarnessSession> {
+  const session = await openPage('/test/gpu/harness.html');
+  try {
+    await session.page.waitForFunction('window.harnessReady !== undefined', { timeout: 60_000 });
+    const ready = await session.page.evaluate('window.harnessReady');
+    if (ready !== true) throw new Error(`harness failed to start: ${String(ready)}`);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  return {
+    ...session,
+    call: (name, arg) => session.page.evaluate((n, a) => (window as unknown as { harness: Record<string, (x: unknown) => unknown> }).harness[n](a), name, arg as never) as never,
+  };
 }
