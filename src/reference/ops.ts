@@ -78,15 +78,16 @@ export function softmaxCrossEntropy(logits: Vec, labels: Vec, rows: number, clas
     let sum = 0;
     for (let j = 0; j < classes; j++) sum += Math.exp(logits[i * classes + j] - max);
     const y = labels[i];
-    for (let j = 0; j < classes; j++) {
-      const p = Math.exp(logits[i * classes + j] - max) / sum;
-      dLogits[i * classes + j] = (p - (j === y ? 1 : 0)) / rows;
-    }
-    // −log p_y = log(sum) − (z_y − max); when p_y ≥ ½ use log1p of the other classes' mass
-    // so that a loss near 0 keeps its digits.
+    // The other classes' mass Σ_{j≠y} e^(z_j − max), summed directly: 1 − p_y and −log p_y are
+    // taken from it, since subtracting p_y from 1 loses every digit when p_y ≈ 1 − 1e-16.
     const ey = Math.exp(logits[i * classes + y] - max);
     let others = 0;
     for (let j = 0; j < classes; j++) if (j !== y) others += Math.exp(logits[i * classes + j] - max);
+    for (let j = 0; j < classes; j++) {
+      const p = Math.exp(logits[i * classes + j] - max) / sum;
+      dLogits[i * classes + j] = (j === y ? -others / sum : p) / rows;
+    }
+    // −log p_y = log(sum) − (z_y − max), or log1p(others / e_y) when p_y ≥ ½.
     rowLoss[i] = (others <= ey ? Math.log1p(others / ey) : Math.log(sum) - (logits[i * classes + y] - max)) / rows;
     loss += rowLoss[i];
   }

@@ -41,6 +41,8 @@ describe('reference kernels, by hand', () => {
     // Wrong label: loss = log(1 + e^40) = 40 + log(1 + e^−40).
     expect(softmaxCrossEntropy([0, -40], [1], 1, 2).loss).toBeCloseTo(40, 12);
     expect(dLogits[1]).toBeCloseTo(Math.exp(-40) / (1 + Math.exp(-40)), 25);
+    // 1 − p_y = e^−40 / (1 + e^−40) for the label's class too, not 0 from 1 − (1 − 4e-18).
+    expect(-dLogits[0] / Math.exp(-40)).toBeCloseTo(1, 12);
   });
 
   it('column sums and the hidden signal on a small case', () => {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what fa-webgpu needs on a Debian machine (Node 20 and npm already there):
+#  - Debian's chromium: the headless browser of the tests, and, with no GPU, the SwiftShader
+#    Vulkan driver and Vulkan loader that give WebGPU to Chromium and to Deno;
+#  - the npm packages, exactly as package-lock.json pins them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+npm ci --no-audit --no-fund
