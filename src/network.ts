@@ -7,26 +7,34 @@ import { FaWebGpuError, invalid } from './errors.js';
 import { F32_BYTES, storageBuffer } from './gpu/buffers.js';
 import { acquireDevice, describeAdapter } from './gpu/device.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
-import { setSgdRate, sgd } from './kernels/kernels.js';
+import type { SgdSettings } from './kernels/kernels.js';
 import { initParameters, type Parameters } from './model/init.js';
-import { ACTIVATIONS, DEFAULTS, RULES, type Activation, type Rule } from './model/options.js';
-import { GpuParameters } from './model/parameters.js';
+import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
+import { GpuParameters, type GpuState } from './model/parameters.js';
 import { StepGraph } from './train/graph.js';
+import { angleFromSums, type LayerAlignment } from './train/metrics.js';
+import { preStepDispatches, setUpdateSettings, updateDispatches, type Update } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
 
 export interface NetworkOptions {
   /** [input, hidden…, output]; at least two entries. */
   sizes: readonly number[];
-  /** 'fa' (default): hidden errors through fixed random B; 'bp': through Wᵀ. */
+  /** How hidden layers get their error (see RULES): default 'fa', fixed random B. */
   rule?: Rule;
   /** Hidden-layer nonlinearity, default 'relu'. */
   activation?: Activation;
-  /** SGD step size, default 0.05. */
+  /** 'softmax-cross-entropy' (default) or 'mse' (identity output). */
+  loss?: Loss;
+  /** SGD step size η, default 0.05. */
   learningRate?: number;
-  /** Seed of the initialisation (PCG32), default 1. */
+  /** Momentum μ in [0, 1], default 0 (torch.optim.SGD semantics). */
+  momentum?: number;
+  /** Weight decay λ ≥ 0 added to every trained tensor's gradient, default 0. */
+  weightDecay?: number;
+  /** Standard deviation of the initial weights and feedback (default 0.2), or 'xavier' / 'he'. */
+  init?: InitScale;
+  /** Seed of the initialisation (PCG32) and of brsf's draws, default 1. */
   seed?: number;
-  /** Standard deviation of the initial weights and feedback matrices, default 0.2. */
-  initStd?: number;
   /** A device to use; otherwise one is acquired (and destroyed with the network). */
   device?: GPUDevice;
 }
@@ -68,36 +76,55 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   if (sizes[sizes.length - 1] < 2) throw invalid(`sizes[${sizes.length - 1}]: a softmax output needs at least 2 classes, got ${sizes[sizes.length - 1]}`);
   const rule = checkOneOf('rule', options.rule ?? DEFAULTS.rule, RULES);
   const activation = checkOneOf('activation', options.activation ?? DEFAULTS.activation, ACTIVATIONS);
-  const learningRate = checkNumber('learningRate', options.learningRate ?? DEFAULTS.learningRate, 0, 1e6, { minExclusive: true });
+  const loss = checkOneOf('loss', options.loss ?? DEFAULTS.loss, LOSSES);
+  const optimizer = checkOptimizer({
+    learningRate: options.learningRate ?? DEFAULTS.learningRate,
+    momentum: options.momentum ?? DEFAULTS.momentum,
+    weightDecay: options.weightDecay ?? DEFAULTS.weightDecay,
+  });
   const seed = checkNumber('seed', options.seed ?? DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER, { integer: true });
-  const initStd = checkNumber('initStd', options.initStd ?? DEFAULTS.initStd, 0, 1e6);
+  const init = options.init ?? DEFAULTS.init;
+  if (init !== 'xavier' && init !== 'he') checkNumber('init', init, 0, 1e6);
   if (options.device !== undefined && (typeof options.device !== 'object' || options.device === null || !('queue' in options.device))) {
     throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   }
   const device = options.device ?? (await acquireDevice());
-  return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, learningRate, seed, initStd });
+  return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init });
+}
+
+function checkOptimizer(o: SgdSettings): SgdSettings {
+  return {
+    learningRate: checkNumber('learningRate', o.learningRate, 0, 1e6, { minExclusive: true }),
+    momentum: checkNumber('momentum', o.momentum, 0, 1),
+    weightDecay: checkNumber('weightDecay', o.weightDecay, 0, 1e6),
+  };
 }
 
 interface Config {
   sizes: number[];
   rule: Rule;
   activation: Activation;
-  learningRate: number;
+  loss: Loss;
+  optimizer: SgdSettings;
   seed: number;
-  initStd: number;
+  init: InitScale;
 }
 
 export class Network {
   readonly sizes: readonly number[];
   readonly rule: Rule;
   readonly activation: Activation;
+  readonly loss: Loss;
   readonly seed: number;
+  readonly init: InitScale;
   /** The adapter's name, for logs and benchmark tables. */
   readonly adapter: string;
-  private lr: number;
+  private settings: SgdSettings;
   private readonly params: GpuParameters;
-  /** The sgd dispatches, with the element count each updates. */
-  private readonly update: { dispatch: Dispatch; count: number }[];
+  /** The sgd dispatches, one per trained tensor. */
+  private readonly update: Update[];
+  /** Work at the start of every step (brsf's redraws); usually empty. */
+  private readonly preStep: Dispatch[];
   private readonly graphs = new Map<number, StepGraph>();
   private state: 'ready' | 'busy' | 'destroyed' | 'lost' = 'ready';
   private lostReason = '';
@@ -107,8 +134,10 @@ export class Network {
     this.sizes = Object.freeze([...cfg.sizes]);
     this.rule = cfg.rule;
     this.activation = cfg.activation;
+    this.loss = cfg.loss;
     this.seed = cfg.seed;
-    this.lr = cfg.learningRate;
+    this.init = cfg.init;
+    this.settings = cfg.optimizer;
     this.adapter = describeAdapter(device);
     device.lost.then((info) => {
       if (this.state !== 'destroyed') {
@@ -116,30 +145,87 @@ export class Network {
         this.lostReason = info.message || info.reason || 'unknown reason';
       }
     });
-    this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.initStd));
-    const p = this.params;
-    const updates = (kind: string, thetas: GPUBuffer[], grads: GPUBuffer[]) => thetas.map((theta, k) => {
-      const count = theta.size / F32_BYTES;
-      return { count, dispatch: sgd(device, { label: `Layer${k + 1}.update.${kind}`, theta, grad: grads[k], count, learningRate: this.lr }) };
-    });
-    this.update = [...updates('W', p.weights, p.gradWeights), ...updates('b', p.biases, p.gradBiases)];
+    this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer.momentum > 0);
+    this.update = updateDispatches(device, this.params, this.rule, this.settings);
+    this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
   }
 
   get learningRate(): number {
-    return this.lr;
+    return this.settings.learningRate;
+  }
+
+  get momentum(): number {
+    return this.settings.momentum;
+  }
+
+  get weightDecay(): number {
+    return this.settings.weightDecay;
+  }
+
+  /**
+   * Changes the optimizer for the following steps (a learning-rate schedule calls this).
+   * Momentum can change only between non-zero values, or stay 0: velocity buffers exist only
+   * for a network created with momentum.
+   */
+  setOptimizer(o: Partial<SgdSettings>): void {
+    this.assertUsable();
+    const next = checkOptimizer({ ...this.settings, ...o });
+    if ((next.momentum > 0) !== (this.settings.momentum > 0)) {
+      throw invalid(`momentum: this network was created with momentum ${this.settings.momentum}; it can change to another ${this.settings.momentum > 0 ? 'non-zero value' : 'value only if created with momentum'}, got ${next.momentum}`);
+    }
+    this.settings = next;
+    setUpdateSettings(this.device, this.update, this.settings);
   }
 
   /** Changes the SGD step size for the following steps. */
   setLearningRate(lr: number): void {
+    this.setOptimizer({ learningRate: lr });
+  }
+
+  /** Momentum velocities of every trained tensor ({ weights, biases, feedback }; feedback only for kp). */
+  async getOptimizerState(): Promise<GpuState> {
+    return this.exclusive(() => this.params.readVelocities(this.settings.momentum > 0));
+  }
+
+  /**
+   * Alignment metrics of the current state on a batch, computed on the GPU (nothing is
+   * updated): per hidden layer, the angle between the rule's signal and backprop's, and the
+   * angle and norm ratio between the feedback as used and W_{h+1}ᵀ.
+   */
+  async alignment(x: Float32Array, labels: Int32Array): Promise<LayerAlignment[]> {
     this.assertUsable();
-    this.lr = checkNumber('learningRate', lr, 0, 1e6, { minExclusive: true });
-    for (const u of this.update) setSgdRate(this.device, u.dispatch, u.count, this.lr);
+    const n = this.checkBatch(x, labels);
+    return this.exclusive(async () => {
+      const L = this.sizes.length - 1;
+      if (L < 2) return [];
+      const graph = this.graphFor(n);
+      this.upload(graph, x, labels);
+      const { dispatches, sums } = graph.alignment();
+      const s = await this.runAndRead('alignment', sums, 6 * (L - 1), (encoder) => {
+        const pass = encoder.beginComputePass({ label: 'alignment' });
+        encodeDispatches(pass, dispatches);
+        pass.end();
+      });
+      return Array.from({ length: L - 1 }, (_, i) => {
+        const h = i + 1;
+        const [sd, sa, sb, fd, fa, fb] = s.subarray(6 * i, 6 * i + 6);
+        const direct = this.rule === 'dfa' && h < L - 1;
+        const bp = this.rule === 'bp';
+        return {
+          layer: h,
+          signalAngle: angleFromSums(sd, sa, sb),
+          feedbackAngle: direct ? null : bp ? 0 : angleFromSums(fd, fa, fb),
+          normRatio: direct ? null : bp ? 1 : Math.sqrt(fa / fb),
+        };
+      });
+    });
   }
 
   /**
    * Replaces parameters. Each list given must be complete and each tensor the right shape
-   * (weights[k] [sizes[k]×sizes[k+1]], biases[k] [sizes[k+1]], feedback[k]
-   * [sizes[k+2]×sizes[k+1]] for 'fa', [] for 'bp'); omitted lists are kept.
+   * (see Parameters: weights[k] [sizes[k]×sizes[k+1]], biases[k] [sizes[k+1]], one feedback
+   * matrix per hidden layer, [] for 'bp'); omitted lists are kept. brsf redraws its
+   * magnitudes at the start of every step, so feedback set for brsf lasts until the next step.
    */
   setParameters(p: Partial<Parameters>): void {
     this.assertUsable();
@@ -276,7 +362,7 @@ export class Network {
     this.assertUsable();
     checkNumber('n', n, 1, MAX_LAYER, { integer: true });
     const g = this.graphFor(n);
-    return [...g.forward, ...g.lossPass, ...g.backward, ...this.updateDispatches()];
+    return [...this.preStep, ...g.forward, ...g.lossPass, ...g.backward, ...this.updateDispatches()];
   }
 
   /** Frees every GPU buffer (and the device, if the network acquired it). Idempotent. */
@@ -285,7 +371,7 @@ export class Network {
     this.state = 'destroyed';
     for (const g of this.graphs.values()) g.destroy();
     this.graphs.clear();
-    destroyDispatches(this.updateDispatches());
+    destroyDispatches([...this.updateDispatches(), ...this.preStep]);
     this.params.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
@@ -325,7 +411,7 @@ export class Network {
     if (g) {
       this.graphs.delete(n); // re-insert as most recent
     } else {
-      g = new StepGraph(this.device, n, { sizes: this.sizes, rule: this.rule, activation: this.activation }, this.params);
+      g = new StepGraph(this.device, n, { sizes: this.sizes, rule: this.rule, activation: this.activation, loss: this.loss }, this.params);
       if (this.graphs.size >= GRAPH_CACHE) {
         const [oldest, old] = this.graphs.entries().next().value!;
         old.destroy();
@@ -345,6 +431,7 @@ export class Network {
   private encodeSteps(encoder: GPUCommandEncoder, graph: StepGraph, steps: number): void {
     for (let i = 0; i < steps; i++) {
       const pass = encoder.beginComputePass({ label: 'step' });
+      encodeDispatches(pass, this.preStep);
       graph.encodeStep(pass);
       encodeDispatches(pass, this.updateDispatches());
       pass.end();

@@ -121,36 +121,72 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
 const SignalSizes = new UniformLayout([['rows', 'u32'], ['hidden', 'u32'], ['classes', 'u32']] as const);
 
 /**
- * δ = (e·F) ⊙ f′(pre). F is fixed random B [classes×hidden] (FA), or with `transposed` the
- * forward W [hidden×classes] used as Wᵀ (BP).
+ * δ = (e·F) ⊙ f′(pre). F is a feedback matrix [classes×hidden] (fa, kp, dfa), W
+ * [hidden×classes] read as Wᵀ (`transposed`, bp), or magnitudes M [classes×hidden] with the
+ * signs of Wᵀ (`signConcordant`, usf/frsf/brsf). Activation 'linear' gives the unmasked s = e·F.
  */
 export function hiddenSignal(device: GPUDevice, p: {
   label: string;
-  /** [rows×classes], the error of the layer above */
+  /** [rows×classes], the error the signal comes from */
   e: GPUBuffer;
-  /** B [classes×hidden], or W [hidden×classes] with transposed */
+  /** B, D or M [classes×hidden], or W [hidden×classes] with transposed */
   f: GPUBuffer;
   /** [rows×hidden] */
   pre: GPUBuffer;
   /** [rows×hidden] */
   delta: GPUBuffer;
+  /** W [hidden×classes], whose signs signConcordant uses */
+  w: GPUBuffer;
   rows: number; hidden: number; classes: number;
   transposed: boolean;
+  signConcordant: boolean;
   activation: Activation;
 }): Dispatch {
+  const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden, p.signConcordant ? ' (magnitudes)' : '');
   return createDispatch(device, {
     label: p.label,
     shader: 'hidden_signal',
-    constants: { TRANSPOSED: Number(p.transposed), ACTIVATION: ACTIVATION_CODE[p.activation] },
+    constants: { TRANSPOSED: Number(p.transposed), SIGN_CONCORDANT: Number(p.signConcordant), ACTIVATION: ACTIVATION_CODE[p.activation] },
     uniform: SignalSizes,
     sizes: { rows: p.rows, hidden: p.hidden, classes: p.classes },
     storage: [
       [p.e, shape(p.e, p.rows, p.classes)],
-      [p.f, p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden)],
+      [p.f, fShape],
       [p.pre, shape(p.pre, p.rows, p.hidden)],
       [p.delta, shape(p.delta, p.rows, p.hidden)],
+      [p.w, p.signConcordant ? shape(p.w, p.hidden, p.classes, ' (signs)') : `${p.w.label} (unused)`],
     ],
     workgroups: checkGrid(device, p.label, [divUp(p.hidden, 16), divUp(p.rows, 16), 1]),
+  });
+}
+
+// mse_loss.wgsl
+
+/** rowLoss = ½‖z − onehot‖² / rows and dOut = (z − onehot) / rows. */
+export function mseLoss(device: GPUDevice, p: {
+  label: string;
+  /** [rows×classes] */
+  z: GPUBuffer;
+  /** [rows] i32 */
+  labels: GPUBuffer;
+  /** [rows×classes] */
+  dOut: GPUBuffer;
+  /** [rows] */
+  rowLoss: GPUBuffer;
+  rows: number; classes: number;
+}): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'mse_loss',
+    uniform: SoftmaxSizes,
+    sizes: { rows: p.rows, classes: p.classes },
+    storage: [
+      [p.z, shape(p.z, p.rows, p.classes)],
+      [p.labels, shape(p.labels, p.rows)],
+      [p.dOut, shape(p.dOut, p.rows, p.classes)],
+      [p.rowLoss, shape(p.rowLoss, p.rows)],
+    ],
+    workgroups: checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),
   });
 }
 
@@ -176,27 +212,116 @@ export function columnSum(device: GPUDevice, p: {
 }
 
 // sgd.wgsl
-const SgdParams = new UniformLayout([['count', 'u32'], ['lr', 'f32']] as const);
+const SgdParams = new UniformLayout([
+  ['count', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['lr', 'f32'], ['momentum', 'f32'], ['weightDecay', 'f32'],
+] as const);
 
-/** θ ← θ − lr·g in place. The learning rate lives in the dispatch's uniform (see setSgdRate). */
+export interface SgdSettings {
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+/**
+ * In-place SGD with momentum and weight decay (torch.optim.SGD). With `gradTransposed`, θ is
+ * [rows×cols] and grad is stored [cols×rows] (KP trains B with dWᵀ).
+ */
 export function sgd(device: GPUDevice, p: {
   label: string;
   theta: GPUBuffer;
   grad: GPUBuffer;
-  count: number;
-  learningRate: number;
+  /** [count], or any buffer when momentum is 0 (never touched then) */
+  velocity: GPUBuffer;
+  rows: number; cols: number;
+  gradTransposed?: boolean;
+  settings: SgdSettings;
 }): Dispatch {
+  const count = p.rows * p.cols;
+  const t = p.gradTransposed ?? false;
   return createDispatch(device, {
     label: p.label,
     shader: 'sgd',
+    constants: { GRAD_TRANSPOSED: Number(t) },
     uniform: SgdParams,
-    sizes: { count: p.count, lr: p.learningRate },
-    storage: [[p.theta, shape(p.theta, p.count)], [p.grad, shape(p.grad, p.count)]],
+    sizes: sgdValues(p.rows, p.cols, p.settings),
+    storage: [
+      [p.theta, shape(p.theta, p.rows, p.cols)],
+      [p.grad, t ? shape(p.grad, p.cols, p.rows, ' (read as ᵀ)') : shape(p.grad, p.rows, p.cols)],
+      [p.velocity, p.settings.momentum ? shape(p.velocity, p.rows, p.cols) : `${p.velocity.label} (unused: momentum 0)`],
+    ],
+    workgroups: grid1d(device, p.label, count, 256),
+  });
+}
+
+function sgdValues(rows: number, cols: number, s: SgdSettings) {
+  return { count: rows * cols, rows, cols, lr: s.learningRate, momentum: s.momentum, weightDecay: s.weightDecay };
+}
+
+/** Rewrites the optimizer settings of an sgd dispatch. */
+export function setSgdSettings(device: GPUDevice, d: Dispatch, rows: number, cols: number, settings: SgdSettings): void {
+  device.queue.writeBuffer(d.uniform, 0, SgdParams.pack(sgdValues(rows, cols, settings)));
+}
+
+// feedback_draw.wgsl
+const DrawParams = new UniformLayout([['count', 'u32'], ['key', 'u32'], ['scale', 'f32']] as const);
+
+/** brsf: redraws |N(0, std²)| magnitudes into m from (key, step counter). */
+export function feedbackDraw(device: GPUDevice, p: { label: string; m: GPUBuffer; step: GPUBuffer; count: number; key: number; std: number }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'feedback_draw',
+    uniform: DrawParams,
+    sizes: { count: p.count, key: p.key, scale: p.std },
+    storage: [[p.m, shape(p.m, p.count)], [p.step, shape(p.step, 1)]],
     workgroups: grid1d(device, p.label, p.count, 256),
   });
 }
 
-/** Rewrites the learning rate of an sgd dispatch. */
-export function setSgdRate(device: GPUDevice, d: Dispatch, count: number, learningRate: number): void {
-  device.queue.writeBuffer(d.uniform, 0, SgdParams.pack({ count, lr: learningRate }));
+// step_counter.wgsl
+const CounterParams = new UniformLayout([['by', 'u32']] as const);
+
+/** Advances the step counter that brsf's draws read. */
+export function stepCounter(device: GPUDevice, p: { label: string; step: GPUBuffer }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'step_counter',
+    uniform: CounterParams,
+    sizes: { by: 1 },
+    storage: [[p.step, shape(p.step, 1)]],
+    workgroups: [1, 1, 1],
+  });
+}
+
+// alignment.wgsl
+const AlignParams = new UniformLayout([['rows', 'u32'], ['cols', 'u32'], ['slot', 'u32']] as const);
+
+/** out[3·slot …] = Σ a·b′, Σ a², Σ b′² over a [rows×cols], b′ = b or bᵀ (b stored [cols×rows]). */
+export function dotNorms(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; out: GPUBuffer; rows: number; cols: number; bTransposed: boolean; slot: number }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'alignment',
+    entryPoint: 'dot_norms',
+    constants: { B_TRANSPOSED: Number(p.bTransposed) },
+    uniform: AlignParams,
+    sizes: { rows: p.rows, cols: p.cols, slot: p.slot },
+    storage: [
+      [p.a, shape(p.a, p.rows, p.cols)],
+      [p.b, p.bTransposed ? shape(p.b, p.cols, p.rows, ' (read as ᵀ)') : shape(p.b, p.rows, p.cols)],
+      [p.out, `${p.out.label} (slot ${p.slot})`],
+    ],
+    workgroups: [1, 1, 1],
+  });
+}
+
+/** out = M ⊙ sign(W)ᵀ, M [rows×cols], W [cols×rows]: the sign-concordant feedback. */
+export function effectiveFeedback(device: GPUDevice, p: { label: string; m: GPUBuffer; w: GPUBuffer; out: GPUBuffer; rows: number; cols: number }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'alignment',
+    entryPoint: 'effective_feedback',
+    uniform: AlignParams,
+    sizes: { rows: p.rows, cols: p.cols, slot: 0 },
+    storage: [[p.m, shape(p.m, p.rows, p.cols)], [p.w, shape(p.w, p.cols, p.rows, ' (signs, read as ᵀ)')], [p.out, shape(p.out, p.rows, p.cols)]],
+    workgroups: grid1d(device, p.label, p.rows * p.cols, 256),
+  });
 }

@@ -8,6 +8,12 @@ import softmax_cross_entropy from '../../shaders/softmax_cross_entropy.wgsl?raw'
 import hidden_signal from '../../shaders/hidden_signal.wgsl?raw';
 import column_sum from '../../shaders/column_sum.wgsl?raw';
 import sgd from '../../shaders/sgd.wgsl?raw';
+import mse_loss from '../../shaders/mse_loss.wgsl?raw';
+import feedback_draw from '../../shaders/feedback_draw.wgsl?raw';
+import alignment from '../../shaders/alignment.wgsl?raw';
+import step_counter from '../../shaders/step_counter.wgsl?raw';
 
-export const SHADERS = { matmul, bias_activation, softmax_cross_entropy, hidden_signal, column_sum, sgd } as const;
+export const SHADERS = {
+  matmul, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, step_counter, alignment,
+} as const;
 export type ShaderName = keyof typeof SHADERS;

@@ -1,12 +1,32 @@
 /** Names shared by the GPU path and the float64 reference. */
 
-/** How hidden layers get their error signal (GUIDE.md, "The seed algorithm"). */
-export const RULES = ['fa', 'bp'] as const;
+/**
+ * How hidden layers get their error signal s_k (δ_k = s_k ⊙ f′(a_k)):
+ * - 'bp':   δ_{k+1}·W_{k+1}ᵀ (backprop, the baseline)
+ * - 'fa':   δ_{k+1}·B_{k+1}, B fixed and random (feedback alignment)
+ * - 'dfa':  e·D_k, D fixed and random, straight from the output error (direct FA)
+ * - 'usf':  δ_{k+1}·(M ⊙ sign(W_{k+1})ᵀ), M one constant (uniform sign-concordant feedback)
+ * - 'frsf': the same with M = |R| drawn once (fixed random-magnitude)
+ * - 'brsf': the same with M = |R| redrawn every step on the GPU (batchwise random-magnitude;
+ *           R from Irwin-Hall's approximation of N(0, σ²), see shaders/feedback_draw.wgsl)
+ * - 'kp':   as 'fa', but B trained with dW_{k+1}ᵀ so W − Bᵀ decays (Kolen-Pollack)
+ */
+export const RULES = ['fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp'] as const;
 export type Rule = (typeof RULES)[number];
 
-/** Hidden-layer nonlinearities; the output layer is always linear (logits). */
+/** Hidden-layer nonlinearities; the output layer is always linear. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'tanh', 'sigmoid', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
+
+/**
+ * 'softmax-cross-entropy': e = (softmax(a_L) − onehot)/n; 'mse': identity output, loss the
+ * batch mean of ½‖a_L − onehot‖², e = (a_L − onehot)/n.
+ */
+export const LOSSES = ['softmax-cross-entropy', 'mse'] as const;
+export type Loss = (typeof LOSSES)[number];
+
+/** A standard deviation for weights and feedback, or a scaling by fan-in/fan-out. */
+export type InitScale = number | 'xavier' | 'he';
 
 /** Slope of leaky-relu for negative inputs. */
 export const LEAKY_SLOPE = 0.01;
@@ -15,7 +35,32 @@ export const LEAKY_SLOPE = 0.01;
 export const DEFAULTS = {
   rule: 'fa' as Rule,
   activation: 'relu' as Activation,
+  loss: 'softmax-cross-entropy' as Loss,
   learningRate: 0.05,
-  initStd: 0.2,
+  momentum: 0,
+  weightDecay: 0,
+  init: 0.2 as InitScale,
   seed: 1,
+};
+
+/** What a rule's feedback matrices are and how they behave. */
+export interface RuleTraits {
+  /** 'none': no feedback matrices (bp); 'layer': one per hidden layer from the layer above; 'direct': from the output. */
+  feedback: 'none' | 'layer' | 'direct';
+  /** Feedback magnitudes carry the signs of Wᵀ. */
+  signConcordant: boolean;
+  /** Feedback is trained with dWᵀ (kp). */
+  trained: boolean;
+  /** Feedback magnitudes are redrawn every step (brsf). */
+  redrawn: boolean;
+}
+
+export const RULE_TRAITS: Record<Rule, RuleTraits> = {
+  bp: { feedback: 'none', signConcordant: false, trained: false, redrawn: false },
+  fa: { feedback: 'layer', signConcordant: false, trained: false, redrawn: false },
+  dfa: { feedback: 'direct', signConcordant: false, trained: false, redrawn: false },
+  usf: { feedback: 'layer', signConcordant: true, trained: false, redrawn: false },
+  frsf: { feedback: 'layer', signConcordant: true, trained: false, redrawn: false },
+  brsf: { feedback: 'layer', signConcordant: true, trained: false, redrawn: true },
+  kp: { feedback: 'layer', signConcordant: false, trained: true, redrawn: false },
 };

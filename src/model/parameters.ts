@@ -1,11 +1,18 @@
 /**
- * GPU-resident parameters: one storage buffer per weight matrix, bias and feedback matrix,
- * plus gradient buffers of the same shapes. Labels follow the notation of GUIDE.md
- * (W1, b1, W2, …; B2 is the feedback matrix that replaces W2ᵀ).
+ * GPU-resident state of a network: one storage buffer per weight matrix, bias and feedback
+ * matrix, gradient buffers of the same shapes, optimizer velocities, and the step counter
+ * that brsf's draws read. Labels follow GUIDE.md's notation (W1, b1, …; B2 is the feedback
+ * that stands where W2ᵀ would).
  */
 import { F32_BYTES, storageBuffer } from '../gpu/buffers.js';
 import { parameterShapes, type Parameters } from './init.js';
-import type { Rule } from './options.js';
+import { RULE_TRAITS, type Rule } from './options.js';
+
+export interface GpuState {
+  weights: Float32Array[];
+  biases: Float32Array[];
+  feedback: Float32Array[];
+}
 
 export class GpuParameters {
   readonly weights: GPUBuffer[];
@@ -13,18 +20,30 @@ export class GpuParameters {
   readonly feedback: GPUBuffer[];
   readonly gradWeights: GPUBuffer[];
   readonly gradBiases: GPUBuffer[];
+  /** Momentum buffers; one-element placeholders when momentum is 0 (never touched then). */
+  readonly velocityWeights: GPUBuffer[];
+  readonly velocityBiases: GPUBuffer[];
+  /** Velocities of trained feedback (kp); [] otherwise. */
+  readonly velocityFeedback: GPUBuffer[];
+  /** Steps done, u32 [1]: the brsf draws' step index. */
+  readonly step: GPUBuffer;
   readonly shapes: ReturnType<typeof parameterShapes>;
 
-  constructor(private readonly device: GPUDevice, sizes: readonly number[], rule: Rule, initial: Parameters) {
+  constructor(private readonly device: GPUDevice, sizes: readonly number[], rule: Rule, initial: Parameters, momentum: boolean) {
     this.shapes = parameterShapes(sizes, rule);
-    const make = (prefix: string, shapes: [number, number][], data?: Float32Array[], offset = 1) =>
-      shapes.map(([r, c], k) => storageBuffer(device, `${prefix}${k + offset}`, r * c, data?.[k]));
+    const make = (prefix: string, shapes: [number, number][], data?: Float32Array[], offset = 1, full = true) =>
+      shapes.map(([r, c], k) => storageBuffer(device, `${prefix}${k + offset}`, full ? r * c : 1, data?.[k]));
     this.weights = make('W', this.shapes.weights, initial.weights);
     this.biases = make('b', this.shapes.biases, initial.biases);
-    // feedback[k] stands in for W_{k+2}ᵀ, hence the 1-based label k + 2.
-    this.feedback = make('B', this.shapes.feedback, initial.feedback, 2);
+    // feedback[k] belongs to hidden layer k + 1 and stands for W_{k+2}ᵀ (or D_{k+1} for dfa).
+    const fbLabel = RULE_TRAITS[rule].feedback === 'direct' ? 'D' : RULE_TRAITS[rule].signConcordant ? 'M' : 'B';
+    this.feedback = make(fbLabel, this.shapes.feedback, initial.feedback, fbLabel === 'D' ? 1 : 2);
     this.gradWeights = make('dW', this.shapes.weights);
     this.gradBiases = make('db', this.shapes.biases);
+    this.velocityWeights = make('vW', this.shapes.weights, undefined, 1, momentum);
+    this.velocityBiases = make('vb', this.shapes.biases, undefined, 1, momentum);
+    this.velocityFeedback = RULE_TRAITS[rule].trained ? make(`v${fbLabel}`, this.shapes.feedback, undefined, 2, momentum) : [];
+    this.step = storageBuffer(device, 'step', 1);
   }
 
   /** Writes whichever lists are given; the caller has validated them. */
@@ -48,12 +67,26 @@ export class GpuParameters {
     return { weights, biases };
   }
 
+  /** Optimizer velocities in the parameters' shapes (zeros when momentum is 0). */
+  async readVelocities(momentum: boolean): Promise<GpuState> {
+    if (!momentum) {
+      const zeros = (shapes: [number, number][]) => shapes.map(([r, c]) => new Float32Array(r * c));
+      return { weights: zeros(this.shapes.weights), biases: zeros(this.shapes.biases), feedback: zeros(this.velocityFeedback.length ? this.shapes.feedback : []) };
+    }
+    const [weights, biases, feedback] = await this.readLists(
+      [this.velocityWeights, this.velocityBiases, this.velocityFeedback],
+      [this.shapes.weights, this.shapes.biases, this.velocityFeedback.length ? this.shapes.feedback : []],
+    );
+    return { weights, biases, feedback };
+  }
+
   private async readLists(lists: GPUBuffer[][], shapes: [number, number][][]): Promise<Float32Array[][]> {
     const all = lists.flat();
     const total = all.reduce((n, b) => n + b.size, 0);
-    const staging = this.device.createBuffer({ label: 'parameters.readback', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if (total === 0) return lists.map(() => []);
+    const staging = this.device.createBuffer({ label: 'state.readback', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
-      const encoder = this.device.createCommandEncoder({ label: 'parameters.readback' });
+      const encoder = this.device.createCommandEncoder({ label: 'state.readback' });
       let offset = 0;
       for (const b of all) {
         encoder.copyBufferToBuffer(b, 0, staging, offset, b.size);
@@ -75,6 +108,8 @@ export class GpuParameters {
   }
 
   destroy(): void {
-    for (const b of [this.weights, this.biases, this.feedback, this.gradWeights, this.gradBiases].flat()) b.destroy();
+    const all = [this.weights, this.biases, this.feedback, this.gradWeights, this.gradBiases, this.velocityWeights, this.velocityBiases, this.velocityFeedback].flat();
+    for (const b of all) b.destroy();
+    this.step.destroy();
   }
 }

@@ -4,6 +4,8 @@
  * result can be compared against it element by element.
  */
 import { LEAKY_SLOPE, type Activation } from '../model/options.js';
+import { pcgHash, unit } from '../model/hash.js';
+import { angleFromSums } from '../train/metrics.js';
 
 type Vec = ArrayLike<number>;
 
@@ -115,9 +117,77 @@ export function columnSum(g: Vec, rows: number, cols: number): Float64Array {
   return out;
 }
 
-/** θ − lr·g, as a new array. */
-export function sgd(theta: Vec, grad: Vec, lr: number): Float64Array {
-  const out = new Float64Array(theta.length);
-  for (let i = 0; i < theta.length; i++) out[i] = theta[i] - lr * grad[i];
+/**
+ * SGD with momentum and weight decay, torch.optim.SGD's semantics:
+ * g ← grad + λθ; v ← μv + g; θ ← θ − ηv (v starts at zero, so the first v is the first g).
+ */
+export function sgdMomentum(theta: Vec, grad: Vec, velocity: Vec, o: { learningRate: number; momentum: number; weightDecay: number }) {
+  const next = new Float64Array(theta.length);
+  const v = new Float64Array(theta.length);
+  for (let i = 0; i < theta.length; i++) {
+    const g = grad[i] + o.weightDecay * theta[i];
+    v[i] = o.momentum * velocity[i] + g;
+    next[i] = theta[i] - o.learningRate * v[i];
+  }
+  return { theta: next, velocity: v };
+}
+
+/** Squared error with an identity output: rowLoss = ½‖z − onehot‖²/rows, dOut = (z − onehot)/rows. */
+export function mseLoss(z: Vec, labels: Vec, rows: number, classes: number) {
+  const dOut = new Float64Array(rows * classes);
+  const rowLoss = new Float64Array(rows);
+  let loss = 0;
+  for (let i = 0; i < rows; i++) {
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const d = z[i * classes + j] - (j === labels[i] ? 1 : 0);
+      dOut[i * classes + j] = d / rows;
+      sum += d * d;
+    }
+    rowLoss[i] = (0.5 * sum) / rows;
+    loss += rowLoss[i];
+  }
+  return { dOut, rowLoss, loss };
+}
+
+/** The transpose of a [rows×cols] row-major matrix. */
+export function transpose(m: Vec, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
+}
+
+/** M ⊙ sign(W)ᵀ for magnitudes M [rows×cols] and W [cols×rows] (sign(0) = 0). */
+export function signConcordant(m: Vec, w: Vec, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = m[r * cols + c] * Math.sign(w[c * rows + r]);
   return out;
+}
+
+/**
+ * brsf's magnitudes for one layer at one step, as feedback_draw.wgsl draws them:
+ * scale·|Σ_{t<12} u_t − 6| (Irwin-Hall's approximation of |N(0, scale²)|) with the same
+ * integer-hash uniforms, summed in float64.
+ */
+export function drawMagnitudes(key: number, step: number, count: number, scale: number): Float64Array {
+  const out = new Float64Array(count);
+  const stepKey = pcgHash((key ^ step) >>> 0);
+  for (let i = 0; i < count; i++) {
+    const elementKey = pcgHash((stepKey ^ i) >>> 0);
+    let sum = 0;
+    for (let t = 0; t < 12; t++) sum += unit(pcgHash((elementKey ^ t) >>> 0));
+    out[i] = scale * Math.abs(sum - 6);
+  }
+  return out;
+}
+
+/** Angle in degrees between two flattened tensors, and the ratio of their norms ‖a‖/‖b‖. */
+export function angleAndRatio(a: Vec, b: Vec): { angle: number; ratio: number } {
+  let dot = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return { angle: angleFromSums(dot, aa, bb), ratio: Math.sqrt(aa / bb) };
 }

@@ -3,43 +3,46 @@
  * dispatch of a training step, made once and encoded as often as needed.
  *
  *   forward   a_k = h_{k−1}·W_k (matmul), then + b_k and h_k = f(a_k) (bias_activation)
- *   loss      d_logits and per-row losses (softmax_cross_entropy), batch mean (column_sum)
+ *   loss      e and per-row losses (softmax_cross_entropy or mse_loss), batch mean (column_sum)
  *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum),
- *             δ_{k−1} = (δ_k·F) ⊙ f′(a_{k−1}) (hidden_signal, F from the rule)
- *   update    θ ← θ − lr·dθ (sgd), after every gradient of the step exists
+ *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
+ *   update    the network's sgd dispatches, after every gradient of the step exists
  */
 import { storageBuffer } from '../gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
 import * as K from '../kernels/kernels.js';
 import type { GpuParameters } from '../model/parameters.js';
-import type { Activation, Rule } from '../model/options.js';
+import { RULE_TRAITS, type Activation, type Loss, type Rule } from '../model/options.js';
 import { feedbackPath } from '../rules/index.js';
 
 export interface GraphConfig {
   sizes: readonly number[];
   rule: Rule;
   activation: Activation;
+  loss: Loss;
 }
 
 export class StepGraph {
   /** Input batch [n×sizes[0]] and labels [n] (i32). */
   readonly x: GPUBuffer;
   readonly labels: GPUBuffer;
-  /** a_k for every layer (the last is the logits), [n×sizes[k+1]]. */
+  /** a_k for every layer (the last is the output), [n×sizes[k+1]]. */
   readonly pre: GPUBuffer[] = [];
   /** h_k for hidden layers, [n×sizes[k+1]]. */
   readonly hidden: GPUBuffer[] = [];
-  /** δ_k for every layer (the last is d_logits). */
+  /** δ_k for every layer (the last is the output error e). */
   readonly deltas: GPUBuffer[] = [];
   readonly rowLoss: GPUBuffer;
-  /** The batch's mean cross-entropy, one f32. */
+  /** The batch's mean loss, one f32. */
   readonly loss: GPUBuffer;
 
   readonly forward: Dispatch[] = [];
   readonly lossPass: Dispatch[] = [];
   readonly backward: Dispatch[] = [];
+  private readonly extra: GPUBuffer[] = [];
+  private alignmentPass?: { dispatches: Dispatch[]; sums: GPUBuffer };
 
-  constructor(device: GPUDevice, readonly n: number, cfg: GraphConfig, params: GpuParameters) {
+  constructor(private readonly device: GPUDevice, readonly n: number, private readonly cfg: GraphConfig, private readonly params: GpuParameters) {
     const { sizes, rule, activation } = cfg;
     const L = sizes.length - 1;
     this.x = storageBuffer(device, 'x', n * sizes[0]);
@@ -48,16 +51,15 @@ export class StepGraph {
       const last = k === L - 1;
       this.pre.push(storageBuffer(device, last ? 'logits' : `a${k + 1}`, n * sizes[k + 1]));
       if (!last) this.hidden.push(storageBuffer(device, `h${k + 1}`, n * sizes[k + 1]));
-      this.deltas.push(storageBuffer(device, last ? 'dLogits' : `δ${k + 1}`, n * sizes[k + 1]));
+      this.deltas.push(storageBuffer(device, last ? 'e' : `δ${k + 1}`, n * sizes[k + 1]));
     }
     this.rowLoss = storageBuffer(device, 'rowLoss', n);
     this.loss = storageBuffer(device, 'loss', 1);
-    const input = (k: number) => (k === 0 ? this.x : this.hidden[k - 1]);
 
     for (let k = 0; k < L; k++) {
       const layer = `Layer${k + 1}`;
       this.forward.push(
-        K.matmul(device, { label: `${layer}.forward.matmul`, a: input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
+        K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
         K.biasActivation(device, {
           label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
           pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
@@ -66,26 +68,37 @@ export class StepGraph {
       );
     }
 
+    const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
     this.lossPass.push(
-      K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], labels: this.labels, dLogits: this.deltas[L - 1], rowLoss: this.rowLoss, rows: n, classes: sizes[L] }),
+      cfg.loss === 'mse'
+        ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
+        : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
       K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1 }),
     );
 
     for (let k = L - 1; k >= 0; k--) {
       const layer = `Layer${k + 1}`;
       this.backward.push(
-        K.matmul(device, { label: `${layer}.backward.dW`, a: input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
+        K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
         K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
       );
-      if (k > 0) {
-        const path = feedbackPath(rule, k - 1, params.weights, params.feedback);
-        this.backward.push(K.hiddenSignal(device, {
-          label: `Layer${k}.backward.signal`,
-          e: this.deltas[k], f: path.matrix, pre: this.pre[k - 1], delta: this.deltas[k - 1],
-          rows: n, hidden: sizes[k], classes: sizes[k + 1], transposed: path.transposed, activation,
-        }));
-      }
+      if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
     }
+  }
+
+  /** h_{k} as the input of weights[k] (x for k = 0). */
+  private input(k: number): GPUBuffer {
+    return k === 0 ? this.x : this.hidden[k - 1];
+  }
+
+  /** hidden_signal for hidden layer h into `out`; activation 'linear' gives the unmasked s_h. */
+  private signal(h: number, rule: Rule, activation: Activation, out: GPUBuffer, label: string, deltas = this.deltas): Dispatch {
+    const { sizes } = this.cfg;
+    const path = feedbackPath(rule, h, sizes, this.params.weights, this.params.feedback, deltas);
+    return K.hiddenSignal(this.device, {
+      label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
+      rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
+    });
   }
 
   /** Forward, loss and backward of one step, into an open pass (the update is the network's). */
@@ -95,8 +108,57 @@ export class StepGraph {
     encodeDispatches(pass, this.backward);
   }
 
+  /**
+   * The alignment pass, built on first use: forward and loss on the batch, the rule's unmasked
+   * signals s_h, backprop's chain δ^BP and signals s^BP_h, then per hidden layer h the sums
+   * (Σ s·s^BP, Σ s², Σ s^BP²) in slot 2(h−1) and, where the shapes agree, (Σ F·W_{h+1}ᵀ, Σ F²,
+   * Σ W²) in slot 2(h−1)+1, F the feedback as used. Nothing is updated.
+   */
+  alignment(): { dispatches: Dispatch[]; sums: GPUBuffer } {
+    if (this.alignmentPass) return this.alignmentPass;
+    const { sizes, rule, activation } = this.cfg;
+    const L = sizes.length - 1;
+    const d = this.device;
+    const buffer = (label: string, count: number) => {
+      const b = storageBuffer(d, label, count);
+      this.extra.push(b);
+      return b;
+    };
+    const sums = buffer('alignment.sums', 6 * (L - 1));
+    const dispatches = [...this.forward, ...this.lossPass];
+    const bpDeltas = [...this.deltas];
+    for (let h = L - 1; h >= 1; h--) {
+      const s = buffer(`s${h}`, this.n * sizes[h]);
+      const sBp = buffer(`s${h}.bp`, this.n * sizes[h]);
+      bpDeltas[h - 1] = buffer(`δ${h}.bp`, this.n * sizes[h]);
+      dispatches.push(
+        this.signal(h, rule, 'linear', s, `Layer${h}.alignment.signal`),
+        this.signal(h, 'bp', 'linear', sBp, `Layer${h}.alignment.signal.bp`, bpDeltas),
+        this.signal(h, 'bp', activation, bpDeltas[h - 1], `Layer${h}.alignment.delta.bp`, bpDeltas),
+      );
+      // The rule's own δ_h, which s_{h−1} needs, as the step computes it.
+      if (h > 1) dispatches.push(this.signal(h, rule, activation, this.deltas[h - 1], `Layer${h}.alignment.delta`));
+      dispatches.push(K.dotNorms(d, { label: `Layer${h}.alignment.signal_angle`, a: s, b: sBp, out: sums, rows: this.n, cols: sizes[h], bTransposed: false, slot: 2 * (h - 1) }));
+      const traits = RULE_TRAITS[rule];
+      const shapesAgree = traits.feedback === 'layer' || (traits.feedback === 'direct' && h === L - 1);
+      if (shapesAgree) {
+        const [rows, cols] = [sizes[h + 1], sizes[h]];
+        let f = this.params.feedback[h - 1];
+        if (traits.signConcordant) {
+          const eff = buffer(`F${h + 1}`, rows * cols);
+          dispatches.push(K.effectiveFeedback(d, { label: `Layer${h}.alignment.feedback`, m: f, w: this.params.weights[h], out: eff, rows, cols }));
+          f = eff;
+        }
+        dispatches.push(K.dotNorms(d, { label: `Layer${h}.alignment.feedback_angle`, a: f, b: this.params.weights[h], out: sums, rows, cols, bTransposed: true, slot: 2 * (h - 1) + 1 }));
+      }
+    }
+    this.alignmentPass = { dispatches, sums };
+    return this.alignmentPass;
+  }
+
   destroy(): void {
     destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
-    for (const b of [this.x, this.labels, ...this.pre, ...this.hidden, ...this.deltas, this.rowLoss, this.loss]) b.destroy();
+    if (this.alignmentPass) destroyDispatches(this.alignmentPass.dispatches.filter((x) => !this.forward.includes(x) && !this.lossPass.includes(x)));
+    for (const b of [this.x, this.labels, ...this.pre, ...this.hidden, ...this.deltas, this.rowLoss, this.loss, ...this.extra]) b.destroy();
   }
 }

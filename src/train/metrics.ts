@@ -31,3 +31,21 @@ export function softmaxRows(logits: ArrayLike<number>, rows: number, cols: numbe
   }
   return out;
 }
+
+/** Alignment metrics of one hidden layer (Network.alignment, referenceAlignment). */
+export interface LayerAlignment {
+  /** Hidden layer h = 1 … L−1. */
+  layer: number;
+  /** Degrees between the rule's signal s_h and backprop's for the same state, over the batch. */
+  signalAngle: number;
+  /** Degrees between the feedback as used (B, D, M ⊙ sign(W)ᵀ) and W_{h+1}ᵀ; null where their shapes differ (dfa below the last hidden layer). */
+  feedbackAngle: number | null;
+  /** ‖feedback‖ / ‖W_{h+1}‖ (Frobenius); null where the shapes differ. */
+  normRatio: number | null;
+}
+
+/** The angle in degrees between two vectors from Σ a·b, Σ a², Σ b². */
+export function angleFromSums(dot: number, aa: number, bb: number): number {
+  const cos = Math.max(-1, Math.min(1, dot / Math.sqrt(aa * bb)));
+  return (Math.acos(cos) * 180) / Math.PI;
+}

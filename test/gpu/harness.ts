@@ -10,7 +10,9 @@ import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../../src/kernels/dispatch.js';
 import * as K from '../../src/kernels/kernels.js';
 import { Pcg32 } from '../../src/model/rng.js';
-import type { Activation, Rule } from '../../src/model/options.js';
+import type { Activation, InitScale, Loss, Rule } from '../../src/model/options.js';
+import { drawKey } from '../../src/model/hash.js';
+import { initStd } from '../../src/model/init.js';
 import * as ref from '../../src/reference/index.js';
 import { accuracy } from '../../src/train/metrics.js';
 import { xorDataset } from '../../src/data/xor.js';
@@ -142,17 +144,79 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
   return out;
 }
 
-export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; activation: Activation; seed: number }
+export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; seed: number }
 
 async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const e = random(c.seed, c.rows * c.classes), f = random(c.seed + 1, c.classes * c.hidden), pre = random(c.seed + 2, c.rows * c.hidden);
-    const name = `hidden_signal ${c.transposed ? 'Wᵀ (bp)' : 'B (fa)'} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
-    const got = await runKernels(name, { e, f, pre }, { delta: c.rows * c.hidden }, ['delta'], (x) => [
-      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, activation: c.activation }),
+    const w = random(c.seed + 3, c.hidden * c.classes);
+    for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
+    const kind = c.transposed ? 'Wᵀ (bp)' : c.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)';
+    const name = `hidden_signal ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
+    const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden }, ['delta'], (x) => [
+      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation }),
     ]);
-    out.push(compare(name, got.delta, ref.hiddenSignal(e, f, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL));
+    const fEff = c.signConcordant ? ref.signConcordant(f, w, c.classes, c.hidden) : f;
+    out.push(compare(name, got.delta, ref.hiddenSignal(e, fEff, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL));
+  }
+  return out;
+}
+
+export interface MseCase { rows: number; classes: number; seed: number }
+
+async function mseLoss(cases: MseCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const z = random(c.seed, c.rows * c.classes);
+    const rng = new Pcg32(c.seed, 4);
+    const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
+    const name = `mse_loss ${c.rows}×${c.classes}`;
+    const got = await runKernels(name, { z, labels }, { dOut: c.rows * c.classes, rowLoss: c.rows }, ['dOut', 'rowLoss'], (x) => [
+      K.mseLoss(device, { label: name, z: x.z, labels: x.labels, dOut: x.dOut, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes }),
+    ]);
+    const want = ref.mseLoss(z, labels, c.rows, c.classes);
+    out.push(compare(`${name} dOut`, got.dOut, want.dOut, TOL));
+    out.push(compare(`${name} rowLoss`, got.rowLoss, want.rowLoss, TOL));
+  }
+  return out;
+}
+
+export interface DrawCase { count: number; key: number; step: number; std: number }
+
+async function feedbackDraw(cases: DrawCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const name = `feedback_draw count=${c.count} key=${c.key} step=${c.step}`;
+    const got = await runKernels(name, { step: Int32Array.of(c.step) }, { m: c.count }, ['m'], (x) => [
+      K.feedbackDraw(device, { label: name, m: x.m, step: x.step, count: c.count, key: c.key, std: c.std }),
+    ]);
+    out.push(compare(name, got.m, ref.drawMagnitudes(c.key, c.step, c.count, c.std), TOL));
+  }
+  return out;
+}
+
+export interface AlignmentKernelCase { rows: number; cols: number; seed: number }
+
+async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const a = random(c.seed, c.rows * c.cols), b = random(c.seed + 1, c.rows * c.cols);
+    for (const bTransposed of [false, true]) {
+      const name = `alignment dot_norms ${c.rows}×${c.cols}${bTransposed ? ' bᵀ' : ''}`;
+      const got = await runKernels(name, { a, b }, { sums: 6 }, ['sums'], (x) => [
+        K.dotNorms(device, { label: name, a: x.a, b: x.b, out: x.sums, rows: c.rows, cols: c.cols, bTransposed, slot: 1 }),
+      ]);
+      const bb = bTransposed ? ref.transpose(b, c.cols, c.rows) : b;
+      let dot = 0, aa = 0, sb = 0;
+      for (let i = 0; i < a.length; i++) { dot += a[i] * bb[i]; aa += a[i] * a[i]; sb += bb[i] * bb[i]; }
+      out.push(compare(name, got.sums, [0, 0, 0, dot, aa, sb], TOL));
+    }
+    const name = `alignment effective_feedback ${c.rows}×${c.cols}`;
+    const got = await runKernels(name, { m: a, w: b }, { f: c.rows * c.cols }, ['f'], (x) => [
+      K.effectiveFeedback(device, { label: name, m: x.m, w: x.w, out: x.f, rows: c.rows, cols: c.cols }),
+    ]);
+    out.push(compare(name, got.f, ref.signConcordant(a, b, c.rows, c.cols), 0));
   }
   return out;
 }
@@ -172,53 +236,160 @@ async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
   return out;
 }
 
-export interface SgdCase { count: number; lr: number; seed: number; /** force this grid, to test the folded index */ grid?: [number, number] }
+export interface SgdCase {
+  rows: number; cols: number; lr: number; momentum: number; weightDecay: number; gradTransposed: boolean; seed: number;
+  /** force this grid, to test the folded index */ grid?: [number, number];
+}
 
 async function sgd(cases: SgdCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
-    const theta = random(c.seed, c.count), grad = random(c.seed + 1, c.count);
-    const name = `sgd count=${c.count} lr=${c.lr}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
-    const got = await runKernels(name, { theta, grad }, {}, ['theta'], (x) => {
-      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, count: c.count, learningRate: c.lr });
+    const count = c.rows * c.cols;
+    const theta = random(c.seed, count), grad = random(c.seed + 1, count), velocity = random(c.seed + 2, count);
+    const name = `sgd ${c.rows}×${c.cols} lr=${c.lr} μ=${c.momentum} λ=${c.weightDecay}${c.gradTransposed ? ' gradᵀ' : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const got = await runKernels(name, { theta, grad, velocity }, {}, ['theta', 'velocity'], (x) => {
+      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, velocity: x.velocity, rows: c.rows, cols: c.cols, gradTransposed: c.gradTransposed, settings: { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay } });
       return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
     });
-    out.push(compare(name, got.theta, ref.sgd(theta, grad, c.lr), TOL));
+    const g = c.gradTransposed ? ref.transpose(grad, c.cols, c.rows) : grad;
+    const want = ref.sgdMomentum(theta, g, c.momentum ? velocity : new Float64Array(count), { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay });
+    out.push(compare(`${name} θ`, got.theta, want.theta, TOL));
+    // With momentum 0 the velocity buffer must be left as it was.
+    out.push(compare(`${name} v`, got.velocity, c.momentum ? want.velocity : velocity, c.momentum ? TOL : 0));
   }
   return out;
 }
 
-export interface StepCase { sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number; learningRate: number }
+export interface StepCase {
+  sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number;
+  learningRate: number; loss?: Loss; momentum?: number; weightDecay?: number; init?: InitScale;
+}
 
 /**
  * Whole training steps through the public API against referenceStep. Each step starts the
- * reference from the GPU's own parameters, so the error reported is that of one step.
+ * reference from the GPU's own parameters and velocities, so the error reported is that of
+ * one step. brsf's reference uses the magnitudes the GPU drew for that step.
  */
 async function step(c: StepCase): Promise<Comparison[]> {
   return scoped(`step ${c.rule} [${c.sizes}]`, async () => {
-    const net = await createNetwork({ sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate, seed: c.seed, device });
+    const net = await createNetwork({ ...c, device });
     try {
       const x = random(c.seed + 10, c.n * c.sizes[0]);
       const rng = new Pcg32(c.seed, 5);
       const classes = c.sizes[c.sizes.length - 1];
       const labels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % classes);
-      const cfg = { sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate };
+      const cfg = { sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate, loss: c.loss, momentum: c.momentum, weightDecay: c.weightDecay };
       const out: Comparison[] = [];
       for (let s = 1; s <= c.steps; s++) {
         const before = await net.getParameters();
+        const vBefore = await net.getOptimizerState();
         const loss = await net.trainStep(x, labels);
         const grads = await net.getGradients();
         const after = await net.getParameters();
-        const want = ref.referenceStep(cfg, before, x, labels, c.n);
-        const tag = `${c.rule} ${c.activation} [${c.sizes}] n=${c.n} step ${s}`;
+        const vAfter = await net.getOptimizerState();
+        const used = c.rule === 'brsf' ? { ...before, feedback: after.feedback } : before;
+        const want = ref.referenceStep(cfg, used, x, labels, c.n, vBefore);
+        const tag = `${c.rule} ${c.activation} ${c.loss ?? 'xent'} μ=${c.momentum ?? 0} λ=${c.weightDecay ?? 0} [${c.sizes}] n=${c.n} step ${s}`;
         out.push(compare(`${tag} loss`, [loss], [want.loss], TOL));
         grads.weights.forEach((g, k) => out.push(compare(`${tag} dW${k + 1}`, g, want.gradWeights[k], TOL)));
         grads.biases.forEach((g, k) => out.push(compare(`${tag} db${k + 1}`, g, want.gradBiases[k], TOL)));
         after.weights.forEach((w, k) => out.push(compare(`${tag} W${k + 1}`, w, want.next.weights[k], TOL)));
         after.biases.forEach((b, k) => out.push(compare(`${tag} b${k + 1}`, b, want.next.biases[k], TOL)));
-        after.feedback.forEach((f, k) => out.push(compare(`${tag} B${k + 2}`, f, want.next.feedback[k], 0)));
+        after.feedback.forEach((f, k) => out.push(compare(`${tag} feedback[${k}]`, f, want.next.feedback[k], c.rule === 'kp' ? TOL : 0)));
+        if (c.momentum) {
+          vAfter.weights.forEach((v, k) => out.push(compare(`${tag} vW${k + 1}`, v, want.velocity.weights[k], TOL)));
+          vAfter.biases.forEach((v, k) => out.push(compare(`${tag} vb${k + 1}`, v, want.velocity.biases[k], TOL)));
+          vAfter.feedback.forEach((v, k) => out.push(compare(`${tag} vB${k + 2}`, v, want.velocity.feedback[k], TOL)));
+        }
       }
       return out;
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
+/**
+ * Kolen-Pollack: W_{h+1} and B_{h+1}ᵀ get the same gradient, so with plain SGD
+ * W − Bᵀ ← (1 − ηλ)(W − Bᵀ) each step. Returns ‖W − Bᵀ‖ before and after every step per layer
+ * and the element-wise comparison with the predicted decay.
+ */
+async function kpDecay(c: { sizes: number[]; learningRate: number; weightDecay: number; steps: number; seed: number; n: number }) {
+  return scoped('kpDecay', async () => {
+    const net = await createNetwork({ sizes: c.sizes, rule: 'kp', learningRate: c.learningRate, weightDecay: c.weightDecay, seed: c.seed, device });
+    try {
+      const x = random(c.seed + 10, c.n * c.sizes[0]);
+      const labels = Int32Array.from({ length: c.n }, (_, i) => i % c.sizes[c.sizes.length - 1]);
+      const gap = (p: Parameters) => p.feedback.map((b, k) => {
+        const w = p.weights[k + 1];
+        const bT = ref.transpose(b, c.sizes[k + 2], c.sizes[k + 1]);
+        return Float64Array.from(w, (v, i) => v - bT[i]);
+      });
+      const norm = (v: Float64Array) => Math.hypot(...v);
+      const norms: number[][] = [];
+      const comparisons: Comparison[] = [];
+      let g = gap(await net.getParameters());
+      norms.push(g.map(norm));
+      const factor = 1 - c.learningRate * c.weightDecay;
+      for (let s = 1; s <= c.steps; s++) {
+        await net.trainStep(x, labels);
+        const next = gap(await net.getParameters());
+        next.forEach((d, k) => comparisons.push(compare(`W${k + 2} − B${k + 2}ᵀ after step ${s}`, d, g[k].map((v) => v * factor), 1e-4)));
+        norms.push(next.map(norm));
+        g = next;
+      }
+      return { norms, comparisons };
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
+/** brsf: the magnitudes each step used, against the reference draw; and sign agreement. */
+async function brsfDraws(c: { sizes: number[]; steps: number; seed: number; n: number }) {
+  return scoped('brsfDraws', async () => {
+    const net = await createNetwork({ sizes: c.sizes, rule: 'brsf', seed: c.seed, device });
+    try {
+      const x = random(c.seed + 10, c.n * c.sizes[0]);
+      const labels = Int32Array.from({ length: c.n }, (_, i) => i % c.sizes[c.sizes.length - 1]);
+      const comparisons: Comparison[] = [];
+      const changed: boolean[] = [];
+      let nonNegative = true, signsAgree = true;
+      let previous = (await net.getParameters()).feedback;
+      for (let s = 0; s < c.steps; s++) {
+        await net.trainStep(x, labels);
+        const p = await net.getParameters();
+        p.feedback.forEach((m, k) => {
+          const [rows, cols] = [c.sizes[k + 2], c.sizes[k + 1]];
+          comparisons.push(compare(`M${k + 2} step ${s}`, m, ref.drawMagnitudes(drawKey(c.seed, k + 1), s, m.length, initStd(0.2, rows, cols)), TOL));
+          changed.push(m.some((v, i) => v !== previous[k][i]));
+          if (m.some((v) => !(v >= 0))) nonNegative = false;
+          // The feedback as used, M ⊙ sign(W)ᵀ, has the signs of Wᵀ wherever M > 0.
+          const f = ref.signConcordant(m, p.weights[k + 1], rows, cols);
+          const wT = ref.transpose(p.weights[k + 1], cols, rows);
+          if (f.some((v, i) => m[i] > 0 && Math.sign(v) !== Math.sign(wT[i]))) signsAgree = false;
+        });
+        previous = p.feedback;
+      }
+      return { comparisons, changed, nonNegative, signsAgree };
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
+/** Network.alignment against referenceAlignment on the same state and batch. */
+async function alignment(c: { sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; trainSteps: number }) {
+  return scoped('alignment', async () => {
+    const net = await createNetwork({ sizes: c.sizes, rule: c.rule, activation: c.activation, seed: c.seed, learningRate: 0.1, device });
+    try {
+      const x = random(c.seed + 10, c.n * c.sizes[0]);
+      const labels = Int32Array.from({ length: c.n }, (_, i) => (i * 7) % c.sizes[c.sizes.length - 1]);
+      for (let s = 0; s < c.trainSteps; s++) await net.trainStep(x, labels);
+      const got = await net.alignment(x, labels);
+      const p = await net.getParameters();
+      const want = ref.referenceAlignment({ sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: 0.1 }, p, x, labels, c.n);
+      return { got, want };
     } finally {
       net.destroy();
     }
@@ -303,7 +474,8 @@ async function xor(c: { seeds: (number | null)[]; steps: number; rule: Rule }): 
 
 const harness = {
   adapter: async () => describeAdapter(device),
-  matmul, biasActivation, softmaxCrossEntropy, hiddenSignal, columnSum, sgd, step, feedbackUse, xor,
+  matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor,
 };
 export type Harness = typeof harness;
 

@@ -50,12 +50,18 @@ describe('kernels vs float64 reference', () => {
     expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));
   });
 
-  it('hidden_signal through B (fa) and Wᵀ (bp), every activation', async () => {
-    const cases = [false, true].flatMap((transposed) => [
-      ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, activation: 'relu' as const, seed: seed++ })),
-      ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, activation, seed: seed++ }))),
+  it('hidden_signal through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation', async () => {
+    const forms = [[false, false], [true, false], [false, true]] as const;
+    const cases = forms.flatMap(([transposed, signConcordant]) => [
+      ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation: 'relu' as const, seed: seed++ })),
+      ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation, seed: seed++ }))),
     ]);
     expectAll('hidden_signal', await h.call('hiddenSignal', cases));
+  });
+
+  it('mse_loss: output error and per-row loss', async () => {
+    const cases = SIZES.flatMap((rows) => [2, 3, 17, 65].map((classes) => ({ rows, classes, seed: seed++ })));
+    expectAll('mse_loss', await h.call('mseLoss', cases));
   });
 
   it('column_sum at every rows × cols', async () => {
@@ -63,10 +69,25 @@ describe('kernels vs float64 reference', () => {
     expectAll('column_sum', await h.call('columnSum', cases));
   });
 
-  it('sgd, including a grid folded into two dimensions', async () => {
-    const cases = [...SIZES, 1000, 70_001].map((count) => ({ count, lr: 0.05, seed: seed++ }));
+  it('sgd with momentum, weight decay and a transposed gradient, including a folded grid', async () => {
+    const cases = [];
+    for (const [rows, cols] of [[1, 1], [3, 17], [65, 129], [129, 1], [1000, 70]]) {
+      for (const [momentum, weightDecay] of [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]]) {
+        for (const gradTransposed of [false, true]) cases.push({ rows, cols, lr: 0.05, momentum, weightDecay, gradTransposed, seed: seed++ });
+      }
+    }
     // 3 × 4 workgroups of 256 cover 3072 ≥ 2999: exercises the y-fold of the flat index.
-    const folded = { count: 2999, lr: 0.3, seed: seed++, grid: [3, 4] as [number, number] };
-    expectAll('sgd', await h.call('sgd', [...cases, folded]));
+    cases.push({ rows: 2999, cols: 1, lr: 0.3, momentum: 0.9, weightDecay: 0.01, gradTransposed: false, seed: seed++, grid: [3, 4] as [number, number] });
+    expectAll('sgd', await h.call('sgd', cases));
+  });
+
+  it('feedback_draw: brsf magnitudes equal the reference draw for several keys and steps', async () => {
+    const cases = [1, 17, 1000, 70_001].flatMap((count) => [[1, 0], [0xdeadbeef, 5], [12345, 4_000_000_000]].map(([key, step]) => ({ count, key, step, std: 0.2 })));
+    expectAll('feedback_draw', await h.call('feedbackDraw', cases));
+  });
+
+  it('alignment sums and the sign-concordant feedback', async () => {
+    const cases = [[1, 1], [3, 17], [65, 129], [129, 65], [300, 257]].map(([rows, cols]) => ({ rows, cols, seed: seed++ }));
+    expectAll('alignment', await h.call('alignmentKernels', cases));
   });
 });

@@ -3,6 +3,7 @@
  * that FA really goes through B and BP through W2ᵀ, and the seed's XOR run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, LOSSES, RULES, type InitScale } from '../../src/model/options.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
 
@@ -42,16 +43,24 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
     });
   }
 
-  it('deeper networks and other activations go through the same path', async () => {
-    const results: Comparison[] = [];
-    for (const rule of ['fa', 'bp'] as const) {
-      for (const activation of ['tanh', 'sigmoid', 'leaky-relu', 'linear'] as const) {
-        results.push(...await h.call('step', { sizes: [5, 17, 9, 3], rule, activation, n: 13, seed: 3, steps: 2, learningRate: 0.1 }));
+});
+
+describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs the reference step', () => {
+  const depths: [number[], InitScale][] = [[[5, 17, 3], 0.2], [[7, 17, 9, 3], 'xavier'], [[3, 9, 17, 5, 11, 4], 'he']];
+  for (const rule of RULES) {
+    it(`${rule}: 3 steps with momentum 0.9 and weight decay 0.01`, async () => {
+      const results: Comparison[] = [];
+      let seed = 100;
+      for (const [sizes, init] of depths) {
+        for (const activation of ACTIVATIONS) {
+          for (const loss of LOSSES) {
+            results.push(...await h.call('step', { sizes, rule, activation, loss, init, n: 13, seed: seed++, steps: 3, learningRate: 0.02, momentum: 0.9, weightDecay: 0.01 }));
+          }
+        }
       }
-      results.push(...await h.call('step', { sizes: [7, 3], rule, activation: 'relu', n: 5, seed: 4, steps: 2, learningRate: 0.1 }));
-    }
-    expectAll('deep step', results);
-  });
+      expectAll(`${rule} rule`, results);
+    });
+  }
 });
 
 describe('the feedback path', () => {

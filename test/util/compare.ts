@@ -47,7 +47,8 @@ export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<nu
 
 /** A one-line report for logs and assertion messages. */
 export function describeComparison(c: Comparison): string {
-  const head = `${c.name}: ${c.count} values, relErr ${c.relErr.toExponential(2)}`;
+  // Infinity crosses page.evaluate's JSON as null.
+  const head = `${c.name}: ${c.count} values, relErr ${(c.relErr ?? Infinity).toExponential(2)}`;
   if (c.ok) return head;
   return `${head}; first mismatches ${c.mismatches.map((m) => `[${m.index}] got ${m.got} want ${m.want}`).join(', ')}`;
 }
