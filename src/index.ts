@@ -14,5 +14,6 @@ export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/
 export type { SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
+export { twoSpirals, type Dataset, type TwoSpiralOptions } from './data/synthetic.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';

@@ -84,7 +84,9 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   });
   const seed = checkNumber('seed', options.seed ?? DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER, { integer: true });
   const init = options.init ?? DEFAULTS.init;
-  if (init !== 'xavier' && init !== 'he') checkNumber('init', init, 0, 1e6);
+  if (!(init === 'xavier' || init === 'he' || (typeof init === 'number' && Number.isFinite(init) && init >= 0 && init <= 1e6))) {
+    throw invalid(`init: expected a standard deviation in [0, 1e6], 'xavier' or 'he', got ${describe(init)}`);
+  }
   if (options.device !== undefined && (typeof options.device !== 'object' || options.device === null || !('queue' in options.device))) {
     throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   }

@@ -16,6 +16,7 @@ import { initStd } from '../../src/model/init.js';
 import * as ref from '../../src/reference/index.js';
 import { accuracy } from '../../src/train/metrics.js';
 import { xorDataset } from '../../src/data/xor.js';
+import { twoSpirals } from '../../src/data/synthetic.js';
 import { compare, type Comparison } from '../util/compare.js';
 
 /** Per-tensor tolerance on the norm-wise relative error (issue 2: under 1e-5 per step). */
@@ -472,10 +473,27 @@ async function xor(c: { seeds: (number | null)[]; steps: number; rule: Rule }): 
   return runs;
 }
 
+/** A three-hidden-layer tanh network on two spirals, full batch, trained on the GPU. */
+async function spirals(c: { rule: Rule; n: number; hidden: number; steps: number; learningRate: number; momentum: number; seed: number }) {
+  return scoped(`spirals ${c.rule}`, async () => {
+    const d = twoSpirals({ n: c.n, turns: 1.5, seed: c.seed });
+    const net = await createNetwork({
+      sizes: [2, c.hidden, c.hidden, c.hidden, 2], rule: c.rule, activation: 'tanh', init: 'xavier',
+      learningRate: c.learningRate, momentum: c.momentum, seed: c.seed, device,
+    });
+    try {
+      const { losses } = await net.train(d.x, d.labels, { steps: c.steps, lossEvery: c.steps });
+      return { accuracy: accuracy(await net.predict(d.x), d.labels, 2), firstLoss: losses[0], finalLoss: losses[c.steps - 1] };
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals,
 };
 export type Harness = typeof harness;
 

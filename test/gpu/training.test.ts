@@ -94,3 +94,52 @@ describe('XOR, as the seed trains it (2-8-2, lr 0.05, 1000 full-batch steps)', (
     expect(solved).toEqual(refSolved);
   });
 });
+
+describe('rule-specific behaviour', () => {
+  it('kp: W − Bᵀ shrinks by exactly (1 − ηλ) per step; without weight decay it stays', async () => {
+    const r = await h.call('kpDecay', { sizes: [5, 17, 9, 3], learningRate: 0.1, weightDecay: 0.5, steps: 5, seed: 3, n: 11 });
+    console.log(`‖W − Bᵀ‖ per step (layers 2, 3): ${r.norms.map((n) => n.map((v) => v.toFixed(4)).join('/')).join(' → ')}`);
+    expectAll('kp decay', r.comparisons);
+    for (let k = 0; k < 2; k++) expect(r.norms[5][k] / r.norms[0][k]).toBeCloseTo(0.95 ** 5, 4);
+    const still = await h.call('kpDecay', { sizes: [5, 17, 9, 3], learningRate: 0.1, weightDecay: 0, steps: 3, seed: 3, n: 11 });
+    expectAll('kp without decay', still.comparisons);
+  });
+
+  it('brsf: magnitudes are redrawn every step as the reference draws them, non-negative, signs of Wᵀ', async () => {
+    const r = await h.call('brsfDraws', { sizes: [4, 17, 9, 3], steps: 4, seed: 9, n: 7 });
+    expectAll('brsf draws', r.comparisons);
+    expect(r.changed).toEqual(Array(8).fill(true));
+    expect(r.nonNegative).toBe(true);
+    expect(r.signsAgree).toBe(true);
+  });
+
+  for (const rule of RULES) {
+    it(`alignment metrics on the GPU match the reference (${rule})`, async () => {
+      const { got, want } = await h.call('alignment', { sizes: [6, 17, 9, 11, 4], rule, activation: 'tanh', n: 23, seed: 5, trainSteps: 3 });
+      console.log(`${rule}: ${got.map((g) => `layer ${g.layer}: signal ${g.signalAngle.toFixed(2)}°, feedback ${g.feedbackAngle?.toFixed(2) ?? '—'}°, ‖F‖/‖W‖ ${g.normRatio?.toFixed(3) ?? '—'}`).join('; ')}`);
+      expect(got.map((g) => g.layer)).toEqual([1, 2, 3]);
+      got.forEach((g, i) => {
+        const w = want[i];
+        // acos near 0 magnifies float32 rounding of the sums: angles agree to 0.05°.
+        expect(Math.abs(g.signalAngle - w.signalAngle)).toBeLessThan(0.05);
+        if (w.feedbackAngle === null) expect(g.feedbackAngle).toBeNull();
+        else expect(Math.abs(g.feedbackAngle! - w.feedbackAngle)).toBeLessThan(0.05);
+        if (w.normRatio === null) expect(g.normRatio).toBeNull();
+        else expect(g.normRatio!).toBeCloseTo(w.normRatio, 5);
+      });
+      if (rule === 'bp') expect(got.every((g) => g.signalAngle < 0.1)).toBe(true);
+      else expect(got.some((g) => g.signalAngle > 1)).toBe(true);
+    });
+  }
+});
+
+describe('two spirals (100 points, 1.5 turns), 2-16-16-16-2 tanh, xavier, lr 0.2, momentum 0.9, 3000 full-batch steps', () => {
+  for (const rule of RULES) {
+    it(`${rule} learns it (training accuracy ≥ 85%; chance is 50%)`, async () => {
+      const r = await h.call('spirals', { rule, n: 100, hidden: 16, steps: 3000, learningRate: 0.2, momentum: 0.9, seed: 1 });
+      console.log(`two spirals, ${rule}: accuracy ${(100 * r.accuracy).toFixed(0)}%, loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}`);
+      expect(r.accuracy).toBeGreaterThanOrEqual(0.85);
+      expect(r.finalLoss).toBeLessThan(r.firstLoss / 2);
+    }, 300_000);
+  }
+});

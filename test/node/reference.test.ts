@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../src/model/options.js';
 import { Pcg32 } from '../../src/model/rng.js';
-import { activate, activationDerivative, columnSum, hiddenSignal, matmul, softmaxCrossEntropy } from '../../src/reference/ops.js';
-import { referenceForward, referenceStep, type ReferenceConfig, type ReferenceParameters } from '../../src/reference/step.js';
+import { activate, activationDerivative, columnSum, drawMagnitudes, hiddenSignal, matmul, mseLoss, sgdMomentum, softmaxCrossEntropy, transpose } from '../../src/reference/ops.js';
+import { referenceForward, referenceLoss, referenceStep, type ReferenceConfig, type ReferenceParameters } from '../../src/reference/step.js';
 import { softmaxCrossEntropy as sce } from '../../src/reference/ops.js';
-
-function transpose(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
-  const t = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
-  return t;
-}
 
 describe('reference kernels, by hand', () => {
   it('matmul of 2×2 matrices, and its transposed forms', () => {
@@ -140,5 +134,84 @@ describe('reference step', () => {
     // dLogits = [[−¼, ¼], [¼, −¼]]; dW = xᵀ·dLogits = [[1·−¼ + 3·¼, 1·¼ + 3·−¼], [2·−¼ + 4·¼, 2·¼ + 4·−¼]]
     expect(Array.from(s.gradWeights[0])).toEqual([0.5, -0.5, 0.5, -0.5]);
     expect(Array.from(s.gradBiases[0])).toEqual([0, 0]);
+  });
+});
+
+describe('reference: losses, optimizer, rules', () => {
+  const sizes = [3, 5, 4, 3];
+  const n = 6;
+  const rng = new Pcg32(78, 3);
+  const x = Array.from(rng.normalArray(n * sizes[0], 1));
+  const labels = [0, 1, 2, 2, 1, 0];
+
+  it('BP gradients with the mse loss equal central differences', () => {
+    const cfg: ReferenceConfig = { sizes, rule: 'bp', activation: 'tanh', learningRate: 0.1, loss: 'mse' };
+    const p = randomParams(sizes, 6, false);
+    const step = referenceStep(cfg, p, x, labels, n);
+    const loss = (q: ReferenceParameters) => referenceLoss(cfg, referenceForward(cfg, q, x, n).logits, labels, n).loss;
+    const h = 1e-6;
+    p.weights.forEach((t, k) => {
+      const w = t as Float64Array;
+      for (let i = 0; i < w.length; i++) {
+        const orig = w[i];
+        w[i] = orig + h; const up = loss(p);
+        w[i] = orig - h; const down = loss(p);
+        w[i] = orig;
+        expect(step.gradWeights[k][i]).toBeCloseTo((up - down) / (2 * h), 7);
+      }
+    });
+  });
+
+  it('mse by hand: z = [0.5, 0], label 0 → loss ½(0.25)/1, e = [−0.5, 0]', () => {
+    const { loss, dOut } = mseLoss([0.5, 0], [0], 1, 2);
+    expect(loss).toBe(0.125);
+    expect(Array.from(dOut)).toEqual([-0.5, 0]);
+  });
+
+  it('SGD with momentum and weight decay follows torch for two steps, by hand', () => {
+    const o = { learningRate: 0.1, momentum: 0.9, weightDecay: 0.5 };
+    // θ = 1, g = 2: g' = 2 + 0.5 = 2.5, v = 2.5, θ = 1 − 0.25 = 0.75
+    const s1 = sgdMomentum([1], [2], [0], o);
+    expect(s1.velocity[0]).toBeCloseTo(2.5, 15);
+    expect(s1.theta[0]).toBeCloseTo(0.75, 15);
+    // g = 2 again: g' = 2 + 0.375 = 2.375, v = 0.9·2.5 + 2.375 = 4.625, θ = 0.75 − 0.4625 = 0.2875
+    const s2 = sgdMomentum(s1.theta, [2], s1.velocity, o);
+    expect(s2.velocity[0]).toBeCloseTo(4.625, 14);
+    expect(s2.theta[0]).toBeCloseTo(0.2875, 14);
+  });
+
+  it('kp trains B with dWᵀ: W − Bᵀ changes only by weight decay', () => {
+    const cfg: ReferenceConfig = { sizes, rule: 'kp', activation: 'tanh', learningRate: 0.1, weightDecay: 0.2 };
+    const p = randomParams(sizes, 10, true);
+    const s = referenceStep(cfg, p, x, labels, n);
+    for (let k = 0; k < 2; k++) {
+      const before = transpose(p.feedback[k], sizes[k + 2], sizes[k + 1]);
+      const after = transpose(s.next.feedback[k], sizes[k + 2], sizes[k + 1]);
+      after.forEach((b, i) => expect(s.next.weights[k + 1][i] - b).toBeCloseTo((1 - 0.02) * (p.weights[k + 1][i] - before[i]), 14));
+    }
+  });
+
+  it('dfa sends the output error straight to every hidden layer; usf uses sign(W)ᵀ times a constant', () => {
+    const p = randomParams(sizes, 11, false);
+    const direct = { ...p, feedback: [Float64Array.from(new Pcg32(1, 9).normalArray(3 * 5, 1)), Float64Array.from(new Pcg32(2, 9).normalArray(3 * 4, 1))] };
+    const dfa = referenceStep({ sizes, rule: 'dfa', activation: 'tanh', learningRate: 0.1 }, direct, x, labels, n);
+    const e = dfa.deltas[2];
+    expect(Array.from(dfa.signals[0])).toEqual(Array.from(matmul(e, direct.feedback[0], n, 5, 3)));
+    expect(Array.from(dfa.signals[1])).toEqual(Array.from(matmul(e, direct.feedback[1], n, 4, 3)));
+    const m = [new Float64Array(4 * 5).fill(0.3), new Float64Array(3 * 4).fill(0.3)];
+    const usf = referenceStep({ sizes, rule: 'usf', activation: 'tanh', learningRate: 0.1 }, { ...p, feedback: m }, x, labels, n);
+    const signW = transpose(p.weights[2], 4, 3).map((v) => 0.3 * Math.sign(v));
+    expect(Array.from(usf.signals[1])).toEqual(Array.from(matmul(usf.deltas[2], signW, n, 4, 3)));
+  });
+
+  it('brsf draws: deterministic, non-negative, mean near σ√(2/π), different each step', () => {
+    const a = drawMagnitudes(123, 0, 50_000, 0.2);
+    expect(drawMagnitudes(123, 0, 50_000, 0.2)).toEqual(a);
+    expect(a.every((v) => v >= 0)).toBe(true);
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    // |N(0, σ²)| has mean σ√(2/π) ≈ 0.1596 and sd σ√(1 − 2/π) ≈ 0.1206; 5 standard errors.
+    expect(Math.abs(mean - 0.2 * Math.sqrt(2 / Math.PI))).toBeLessThan(5 * 0.1206 / Math.sqrt(a.length));
+    const b = drawMagnitudes(123, 1, 50_000, 0.2);
+    expect(b.filter((v, i) => v === a[i]).length).toBeLessThan(10);
   });
 });

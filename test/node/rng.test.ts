@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Pcg32 } from '../../src/model/rng.js';
-import { initParameters } from '../../src/model/init.js';
+import { initParameters, initStd } from '../../src/model/init.js';
+import { RULES, type Rule } from '../../src/model/options.js';
+import { twoSpirals } from '../../src/data/synthetic.js';
 
 /** pcg32_random_r written with BigInt, straight from O'Neill's pcg_basic.c, as a second opinion. */
 class BigPcg32 {
@@ -85,5 +87,44 @@ describe('initParameters', () => {
     expect(bp.weights).toEqual(fa.weights);
     expect(bp.feedback).toEqual([]);
     expect(fa.feedback[0]).not.toEqual(fa.weights[1]);
+  });
+});
+
+describe('initialisation scales and feedback by rule', () => {
+  it('xavier and he by hand', () => {
+    expect(initStd('xavier', 3, 5)).toBeCloseTo(Math.sqrt(2 / 8), 15);
+    expect(initStd('he', 8, 100)).toBeCloseTo(0.5, 15);
+    expect(initStd(0.3, 8, 100)).toBe(0.3);
+  });
+
+  it('feedback shapes and contents follow the rule', () => {
+    const sizes = [4, 9, 7, 3];
+    const shapes = (rule: Rule) => initParameters(sizes, rule, 2, 0.2).feedback.map((f) => f.length);
+    expect(shapes('fa')).toEqual([7 * 9, 3 * 7]);
+    expect(shapes('kp')).toEqual([7 * 9, 3 * 7]);
+    expect(shapes('dfa')).toEqual([3 * 9, 3 * 7]);
+    expect(shapes('bp')).toEqual([]);
+    const usf = initParameters(sizes, 'usf', 2, 'xavier').feedback;
+    expect(usf[0].every((v) => v === Math.fround(Math.sqrt(2 / (7 + 9))))).toBe(true);
+    for (const rule of ['frsf', 'brsf'] as const) expect(initParameters(sizes, rule, 2, 0.2).feedback.every((f) => f.every((v) => v >= 0))).toBe(true);
+    // All rules share the forward weights of a seed.
+    const w = initParameters(sizes, 'fa', 2, 'he').weights;
+    for (const rule of RULES) expect(initParameters(sizes, rule, 2, 'he').weights).toEqual(w);
+  });
+});
+
+describe('twoSpirals', () => {
+  it('is deterministic, balanced, with the asked-for noise and clear errors', () => {
+    const a = twoSpirals({ n: 40, noise: 0.1, seed: 3 });
+    expect(twoSpirals({ n: 40, noise: 0.1, seed: 3 })).toEqual(a);
+    expect(twoSpirals({ n: 40, noise: 0.1, seed: 4 }).x).not.toEqual(a.x);
+    expect(a.x.length).toBe(80);
+    expect(Array.from(a.labels).filter((l) => l === 1).length).toBe(20);
+    // Without noise, the last point of arm 0 is at radius 1, angle 3π (turns 1.5): (−1, 0).
+    const clean = twoSpirals({ n: 40 });
+    expect(clean.x[2 * 19]).toBeCloseTo(-1, 6);
+    expect(clean.x[2 * 19 + 1]).toBeCloseTo(0, 6);
+    expect(() => twoSpirals({ n: 5 })).toThrow(/n: expected an even number of points/);
+    expect(() => twoSpirals({ noise: -1 })).toThrow(/noise: expected a finite number >= 0/);
   });
 });
