@@ -4,7 +4,7 @@
 // It needs no log or cos, whose WGSL precision (an absolute 2⁻¹¹ for cos) would keep the
 // reference from reproducing the draw; here the GPU and src/reference agree to f32 rounding.
 // The hash is PCG's output permutation (Jarzynski & Olano, "Hash Functions for GPU Rendering",
-// 2020), integers only. The step counter is advanced by step_counter.wgsl after every layer
+// 2020), integers only. The step counter is advanced by counter.wgsl after every layer
 // has drawn.
 // Dispatch: one thread per element, workgroups of 256, grid (x, y, 1) with x·y·256 ≥ count.
 

@@ -7,7 +7,8 @@ export type FaErrorCode =
   | 'device-lost'
   | 'destroyed'
   | 'busy'
-  | 'diverged';
+  | 'diverged'
+  | 'invalid-data';
 
 /**
  * The one error class of the library: `code` says what kind of failure, `message` names the

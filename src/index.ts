@@ -14,6 +14,11 @@ export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/
 export type { SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
-export { twoSpirals, type Dataset, type TwoSpiralOptions } from './data/synthetic.js';
+export { twoSpirals, xorPoints, circles, blobs, type TwoSpiralOptions, type BlobOptions, type SyntheticOptions } from './data/synthetic.js';
+export { checkDataset, subset, type Dataset, type FloatDataset } from './data/dataset.js';
+export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
+export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
+export { loadMnistDigits } from './data/mnist-digits.js';
+export { NORMALIZATIONS, normalizer, shuffledOrder, splitValidation, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';

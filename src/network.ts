@@ -12,6 +12,10 @@ import { initParameters, type Parameters } from './model/init.js';
 import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
 import { GpuParameters, type GpuState } from './model/parameters.js';
 import { StepGraph } from './train/graph.js';
+import { GpuDataset } from './train/gpu-dataset.js';
+import { checkDataset, type Dataset } from './data/dataset.js';
+import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
+import { correctRows, columnSum, counterAdd, gather } from './kernels/kernels.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { preStepDispatches, setUpdateSettings, updateDispatches, type Update } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
@@ -61,10 +65,59 @@ export interface TrainResult {
   losses: Float32Array;
 }
 
+/** Learning rate per epoch: constant, or multiplied by `gamma` every `every` epochs. */
+export type Schedule = { type: 'constant' } | { type: 'step'; every: number; gamma: number };
+
+export interface FitOptions {
+  epochs: number;
+  /** Rows per step. Each epoch takes floor(n / batchSize) batches of a fresh shuffle. */
+  batchSize: number;
+  /** Evaluated after every epoch. */
+  test?: Dataset;
+  /** Fraction of the training rows held out (seeded) and evaluated after every epoch. */
+  validationSplit?: number;
+  /** Default 'unit' (bytes ÷ 255; floats min-max to [0, 1]), from the training rows. */
+  normalization?: Normalization;
+  /** Default constant. */
+  schedule?: Schedule;
+  /** Shuffle every epoch, from the network's seed (default true). */
+  shuffle?: boolean;
+  /** Rows per evaluation batch (default 1000). */
+  evalBatchSize?: number;
+  /** Rows of the training set whose alignment metrics are measured after every epoch (default 0: none). */
+  alignmentRows?: number;
+  onEpoch?: (r: EpochResult) => void | Promise<void>;
+}
+
+export interface Evaluation {
+  /** Mean loss over the rows. */
+  loss: number;
+  /** Fraction of rows whose largest output is the label. */
+  accuracy: number;
+}
+
+export interface EpochResult {
+  /** 1-based. */
+  epoch: number;
+  learningRate: number;
+  /** Mean of the epoch's step losses. */
+  trainLoss: number;
+  validation?: Evaluation;
+  test?: Evaluation;
+  alignment?: LayerAlignment[];
+  seconds: number;
+}
+
+export interface FitResult {
+  epochs: EpochResult[];
+  /** The map x·scale + offset applied to every set (from the training rows). */
+  normalization: Affine;
+}
+
 /** Steps recorded into one command buffer before it is submitted. */
 const STEPS_PER_SUBMIT = 128;
 /** Step graphs kept for recently used batch sizes. */
-const GRAPH_CACHE = 4;
+const GRAPH_CACHE = 6;
 const MAX_LAYER = 1 << 24;
 
 /** Creates a network on the GPU with seeded parameters (see NetworkOptions for defaults). */
@@ -175,6 +228,10 @@ export class Network {
     if ((next.momentum > 0) !== (this.settings.momentum > 0)) {
       throw invalid(`momentum: this network was created with momentum ${this.settings.momentum}; it can change to another ${this.settings.momentum > 0 ? 'non-zero value' : 'value only if created with momentum'}, got ${next.momentum}`);
     }
+    this.setOptimizerSettings(next);
+  }
+
+  private setOptimizerSettings(next: SgdSettings): void {
     this.settings = next;
     setUpdateSettings(this.device, this.update, this.settings);
   }
@@ -196,8 +253,12 @@ export class Network {
    */
   async alignment(x: Float32Array, labels: Int32Array): Promise<LayerAlignment[]> {
     this.assertUsable();
-    const n = this.checkBatch(x, labels);
-    return this.exclusive(async () => {
+    this.checkBatch(x, labels);
+    return this.exclusive(() => this.measureAlignment(x, labels));
+  }
+
+  private async measureAlignment(x: Float32Array, labels: Int32Array): Promise<LayerAlignment[]> {
+      const n = labels.length;
       const L = this.sizes.length - 1;
       if (L < 2) return [];
       const graph = this.graphFor(n);
@@ -220,7 +281,6 @@ export class Network {
           normRatio: direct ? null : bp ? 1 : Math.sqrt(fa / fb),
         };
       });
-    });
   }
 
   /**
@@ -357,6 +417,78 @@ export class Network {
   }
 
   /**
+   * Epochs of shuffled mini-batches over a dataset that stays on the GPU: batches are gathered
+   * and normalised there, the loss of every step is kept there and read back once per epoch,
+   * then the validation and test sets are evaluated on the GPU. A non-finite loss stops training
+   * with code 'diverged', naming the epoch and step.
+   */
+  async fit(train: Dataset, options: FitOptions): Promise<FitResult> {
+    this.assertUsable();
+    const o = this.checkFit(train, options);
+    return this.exclusive(async () => {
+      const affine = normalizer(o.train, o.normalization);
+      const sets: GpuDataset[] = [];
+      const upload = (d: Dataset, label: string) => {
+        const g = new GpuDataset(this.device, d, label);
+        sets.push(g);
+        return g;
+      };
+      try {
+        const gpuTrain = upload(o.train, 'train');
+        const gpuValidation = o.validation && upload(o.validation, 'validation');
+        const gpuTest = options.test && upload(options.test, 'test');
+        const probe = o.alignmentRows > 0 ? normalizedRows(o.train, o.alignmentRows, affine) : null;
+        const baseRate = this.settings.learningRate;
+        const epochs: EpochResult[] = [];
+        for (let e = 0; e < o.epochs; e++) {
+          const started = performance.now();
+          const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
+          if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
+          gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : Uint32Array.from({ length: gpuTrain.rows }, (_, i) => i));
+          const losses = await this.runEpoch(gpuTrain, affine, o.batchSize);
+          const bad = losses.findIndex((v) => !Number.isFinite(v));
+          if (bad >= 0) {
+            throw new FaWebGpuError('diverged', `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}; lower the learning rate or check the inputs`);
+          }
+          const result: EpochResult = {
+            epoch: e + 1,
+            learningRate: rate,
+            trainLoss: losses.reduce((a, b) => a + b, 0) / losses.length,
+            seconds: 0,
+          };
+          if (gpuValidation) result.validation = await this.evaluateOn(gpuValidation, affine, o.evalBatchSize);
+          if (gpuTest) result.test = await this.evaluateOn(gpuTest, affine, o.evalBatchSize);
+          if (probe) result.alignment = await this.measureAlignment(probe.x, probe.labels);
+          result.seconds = (performance.now() - started) / 1000;
+          epochs.push(result);
+          await options.onEpoch?.(result);
+        }
+        if (this.settings.learningRate !== baseRate) this.setOptimizerSettings({ ...this.settings, learningRate: baseRate });
+        return { epochs, normalization: affine };
+      } finally {
+        for (const g of sets) g.destroy();
+      }
+    });
+  }
+
+  /** Mean loss and accuracy over a dataset, computed on the GPU in batches (normalised as given). */
+  async evaluate(data: Dataset, options: { normalization?: Affine; batchSize?: number } = {}): Promise<Evaluation> {
+    this.assertUsable();
+    checkDataset('data', data);
+    this.checkDatasetShape('data', data);
+    const affine = options.normalization ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
+    const batch = checkNumber('batchSize', options.batchSize ?? 1000, 1, MAX_LAYER, { integer: true });
+    return this.exclusive(async () => {
+      const g = new GpuDataset(this.device, data, 'eval');
+      try {
+        return await this.evaluateOn(g, affine, batch);
+      } finally {
+        g.destroy();
+      }
+    });
+  }
+
+  /**
    * The dispatches of one training step at batch size n, in order, with labels, shaders and
    * bound shapes: what a page shows when it explains a step.
    */
@@ -437,6 +569,120 @@ export class Network {
       graph.encodeStep(pass);
       encodeDispatches(pass, this.updateDispatches());
       pass.end();
+    }
+  }
+
+  private checkDatasetShape(name: string, d: Dataset): void {
+    const out = this.sizes[this.sizes.length - 1];
+    if (d.features !== this.sizes[0]) throw invalid(`${name}: has ${d.features} features, the network takes ${this.sizes[0]}`);
+    if (d.classes > out) throw invalid(`${name}: has ${d.classes} classes, the network has ${out} outputs`);
+  }
+
+  private checkFit(train: Dataset, options: FitOptions) {
+    checkDataset('train', train);
+    this.checkDatasetShape('train', train);
+    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { epochs, batchSize, … }, got ${describe(options)}`);
+    if (options.test !== undefined) {
+      checkDataset('test', options.test);
+      this.checkDatasetShape('test', options.test);
+    }
+    const epochs = checkNumber('epochs', options.epochs, 1, 1e6, { integer: true });
+    const split = options.validationSplit === undefined || options.validationSplit === 0 ? null : splitValidation(train, options.validationSplit, this.seed);
+    const trainPart = split?.train ?? train;
+    const batchSize = checkNumber('batchSize', options.batchSize, 1, trainPart.labels.length, { integer: true });
+    const normalization = checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS);
+    const schedule: Schedule = options.schedule ?? { type: 'constant' };
+    if (schedule.type === 'step') {
+      checkNumber('schedule.every', schedule.every, 1, 1e6, { integer: true });
+      checkNumber('schedule.gamma', schedule.gamma, 0, 1e6, { minExclusive: true });
+    } else if (schedule.type !== 'constant') {
+      throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
+    }
+    const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, MAX_LAYER, { integer: true });
+    const alignmentRows = checkNumber('alignmentRows', options.alignmentRows ?? 0, 0, trainPart.labels.length, { integer: true });
+    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid(`onEpoch: expected a function, got ${describe(options.onEpoch)}`);
+    return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: options.shuffle ?? true, train: trainPart, validation: split?.validation };
+  }
+
+  /** One epoch: floor(rows / batch) steps, each gathering its batch on the GPU; returns every step's loss. */
+  private async runEpoch(data: GpuDataset, affine: Affine, batch: number): Promise<Float32Array> {
+    const graph = this.graphFor(batch);
+    const steps = Math.floor(data.rows / batch);
+    const fetch = gather(this.device, {
+      label: 'Batch.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter: data.cursor,
+      x: graph.x, labels: graph.labels, rows: batch, features: data.features, sourceU8: data.bytes, ...affine,
+    });
+    const advance = counterAdd(this.device, { label: 'Batch.advance', counter: data.cursor, by: batch });
+    const history = storageBuffer(this.device, 'epoch.losses', steps);
+    try {
+      for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
+        const encoder = this.device.createCommandEncoder({ label: 'epoch' });
+        for (let s = s0; s < Math.min(steps, s0 + STEPS_PER_SUBMIT); s++) {
+          const pass = encoder.beginComputePass({ label: 'step' });
+          encodeDispatches(pass, [fetch, advance, ...this.preStep]);
+          graph.encodeStep(pass);
+          encodeDispatches(pass, this.updateDispatches());
+          pass.end();
+          encoder.copyBufferToBuffer(graph.loss, 0, history, s * F32_BYTES, F32_BYTES);
+        }
+        this.device.queue.submit([encoder.finish()]);
+      }
+      return await this.runAndRead('epoch', history, steps, () => {});
+    } finally {
+      destroyDispatches([fetch, advance]);
+      history.destroy();
+    }
+  }
+
+  /** Loss and accuracy over a GPU dataset in its stored order, batches of at most `batch` rows. */
+  private async evaluateOn(data: GpuDataset, affine: Affine, batch: number): Promise<Evaluation> {
+    const sizes = Array.from({ length: Math.ceil(data.rows / batch) }, (_, b) => Math.min(batch, data.rows - b * batch));
+    const made: Dispatch[] = [];
+    const buffers: GPUBuffer[] = [];
+    const perSize = new Map<number, { graph: StepGraph; dispatches: Dispatch[]; count: GPUBuffer }>();
+    const results = storageBuffer(this.device, 'eval.results', 2 * sizes.length);
+    buffers.push(results);
+    data.rewind();
+    try {
+      const encoder = this.device.createCommandEncoder({ label: 'evaluate' });
+      sizes.forEach((n, b) => {
+        let entry = perSize.get(n);
+        if (!entry) {
+          const graph = this.graphFor(n);
+          const correct = storageBuffer(this.device, 'correct', n);
+          const count = storageBuffer(this.device, 'correctCount', 1);
+          buffers.push(correct, count);
+          const L = this.sizes.length - 1;
+          const own = [
+            gather(this.device, {
+              label: 'Eval.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter: data.cursor,
+              x: graph.x, labels: graph.labels, rows: n, features: data.features, sourceU8: data.bytes, ...affine,
+            }),
+            counterAdd(this.device, { label: 'Eval.advance', counter: data.cursor, by: n }),
+            correctRows(this.device, { label: 'Eval.correct', z: graph.pre[L - 1], labels: graph.labels, correct, rows: n, classes: this.sizes[L] }),
+            columnSum(this.device, { label: 'Eval.count', g: correct, out: count, rows: n, cols: 1 }),
+          ];
+          made.push(...own);
+          entry = { graph, count, dispatches: [own[0], own[1], ...graph.forward, ...graph.lossPass, own[2], own[3]] };
+          perSize.set(n, entry);
+        }
+        const pass = encoder.beginComputePass({ label: 'evaluate' });
+        encodeDispatches(pass, entry.dispatches);
+        pass.end();
+        encoder.copyBufferToBuffer(entry.graph.loss, 0, results, 2 * b * F32_BYTES, F32_BYTES);
+        encoder.copyBufferToBuffer(entry.count, 0, results, (2 * b + 1) * F32_BYTES, F32_BYTES);
+      });
+      this.device.queue.submit([encoder.finish()]);
+      const r = await this.runAndRead('evaluate', results, 2 * sizes.length, () => {});
+      let loss = 0, correct = 0;
+      sizes.forEach((n, b) => {
+        loss += r[2 * b] * n;
+        correct += r[2 * b + 1];
+      });
+      return { loss: loss / data.rows, accuracy: correct / data.rows };
+    } finally {
+      destroyDispatches(made);
+      for (const b of buffers) b.destroy();
     }
   }
 

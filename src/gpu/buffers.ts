@@ -9,7 +9,7 @@ export const I32_BYTES = Int32Array.BYTES_PER_ELEMENT;
  * A storage buffer of `count` 4-byte elements (f32 or i32), zero-filled, optionally
  * initialised. Sizes past the device's limits fail here, with the tensor's name.
  */
-export function storageBuffer(device: GPUDevice, label: string, count: number, data?: Float32Array | Int32Array): GPUBuffer {
+export function storageBuffer(device: GPUDevice, label: string, count: number, data?: Float32Array | Int32Array | Uint32Array): GPUBuffer {
   // A zero-size binding is invalid; keep at least one element.
   const size = Math.max(1, count) * F32_BYTES;
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);

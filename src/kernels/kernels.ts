@@ -277,18 +277,67 @@ export function feedbackDraw(device: GPUDevice, p: { label: string; m: GPUBuffer
   });
 }
 
-// step_counter.wgsl
+// counter.wgsl
 const CounterParams = new UniformLayout([['by', 'u32']] as const);
 
-/** Advances the step counter that brsf's draws read. */
-export function stepCounter(device: GPUDevice, p: { label: string; step: GPUBuffer }): Dispatch {
+/** counter[0] += by: brsf's step index, or the gather cursor. */
+export function counterAdd(device: GPUDevice, p: { label: string; counter: GPUBuffer; by: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'step_counter',
+    shader: 'counter',
     uniform: CounterParams,
-    sizes: { by: 1 },
-    storage: [[p.step, shape(p.step, 1)]],
+    sizes: { by: p.by },
+    storage: [[p.counter, shape(p.counter, 1)]],
     workgroups: [1, 1, 1],
+  });
+}
+
+// gather.wgsl
+const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['scale', 'f32'], ['offset', 'f32']] as const);
+
+/** x = source[order[cursor + i]]·scale + offset and its labels, for a batch of `rows`. */
+export function gather(device: GPUDevice, p: {
+  label: string;
+  /** f32 [n×features], or packed bytes with sourceU8 */
+  source: GPUBuffer;
+  sourceLabels: GPUBuffer;
+  order: GPUBuffer;
+  counter: GPUBuffer;
+  x: GPUBuffer;
+  labels: GPUBuffer;
+  rows: number; features: number;
+  sourceU8: boolean;
+  scale: number; offset: number;
+}): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'gather',
+    constants: { SOURCE_U8: Number(p.sourceU8) },
+    uniform: GatherParams,
+    sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset },
+    storage: [
+      [p.source, `${p.source.label}${p.sourceU8 ? ' (bytes)' : ''} [n×${p.features}]`],
+      [p.sourceLabels, `${p.sourceLabels.label} [n]`],
+      [p.order, `${p.order.label} [n]`],
+      [p.counter, shape(p.counter, 1)],
+      [p.x, shape(p.x, p.rows, p.features)],
+      [p.labels, shape(p.labels, p.rows)],
+    ],
+    workgroups: grid1d(device, p.label, p.rows * p.features, 256),
+  });
+}
+
+// accuracy.wgsl
+
+/** correct[i] = [argmax z_i = labels[i]]. */
+export function correctRows(device: GPUDevice, p: { label: string; z: GPUBuffer; labels: GPUBuffer; correct: GPUBuffer; rows: number; classes: number }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'accuracy',
+    uniform: SoftmaxSizes,
+    sizes: { rows: p.rows, classes: p.classes },
+    storage: [[p.z, shape(p.z, p.rows, p.classes)], [p.labels, shape(p.labels, p.rows)], [p.correct, shape(p.correct, p.rows)]],
+    workgroups: checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),
   });
 }
 

@@ -11,9 +11,11 @@ import sgd from '../../shaders/sgd.wgsl?raw';
 import mse_loss from '../../shaders/mse_loss.wgsl?raw';
 import feedback_draw from '../../shaders/feedback_draw.wgsl?raw';
 import alignment from '../../shaders/alignment.wgsl?raw';
-import step_counter from '../../shaders/step_counter.wgsl?raw';
+import counter from '../../shaders/counter.wgsl?raw';
+import gather from '../../shaders/gather.wgsl?raw';
+import accuracy from '../../shaders/accuracy.wgsl?raw';
 
 export const SHADERS = {
-  matmul, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, step_counter, alignment,
+  matmul, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

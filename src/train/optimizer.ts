@@ -3,7 +3,7 @@
  * trained tensor (W, b, and B for kp, from dW_{h+1}ᵀ), and brsf's feedback redraws.
  */
 import type { Dispatch } from '../kernels/dispatch.js';
-import { feedbackDraw, setSgdSettings, sgd, stepCounter, type SgdSettings } from '../kernels/kernels.js';
+import { counterAdd, feedbackDraw, setSgdSettings, sgd, type SgdSettings } from '../kernels/kernels.js';
 import { drawKey } from '../model/hash.js';
 import { initStd } from '../model/init.js';
 import { RULE_TRAITS, type InitScale, type Rule } from '../model/options.js';
@@ -42,5 +42,5 @@ export function preStepDispatches(device: GPUDevice, p: GpuParameters, rule: Rul
     const [rows, cols] = p.shapes.feedback[k];
     return feedbackDraw(device, { label: `Layer${k + 1}.redraw.M`, m, step: p.step, count: rows * cols, key: drawKey(seed, k + 1), std: initStd(init, rows, cols) });
   });
-  return [...draws, stepCounter(device, { label: 'step.advance', step: p.step })];
+  return [...draws, counterAdd(device, { label: 'step.advance', counter: p.step, by: 1 })];
 }

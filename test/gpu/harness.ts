@@ -16,7 +16,9 @@ import { initStd } from '../../src/model/init.js';
 import * as ref from '../../src/reference/index.js';
 import { accuracy } from '../../src/train/metrics.js';
 import { xorDataset } from '../../src/data/xor.js';
-import { twoSpirals } from '../../src/data/synthetic.js';
+import { blobs, twoSpirals } from '../../src/data/synthetic.js';
+import type { Dataset } from '../../src/data/dataset.js';
+import { shuffledOrder } from '../../src/data/prepare.js';
 import { compare, type Comparison } from '../util/compare.js';
 
 /** Per-tensor tolerance on the norm-wise relative error (issue 2: under 1e-5 per step). */
@@ -490,10 +492,63 @@ async function spirals(c: { rule: Rule; n: number; hidden: number; steps: number
   });
 }
 
+/**
+ * fit() against a replay: the same network trained with trainStep on batches gathered on the
+ * host in the same shuffled order must see the same losses; evaluate() against predict() and
+ * the reference loss on its logits.
+ */
+async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: number; bytes: boolean; seed: number }) {
+  return scoped('fitReplay', async () => {
+    const source = blobs({ n: c.n, classes: 4, noise: 0.4, seed: c.seed });
+    // As bytes, the set exercises the packed-u8 gather path; the features become 0..255.
+    const data: Dataset = c.bytes ? { ...source, x: Uint8Array.from(source.x, (v) => Math.max(0, Math.min(255, Math.round(100 * v + 128)))) } : source;
+    const test = blobs({ n: 333, classes: 4, noise: 0.4, seed: c.seed + 1 });
+    const testData: Dataset = c.bytes ? { ...test, x: Uint8Array.from(test.x, (v) => Math.max(0, Math.min(255, Math.round(100 * v + 128)))) } : test;
+    const options = { sizes: [2, 17, 4], rule: c.rule, seed: c.seed, learningRate: 0.3, momentum: 0.5, device };
+    const a = await createNetwork(options);
+    const b = await createNetwork(options);
+    try {
+      const epochLosses: number[] = [];
+      const fitted = await a.fit(data, { epochs: c.epochs, batchSize: c.batchSize, test: testData, evalBatchSize: 100, onEpoch: (r) => { epochLosses.push(r.trainLoss); } });
+      const { scale, offset } = fitted.normalization;
+      const norm = (d: Dataset) => Float32Array.from(d.x, (v) => Math.fround(Math.fround(v * scale) + offset));
+      const xs = norm(data);
+      const replay: number[] = [];
+      for (let e = 0; e < c.epochs; e++) {
+        const order = shuffledOrder(c.n, c.seed, e);
+        const steps = Math.floor(c.n / c.batchSize);
+        let sum = 0;
+        for (let s = 0; s < steps; s++) {
+          const rows = order.subarray(s * c.batchSize, (s + 1) * c.batchSize);
+          const x = new Float32Array(c.batchSize * 2);
+          rows.forEach((r, i) => x.set(xs.subarray(2 * r, 2 * r + 2), 2 * i));
+          sum += await b.trainStep(x, Int32Array.from(rows, (r) => data.labels[r]));
+        }
+        replay.push(sum / steps);
+      }
+      const pa = await a.getParameters(), pb = await b.getParameters();
+      const xt = norm(testData);
+      const logits = await a.predict(xt);
+      const want = ref.softmaxCrossEntropy(logits, testData.labels, testData.labels.length, 4);
+      const last = fitted.epochs[c.epochs - 1].test!;
+      return {
+        losses: compare('epoch train loss, fit vs replay', epochLosses, replay, TOL),
+        weights: pa.weights.map((w, k) => compare(`W${k + 1} after fit vs replay`, w, pb.weights[k], TOL)),
+        testLoss: compare('test loss, evaluate vs reference on predict', [last.loss], [want.loss], TOL),
+        testAccuracy: { got: last.accuracy, want: accuracy(logits, testData.labels, 4) },
+        epochs: fitted.epochs.map((r) => ({ trainLoss: r.trainLoss, testAccuracy: r.test!.accuracy })),
+      };
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay,
 };
 export type Harness = typeof harness;
 

@@ -1,0 +1,51 @@
+// gather: a batch from a dataset that lives on the GPU.
+//   x[i, f]   = source[order[cursor + i], f] · scale + offset
+//   labels[i] = sourceLabels[order[cursor + i]]
+// for i < rows, where cursor = counter[0] (advanced by counter.wgsl after each gather, so one
+// command buffer can hold a whole epoch of steps) and order is the epoch's shuffled index.
+// With SOURCE_U8 the source holds bytes (pixels), four to a u32, little-endian; scale and
+// offset normalise them (1/255 and 0 for [0, 1]).
+// Dispatch: one thread per element of x, workgroups of 256, grid (x, y, 1) with
+// x·y·256 ≥ rows·features.
+
+struct Params {
+  rows: u32,
+  features: u32,
+  scale: f32,
+  offset: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// source: [n×features] f32, or [ceil(n·features / 4)] u32 of packed bytes with SOURCE_U8
+@group(0) @binding(1) var<storage, read> source: array<u32>;
+// sourceLabels: [n] i32
+@group(0) @binding(2) var<storage, read> sourceLabels: array<i32>;
+// order: [n] u32, the rows of the source in the order they are taken
+@group(0) @binding(3) var<storage, read> order: array<u32>;
+// counter: [1] u32, the position in order where this batch starts
+@group(0) @binding(4) var<storage, read> counter: array<u32>;
+// x: [rows×features]
+@group(0) @binding(5) var<storage, read_write> x: array<f32>;
+// labels: [rows] i32
+@group(0) @binding(6) var<storage, read_write> labels: array<i32>;
+
+// The source holds bytes, not f32.
+override SOURCE_U8: bool = false;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 256u;
+  if (i >= params.rows * params.features) { return; }
+  let r = i / params.features;
+  let f = i % params.features;
+  let row = order[counter[0] + r];
+  let at = row * params.features + f;
+  var v: f32;
+  if (SOURCE_U8) {
+    v = f32((source[at / 4u] >> (8u * (at % 4u))) & 0xffu);
+  } else {
+    v = bitcast<f32>(source[at]);
+  }
+  x[i] = v * params.scale + params.offset;
+  if (f == 0u) { labels[r] = sourceLabels[row]; }
+}

@@ -1,0 +1,108 @@
+/**
+ * The IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/): a 4-byte
+ * magic (0, 0, type, number of dimensions), big-endian u32 sizes, then the values. Only
+ * unsigned bytes (type 0x08) are used by these sets and accepted here. Files may be gzipped;
+ * they are inflated with the platform's DecompressionStream (browsers, Node, Deno).
+ */
+import { FaWebGpuError } from '../errors.js';
+import { checkDataset, type Dataset } from './dataset.js';
+
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+const bad = (name: string, why: string) => new FaWebGpuError('invalid-data', `${name}: ${why}`);
+
+/** Parses an (inflated) IDX file of unsigned bytes. */
+export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  if (bytes.length < 4) throw bad(name, `not an IDX file: ${bytes.length} bytes, shorter than the 4-byte magic`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) throw bad(name, `not an IDX file: the magic must start with two zero bytes, got 0x${hex(bytes[0])} 0x${hex(bytes[1])}`);
+  if (bytes[2] !== 0x08) throw bad(name, `IDX value type 0x${hex(bytes[2])} is not supported; MNIST-style files hold unsigned bytes (0x08)`);
+  const ndim = bytes[3];
+  if (ndim < 1 || ndim > 4) throw bad(name, `expected 1 to 4 dimensions, got ${ndim}`);
+  const header = 4 + 4 * ndim;
+  if (bytes.length < header) throw bad(name, `truncated header: ${ndim} dimensions need ${header} bytes, the file has ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  for (let d = 0; d < ndim; d++) dims.push(view.getUint32(4 + 4 * d, false));
+  if (dims.some((d) => d === 0)) throw bad(name, `a dimension is 0: [${dims.join('×')}]`);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const held = bytes.length - header;
+  if (held < count) throw bad(name, `truncated: the header promises [${dims.join('×')}] = ${count} values, the file holds ${held}`);
+  if (held > count) throw bad(name, `${held - count} bytes after the [${dims.join('×')}] values`);
+  return { dims, data: bytes.subarray(header) };
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}
+
+/** Inflates gzip data (magic 1f 8b); other bytes are returned as they are. */
+export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file'): Promise<Uint8Array> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw bad(name, `corrupt or truncated gzip data (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** A file path (Node, Deno), an http(s) URL, a File or Blob (browser), or the bytes. */
+export type DataSource = string | URL | Blob | ArrayBuffer | Uint8Array;
+
+function sourceName(src: DataSource): string {
+  if (typeof src === 'string') return src;
+  if (src instanceof URL) return src.href;
+  if (typeof File !== 'undefined' && src instanceof File) return src.name;
+  return 'data';
+}
+
+/** The bytes of a source. */
+export async function readSource(src: DataSource): Promise<Uint8Array> {
+  const name = sourceName(src);
+  try {
+    if (src instanceof Uint8Array) return src;
+    if (src instanceof ArrayBuffer) return new Uint8Array(src);
+    if (src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
+    if (src instanceof URL || /^(https?|blob|data):/.test(src)) {
+      const response = await fetch(src);
+      if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    }
+    const fs = 'node:fs/promises';
+    const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+    return new Uint8Array(await readFile(src));
+  } catch (e) {
+    throw new FaWebGpuError('invalid-data', `${name}: could not be read (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Reads, inflates and parses one IDX source. */
+export async function loadIdx(src: DataSource): Promise<IdxArray> {
+  const name = sourceName(src);
+  return parseIdx(await gunzipIfNeeded(await readSource(src), name), name);
+}
+
+/**
+ * An images file [n×rows×cols] (or [n×features]) and a labels file [n] as a dataset of bytes.
+ * Counts must match and labels must be below `classes`.
+ */
+export async function loadIdxDataset(images: DataSource, labels: DataSource, classes = 10, classNames?: readonly string[]): Promise<Dataset> {
+  const [img, lab] = await Promise.all([loadIdx(images), loadIdx(labels)]);
+  const imgName = sourceName(images), labName = sourceName(labels);
+  if (img.dims.length < 2) throw bad(imgName, `expected images of 2 or more dimensions [n×…], got [${img.dims.join('×')}]`);
+  if (lab.dims.length !== 1) throw bad(labName, `expected labels of 1 dimension [n], got [${lab.dims.join('×')}]`);
+  if (img.dims[0] !== lab.dims[0]) throw bad(labName, `holds ${lab.dims[0]} labels but ${imgName} holds ${img.dims[0]} images`);
+  const labelValues = Int32Array.from(lab.data);
+  const badLabel = labelValues.findIndex((v) => v >= classes);
+  if (badLabel >= 0) throw bad(labName, `label ${labelValues[badLabel]} at row ${badLabel} is not below ${classes} classes`);
+  return checkDataset(imgName, {
+    x: img.data,
+    labels: labelValues,
+    features: img.dims.slice(1).reduce((a, b) => a * b, 1),
+    classes,
+    classNames,
+  });
+}

