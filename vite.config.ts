@@ -17,6 +17,8 @@ export default defineConfig({
     emptyOutDir: false,
     sourcemap: true,
     target: 'es2022',
+    // Dependencies stay imports; the MNIST digits (21 MB, optional) are loaded only on request.
+    rollupOptions: { external: ['d3-scale', 'd3-shape', /^mnist\//] },
   },
   server: { host: '127.0.0.1' },
   test: {

