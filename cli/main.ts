@@ -11,13 +11,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  ACTIVATIONS, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
+import { runBench, STEP_CONFIGS } from '../bench/bench.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
+       fa-webgpu bench [--seconds S] [--quick]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
 every --log-every steps, then predictions against targets.
@@ -48,7 +50,11 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
   --validation F      hold out a fraction F of the training rows and report it too
   --alignment-rows N  training rows for the alignment metrics (default 256; 0 turns them off)
   --out DIR           where the files go (default experiments/<data>-<time>)
-  --quiet             no progress bar`;
+  --quiet             no progress bar
+
+bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
+784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep; --quick
+keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).`;
 
 class UsageError extends Error {}
 
@@ -224,12 +230,29 @@ async function experiment(argv: string[]): Promise<void> {
   console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg)`);
 }
 
+async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' } }, strict: true });
+  const seconds = number('seconds', values.seconds, 1, 0.01, 600);
+  const device = await acquireDevice();
+  try {
+    await runBench(device, {
+      seconds,
+      rules: ['fa', 'bp'],
+      configs: values.quick ? STEP_CONFIGS.slice(0, 1) : STEP_CONFIGS,
+      matmulSizes: values.quick ? [256] : [256, 1024, 2048, 4096],
+    }, (line) => console.log(line));
+  } finally {
+    device.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'xor': await xor(rest); return 0;
       case 'experiment': await experiment(rest); return 0;
+      case 'bench': await bench(rest); return 0;
       case undefined: case '-h': case '--help': console.log(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
