@@ -13,5 +13,7 @@ run() { bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cl
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
 run xor 2>&1 | tee "$out/xor.txt"
 run bench --seconds 1 2>&1 | tee "$out/bench.txt"
-run experiment --data fashion-mnist --data-dir /tmp/fmnist --sizes 784,256,256,10 --rules bp,fa,dfa --seeds 3 \
-  --epochs 20 --batch 64 --lr 0.01 --momentum 0.9 --init xavier --schedule step:15:0.1 --out "$out/fmnist" --quiet 2>&1 | tee "$out/experiment.txt"
+common=(experiment --data fashion-mnist --data-dir /tmp/fmnist --sizes 784,256,256,10 --rules bp,fa,dfa --seeds 3
+  --epochs 20 --batch 64 --momentum 0.9 --init xavier --schedule step:15:0.1 --quiet)
+run "${common[@]}" --lr 0.01 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
+run "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
