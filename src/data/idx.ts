@@ -49,7 +49,7 @@ export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file'): Promise<
   }
 }
 
-/** A file path (Node, Deno), an http(s) URL, a File or Blob (browser), or the bytes. */
+/** A file path (Node, Deno), a URL (relative ones in a browser), a File or Blob, or the bytes. */
 export type DataSource = string | URL | Blob | ArrayBuffer | Uint8Array;
 
 function sourceName(src: DataSource): string {
@@ -59,6 +59,12 @@ function sourceName(src: DataSource): string {
   return 'data';
 }
 
+/** Node and Deno read string sources as file paths; a browser fetches them as URLs. */
+function hasFileSystem(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' || g.Deno !== undefined;
+}
+
 /** The bytes of a source. */
 export async function readSource(src: DataSource): Promise<Uint8Array> {
   const name = sourceName(src);
@@ -66,7 +72,7 @@ export async function readSource(src: DataSource): Promise<Uint8Array> {
     if (src instanceof Uint8Array) return src;
     if (src instanceof ArrayBuffer) return new Uint8Array(src);
     if (src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
-    if (src instanceof URL || /^(https?|blob|data):/.test(src)) {
+    if (src instanceof URL || /^(https?|blob|data):/.test(src) || !hasFileSystem()) {
       const response = await fetch(src);
       if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
       return new Uint8Array(await response.arrayBuffer());

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import type { Harness } from './harness.js';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
@@ -41,7 +42,12 @@ export interface PageSession {
 
 /** Serves the project with Vite and opens `path` in headless Chromium. */
 export async function openPage(path: string): Promise<PageSession> {
-  const server: ViteDevServer = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
+  // /@fs/ serves Debian's Fashion-MNIST files to the page as well as the project.
+  const server: ViteDevServer = await createServer({
+    server: { port: 0, host: '127.0.0.1', fs: { allow: [process.cwd(), FASHION_MNIST_DIR] } },
+    logLevel: 'error',
+    clearScreen: false,
+  });
   await server.listen();
   const address = server.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;

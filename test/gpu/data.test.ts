@@ -2,6 +2,7 @@
  * Epoch training on a GPU-resident set: fit() must equal trainStep on the same batches
  * gathered on the host, and evaluate() must equal the reference loss and accuracy of predict().
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeComparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
@@ -27,3 +28,21 @@ for (const bytes of [false, true]) {
     expect(h.errors).toEqual([]);
   });
 }
+
+it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA beat chance by far', async () => {
+  const r = await h.call('fashionExperiment', { trainRows: 2000, testRows: 500, epochs: 2 });
+  const dir = 'test-output/experiment';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/results.json`, r.json);
+  writeFileSync(`${dir}/results.csv`, r.csv);
+  writeFileSync(`${dir}/curves.svg`, r.svg);
+  console.log(r.summary);
+  expect(JSON.parse(r.json).runs).toHaveLength(2);
+  expect(r.csv.trim().split('\n')).toHaveLength(1 + 2 * 2);
+  expect(r.svg).toMatch(/^<svg [^]*<\/svg>\n$/);
+  for (const rule of r.rules) {
+    // Chance is 10% on ten balanced classes.
+    expect(rule.testAccuracy!.mean, rule.rule).toBeGreaterThan(0.5);
+  }
+  expect(r.summary).toMatch(/^rule +seeds +test accuracy %/);
+});

@@ -17,7 +17,10 @@ import * as ref from '../../src/reference/index.js';
 import { accuracy } from '../../src/train/metrics.js';
 import { xorDataset } from '../../src/data/xor.js';
 import { blobs, twoSpirals } from '../../src/data/synthetic.js';
-import type { Dataset } from '../../src/data/dataset.js';
+import { subset, type Dataset } from '../../src/data/dataset.js';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { runExperiment, summarize } from '../../src/experiment/experiment.js';
+import { formatSummary, toCsv, toJson, toSvg } from '../../src/experiment/report.js';
 import { shuffledOrder } from '../../src/data/prepare.js';
 import { compare, type Comparison } from '../util/compare.js';
 
@@ -545,10 +548,23 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
   });
 }
 
+/** A small Fashion-MNIST experiment, run in the page, with its reports. */
+async function fashionExperiment(c: { trainRows: number; testRows: number; epochs: number }) {
+  const { train, test } = await loadFashionMnist(`/@fs${FASHION_MNIST_DIR}`);
+  const first = (d: Dataset, n: number) => subset(d, Array.from({ length: n }, (_, i) => i));
+  return scoped('fashionExperiment', async () => {
+    const result = await runExperiment(first(train, c.trainRows), first(test, c.testRows), {
+      data: 'fashion-mnist (subset)', sizes: [784, 32, 10], rules: ['bp', 'fa'], seeds: [1], epochs: c.epochs, batchSize: 50,
+      learningRate: 0.01, momentum: 0.9, init: 'xavier', alignmentRows: 100,
+    }, { device });
+    return { json: toJson(result), csv: toCsv(result), svg: toSvg(result), summary: formatSummary(result), rules: summarize(result) };
+  });
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
 };
 export type Harness = typeof harness;
 
