@@ -158,14 +158,17 @@ async function loadData(name: string, dir: string | undefined, trainLimit: numbe
 }
 
 async function experiment(argv: string[]): Promise<void> {
+  const text = { type: 'string' } as const;
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries([
-      'data', 'data-dir', 'train-limit', 'test-limit', 'sizes', 'rules', 'seeds', 'epochs', 'batch', 'lr', 'momentum', 'weight-decay',
-      'activation', 'loss', 'init', 'schedule', 'normalization', 'validation', 'alignment-rows', 'out',
-    ].map((k) => [k, { type: 'string' as const }]).concat([['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' } as never]])),
+    options: {
+      data: text, 'data-dir': text, 'train-limit': text, 'test-limit': text, sizes: text, rules: text, seeds: text,
+      epochs: text, batch: text, lr: text, momentum: text, 'weight-decay': text, activation: text, loss: text, init: text,
+      schedule: text, normalization: text, validation: text, 'alignment-rows': text, out: text,
+      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
-  }) as { values: Record<string, string | undefined> & { quiet?: boolean; help?: boolean } };
+  });
   if (values.help) {
     console.log(USAGE);
     return;

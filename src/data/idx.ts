@@ -78,7 +78,7 @@ export async function readSource(src: DataSource): Promise<Uint8Array> {
       return new Uint8Array(await response.arrayBuffer());
     }
     const fs = 'node:fs/promises';
-    const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+    const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(path: string): Promise<Uint8Array> };
     return new Uint8Array(await readFile(src));
   } catch (e) {
     throw new FaWebGpuError('invalid-data', `${name}: could not be read (${e instanceof Error ? e.message : String(e)})`);
