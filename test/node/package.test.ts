@@ -1,6 +1,6 @@
 /**
- * `npm pack` gives a package another project can import: the tarball is unpacked into a
- * scratch project's node_modules, imported from Node, and type-checked from a consumer file
+ * `npm pack` gives a package another project can import: a scratch project npm-installs the
+ * tarball (and so its dependencies), imports it from Node, and type-checks a consumer file
  * with Node's own module resolution (skipLibCheck off, so the .d.ts files are checked).
  */
 import { execFileSync } from 'node:child_process';
@@ -16,10 +16,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 it('packs, imports and type-checks from a separate project', () => {
   const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' });
   const tarball = join(scratch, out.trim().split('\n').pop()!);
-  const pkg = join(scratch, 'consumer', 'node_modules', 'fa-webgpu');
-  mkdirSync(pkg, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1']);
-  writeFileSync(join(scratch, 'consumer', 'package.json'), '{ "type": "module" }');
+  const consumer = join(scratch, 'consumer');
+  mkdirSync(consumer, { recursive: true });
+  writeFileSync(join(consumer, 'package.json'), '{ "name": "consumer", "private": true, "type": "module" }');
+  // As another project would: npm installs the tarball and its dependencies.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', tarball], { cwd: consumer, encoding: 'utf8' });
 
   writeFileSync(join(scratch, 'consumer', 'check.mjs'), `
     import * as fa from 'fa-webgpu';
