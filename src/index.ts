@@ -2,7 +2,8 @@
  * fa-webgpu: train neural networks with feedback alignment on the GPU through WebGPU.
  * This module is the library's whole public surface; it holds no DOM code.
  */
-export { createNetwork, Network } from './network.js';
+export { createNetwork, loadCheckpoint, Network } from './network.js';
+export { encodeCheckpoint, decodeCheckpoint, crc32, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, type Checkpoint, type CheckpointTensor } from './model/checkpoint.js';
 export type { NetworkOptions, TrainOptions, TrainProgress, TrainResult } from './network.js';
 export type { Parameters } from './model/init.js';
 export { initParameters, initStd, parameterShapes } from './model/init.js';

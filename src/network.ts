@@ -16,6 +16,8 @@ import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
 import { correctRows, columnSum, counterAdd, gather } from './kernels/kernels.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
+import { StateSnapshots } from './train/snapshot.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { preStepDispatches, setUpdateSettings, updateDispatches, type Update } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
@@ -147,6 +149,28 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init });
 }
 
+/**
+ * A network rebuilt from a checkpoint, on `device` (a new one after a device loss) or on one
+ * the library acquires: the checkpoint's options, then its state.
+ */
+export async function loadCheckpoint(bytes: Uint8Array, options: { device?: GPUDevice } = {}): Promise<Network> {
+  const c = decodeCheckpoint(bytes);
+  let net: Network;
+  try {
+    net = await createNetwork({ ...(c.options as unknown as NetworkOptions), device: options.device });
+  } catch (e) {
+    if (e instanceof FaWebGpuError && e.code === 'invalid-argument') throw new FaWebGpuError('invalid-data', `checkpoint options: ${e.message}`);
+    throw e;
+  }
+  try {
+    await net.restoreCheckpoint(bytes);
+  } catch (e) {
+    net.destroy();
+    throw e;
+  }
+  return net;
+}
+
 function checkOptimizer(o: SgdSettings): SgdSettings {
   return {
     learningRate: checkNumber('learningRate', o.learningRate, 0, 1e6, { minExclusive: true }),
@@ -182,6 +206,10 @@ export class Network {
   private readonly preStep: Dispatch[];
   private readonly graphs = new Map<number, StepGraph>();
   private state: 'ready' | 'busy' | 'destroyed' | 'lost' = 'ready';
+  /** Training steps done (trainStep, train, fit), restored with a checkpoint. */
+  private stepsDone = 0;
+  /** The last states known to have a finite loss, recorded by train and fit. */
+  private snapshots?: StateSnapshots;
   private lostReason = '';
 
   /** Use createNetwork(); the constructor expects validated options. */
@@ -329,6 +357,7 @@ export class Network {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
       const [loss] = await this.runAndRead('trainStep', graph.loss, 1, (encoder) => this.encodeSteps(encoder, graph, 1));
+      this.stepsDone++;
       return loss;
     });
   }
@@ -358,12 +387,14 @@ export class Network {
       if (!dataset) this.upload(graph, x, labels);
       const history = storageBuffer(this.device, 'lossHistory', every);
       const losses = new Float32Array(steps);
+      const snapshots = this.snapshotsFor();
       try {
         for (let done = 0; done < steps;) {
           const window = Math.min(every, steps - done);
           for (let s = 0; s < window; s += STEPS_PER_SUBMIT) {
             const count = Math.min(STEPS_PER_SUBMIT, window - s);
             const encoder = this.device.createCommandEncoder({ label: 'train' });
+            if (s === 0) snapshots.record(encoder, this.stepsDone);
             for (let i = 0; i < count; i++) {
               const step = done + s + i;
               if (dataset) {
@@ -384,9 +415,9 @@ export class Network {
           const part = await this.runAndRead('train', history, window, () => {});
           losses.set(part, done);
           const bad = part.findIndex((v) => !Number.isFinite(v));
-          if (bad >= 0) {
-            throw new FaWebGpuError('diverged', `train: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}; lower the learning rate or check the inputs`);
-          }
+          snapshots.settle(Number.isFinite(part[0]));
+          this.stepsDone += window;
+          if (bad >= 0) throw this.diverged(`train: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
           done += window;
           options.onProgress?.({ step: done, steps, loss: part[window - 1] });
         }
@@ -447,9 +478,9 @@ export class Network {
           gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : Uint32Array.from({ length: gpuTrain.rows }, (_, i) => i));
           const losses = await this.runEpoch(gpuTrain, affine, o.batchSize);
           const bad = losses.findIndex((v) => !Number.isFinite(v));
-          if (bad >= 0) {
-            throw new FaWebGpuError('diverged', `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}; lower the learning rate or check the inputs`);
-          }
+          this.snapshots!.settle(Number.isFinite(losses[0]));
+          this.stepsDone += losses.length;
+          if (bad >= 0) throw this.diverged(`fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
             epoch: e + 1,
             learningRate: rate,
@@ -488,6 +519,78 @@ export class Network {
     });
   }
 
+  /** Training steps done so far (trainStep, train and fit; set by a checkpoint). */
+  get steps(): number {
+    return this.stepsDone;
+  }
+
+  /**
+   * After train or fit stopped with 'diverged': puts back the last state recorded at the start
+   * of a window (lossEvery steps, or an epoch) whose loss was finite, parameters and
+   * velocities included, and resolves to the number of steps that state had done.
+   */
+  async restoreLastFinite(): Promise<number> {
+    return this.exclusive(async () => {
+      if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no training run has recorded a state with a finite loss yet');
+      this.stepsDone = this.snapshots.restore();
+      this.params.writeStep(this.stepsDone);
+      await this.device.queue.onSubmittedWorkDone();
+      return this.stepsDone;
+    });
+  }
+
+  /**
+   * The whole training state as a checkpoint (see src/model/checkpoint.ts for the format):
+   * options, parameters, feedback, velocities, steps done, with a CRC-32.
+   */
+  async saveCheckpoint(): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const tensors = this.params.stateTensors(this.settings.momentum > 0);
+      const data = await this.params.readBuffers(tensors);
+      const checkpoint: Checkpoint = {
+        options: {
+          sizes: [...this.sizes], rule: this.rule, activation: this.activation, loss: this.loss,
+          learningRate: this.settings.learningRate, momentum: this.settings.momentum, weightDecay: this.settings.weightDecay,
+          init: this.init, seed: this.seed,
+        },
+        step: this.stepsDone,
+        tensors: tensors.map((t, i) => ({ name: t.name, shape: t.shape, data: data[i] })),
+      };
+      return encodeCheckpoint(checkpoint);
+    });
+  }
+
+  /**
+   * Puts a checkpoint's state into this network. Its sizes, rule, activation, loss and whether
+   * it has momentum must be this network's; its optimizer settings replace this network's.
+   * A damaged or mismatched checkpoint changes nothing.
+   */
+  async restoreCheckpoint(bytes: Uint8Array): Promise<void> {
+    this.assertUsable();
+    const c = decodeCheckpoint(bytes);
+    const o = c.options;
+    const mismatch = (what: string, got: unknown, want: unknown) => new FaWebGpuError('invalid-data', `checkpoint: ${what} ${JSON.stringify(got)} does not match this network's ${JSON.stringify(want)}`);
+    if (JSON.stringify(o.sizes) !== JSON.stringify(this.sizes)) throw mismatch('sizes', o.sizes, this.sizes);
+    for (const key of ['rule', 'activation', 'loss'] as const) if (o[key] !== this[key]) throw mismatch(key, o[key], this[key]);
+    let settings: SgdSettings;
+    try {
+      settings = checkOptimizer({ learningRate: o.learningRate as number, momentum: o.momentum as number, weightDecay: o.weightDecay as number });
+    } catch (e) {
+      throw new FaWebGpuError('invalid-data', `checkpoint: ${(e as Error).message}`);
+    }
+    if ((settings.momentum > 0) !== (this.settings.momentum > 0)) throw mismatch('momentum', settings.momentum, this.settings.momentum);
+    const want = this.params.stateTensors(settings.momentum > 0);
+    const names = (list: { name: string; shape: [number, number] }[]) => list.map((t) => `${t.name} [${t.shape.join('×')}]`).join(', ');
+    if (names(c.tensors) !== names(want)) throw new FaWebGpuError('invalid-data', `checkpoint: holds ${names(c.tensors)}; this network needs ${names(want)}`);
+    return this.exclusive(async () => {
+      want.forEach((t, i) => this.device.queue.writeBuffer(t.buffer, 0, c.tensors[i].data as Float32Array<ArrayBuffer>));
+      this.params.writeStep(c.step);
+      this.stepsDone = c.step;
+      this.setOptimizerSettings(settings);
+      await this.device.queue.onSubmittedWorkDone();
+    });
+  }
+
   /**
    * The dispatches of one training step at batch size n, in order, with labels, shaders and
    * bound shapes: what a page shows when it explains a step.
@@ -506,6 +609,7 @@ export class Network {
     for (const g of this.graphs.values()) g.destroy();
     this.graphs.clear();
     destroyDispatches([...this.updateDispatches(), ...this.preStep]);
+    this.snapshots?.destroy();
     this.params.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
@@ -572,6 +676,17 @@ export class Network {
     }
   }
 
+  private snapshotsFor(): StateSnapshots {
+    this.snapshots ??= new StateSnapshots(this.device, [...this.params.stateTensors(this.settings.momentum > 0).map((t) => t.buffer), this.params.step]);
+    return this.snapshots;
+  }
+
+  private diverged(what: string): FaWebGpuError {
+    const good = this.snapshots?.goodStep;
+    const back = good == null ? 'no finite state was recorded' : `restoreLastFinite() puts back the state after step ${good}`;
+    return new FaWebGpuError('diverged', `${what}; ${back}; lower the learning rate or check the inputs`);
+  }
+
   private checkDatasetShape(name: string, d: Dataset): void {
     const out = this.sizes[this.sizes.length - 1];
     if (d.features !== this.sizes[0]) throw invalid(`${name}: has ${d.features} features, the network takes ${this.sizes[0]}`);
@@ -614,9 +729,11 @@ export class Network {
     });
     const advance = counterAdd(this.device, { label: 'Batch.advance', counter: data.cursor, by: batch });
     const history = storageBuffer(this.device, 'epoch.losses', steps);
+    const snapshots = this.snapshotsFor();
     try {
       for (let s0 = 0; s0 < steps; s0 += STEPS_PER_SUBMIT) {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
+        if (s0 === 0) snapshots.record(encoder, this.stepsDone);
         for (let s = s0; s < Math.min(steps, s0 + STEPS_PER_SUBMIT); s++) {
           const pass = encoder.beginComputePass({ label: 'step' });
           encodeDispatches(pass, [fetch, advance, ...this.preStep]);

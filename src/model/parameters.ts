@@ -46,6 +46,39 @@ export class GpuParameters {
     this.step = storageBuffer(device, 'step', 1);
   }
 
+  /**
+   * Every buffer of the training state in checkpoint order, with its name and shape: weights,
+   * biases, feedback, then (with momentum) the velocities.
+   */
+  stateTensors(momentum: boolean): { name: string; buffer: GPUBuffer; shape: [number, number] }[] {
+    const list = (buffers: GPUBuffer[], shapes: [number, number][]) => buffers.map((buffer, k) => ({ name: buffer.label, buffer, shape: shapes[k] }));
+    const out = [
+      ...list(this.weights, this.shapes.weights),
+      ...list(this.biases, this.shapes.biases),
+      ...list(this.feedback, this.shapes.feedback),
+    ];
+    if (momentum) {
+      out.push(...list(this.velocityWeights, this.shapes.weights), ...list(this.velocityBiases, this.shapes.biases), ...list(this.velocityFeedback, this.shapes.feedback));
+    }
+    return out;
+  }
+
+  /** Reads the given buffers (f32) in one round trip. */
+  async readBuffers(buffers: { buffer: GPUBuffer; shape: [number, number] }[]): Promise<Float32Array[]> {
+    const [out] = await this.readLists([buffers.map((b) => b.buffer)], [buffers.map((b) => b.shape)]);
+    return out;
+  }
+
+  /** The step counter (u32). */
+  async readStep(): Promise<number> {
+    const [[v]] = await this.readLists([[this.step]], [[[1, 1]]]);
+    return new Uint32Array(v.buffer)[0];
+  }
+
+  writeStep(step: number): void {
+    this.device.queue.writeBuffer(this.step, 0, Uint32Array.of(step));
+  }
+
   /** Writes whichever lists are given; the caller has validated them. */
   write(p: Partial<Parameters>): void {
     const put = (buffers: GPUBuffer[], data?: Float32Array[]) =>

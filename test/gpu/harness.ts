@@ -4,7 +4,7 @@
  * the Node test asserts on the returned comparisons. Every case runs inside error scopes
  * (any WebGPU error fails it) and destroys what it made.
  */
-import { createNetwork, type Network, type Parameters } from '../../src/index.js';
+import { createNetwork, loadCheckpoint, type Network, type Parameters } from '../../src/index.js';
 import { acquireDevice, describeAdapter } from '../../src/gpu/device.js';
 import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../../src/kernels/dispatch.js';
@@ -561,10 +561,213 @@ async function fashionExperiment(c: { trainRows: number; testRows: number; epoch
   });
 }
 
+const sameBits = (a: Float32Array[], b: Float32Array[]) =>
+  a.length === b.length && a.every((t, k) => t.length === b[k].length && t.every((v, i) => Object.is(v, b[k][i])));
+const stateOf = async (net: Network) => ({ p: await net.getParameters(), v: await net.getOptimizerState() });
+const sameState = (a: Awaited<ReturnType<typeof stateOf>>, b: Awaited<ReturnType<typeof stateOf>>) =>
+  sameBits(a.p.weights, b.p.weights) && sameBits(a.p.biases, b.p.biases) && sameBits(a.p.feedback, b.p.feedback)
+  && sameBits(a.v.weights, b.v.weights) && sameBits(a.v.biases, b.v.biases) && sameBits(a.v.feedback, b.v.feedback);
+const errorOf = async (p: Promise<unknown> | (() => unknown)) => {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return null;
+  } catch (e) {
+    return { name: (e as Error).name, code: (e as { code?: string }).code ?? null, message: (e as Error).message };
+  }
+};
+
+/** Save, load into a new network, and train both: the states must stay bit-identical. */
+async function checkpointRoundTrip(c: { rule: Rule; sizes: number[]; momentum: number }) {
+  return scoped('checkpointRoundTrip', async () => {
+    const a = await createNetwork({ sizes: c.sizes, rule: c.rule, momentum: c.momentum, weightDecay: 0.01, learningRate: 0.1, seed: 3, device });
+    const x = random(7, 9 * c.sizes[0]);
+    const labels = Int32Array.from({ length: 9 }, (_, i) => i % c.sizes[c.sizes.length - 1]);
+    try {
+      for (let s = 0; s < 3; s++) await a.trainStep(x, labels);
+      const bytes = await a.saveCheckpoint();
+      const b = await loadCheckpoint(bytes, { device });
+      try {
+        const loadedEqual = sameState(await stateOf(a), await stateOf(b));
+        const la = await a.trainStep(x, labels), lb = await b.trainStep(x, labels);
+        const trainedEqual = sameState(await stateOf(a), await stateOf(b)) && Object.is(la, lb);
+        return { bytes: bytes.length, loadedEqual, trainedEqual, steps: [a.steps, b.steps] };
+      } finally {
+        b.destroy();
+      }
+    } finally {
+      a.destroy();
+    }
+  });
+}
+
+/** Every kind of bad call on a trained network: each must fail with its code and change nothing. */
+async function rejectedCalls() {
+  return scoped('rejectedCalls', async () => {
+    const net = await createNetwork({ sizes: [3, 5, 2], rule: 'fa', momentum: 0.9, seed: 2, device });
+    const x = random(1, 12), labels = Int32Array.of(0, 1, 1, 0);
+    await net.trainStep(x, labels);
+    const before = await stateOf(net);
+    const good = await net.saveCheckpoint();
+    const other = await createNetwork({ sizes: [3, 6, 2], rule: 'fa', momentum: 0.9, device });
+    const mismatched = await other.saveCheckpoint();
+    other.destroy();
+    const corrupted = Uint8Array.from(good);
+    corrupted[corrupted.length - 10] ^= 0x40;
+    const nanX = Float32Array.from(x);
+    nanX[4] = NaN;
+    const calls: [string, () => unknown][] = [
+      ['x with the wrong width', () => net.trainStep(random(1, 10), labels)],
+      ['x as a plain array', () => net.trainStep([1, 2, 3] as unknown as Float32Array, Int32Array.of(0))],
+      ['labels out of range', () => net.trainStep(x, Int32Array.of(0, 1, 2, 0))],
+      ['negative label', () => net.trainStep(x, Int32Array.of(0, -1, 1, 0))],
+      ['labels of the wrong length', () => net.trainStep(x, Int32Array.of(0, 1))],
+      ['NaN in x', () => net.trainStep(nanX, labels)],
+      ['Infinity in x for train', () => net.train(Float32Array.of(1, 2, Infinity), Int32Array.of(0), { steps: 2 })],
+      ['zero steps', () => net.train(x, labels, { steps: 0 })],
+      ['batch larger than the data', () => net.train(x, labels, { steps: 1, batchSize: 5 })],
+      ['NaN in a weight', () => net.setParameters({ weights: [new Float32Array(15).fill(NaN), new Float32Array(10)] })],
+      ['a weight of the wrong shape', () => net.setParameters({ weights: [new Float32Array(14), new Float32Array(10)] })],
+      ['feedback missing a matrix', () => net.setParameters({ feedback: [] })],
+      ['negative learning rate', () => net.setLearningRate(-1)],
+      ['momentum switched off', () => net.setOptimizer({ momentum: 0 })],
+      ['a corrupted checkpoint', () => net.restoreCheckpoint(corrupted)],
+      ['a checkpoint of other sizes', () => net.restoreCheckpoint(mismatched)],
+      ['alignment with bad labels', () => net.alignment(x, Int32Array.of(5, 0, 0, 0))],
+      ['predict of the wrong width', () => net.predict(random(1, 7))],
+    ];
+    const results: { what: string; error: Awaited<ReturnType<typeof errorOf>> }[] = [];
+    for (const [what, call] of calls) results.push({ what, error: await errorOf(call) });
+    // An overlapping call is refused while another runs.
+    const running = net.train(x, labels, { steps: 50, lossEvery: 50 });
+    results.push({ what: 'a call while train runs', error: await errorOf(() => net.trainStep(x, labels)) });
+    await running;
+    const afterRun = await stateOf(net);
+    // Put the state back as it was and check nothing else moved it.
+    await net.restoreCheckpoint(good);
+    const restored = await stateOf(net);
+    net.destroy();
+    results.push({ what: 'a call after destroy', error: await errorOf(() => net.trainStep(x, labels)) });
+    return { results, unchangedUntilTrain: sameState(restored, before), trainMoved: !sameState(afterRun, before) };
+  });
+}
+
+/** A run that diverges stops with 'diverged'; restoreLastFinite puts back a state equal to a fresh run of that many steps. */
+async function divergence() {
+  return scoped('divergence', async () => {
+    const options = { sizes: [2, 8, 2], rule: 'fa' as const, loss: 'mse' as const, activation: 'linear' as const, learningRate: 1.5, seed: 5, device };
+    const { x, labels } = xorDataset();
+    const net = await createNetwork(options);
+    try {
+      const error = await errorOf(net.train(x, labels, { steps: 400, lossEvery: 10 }));
+      const step = await net.restoreLastFinite();
+      const restored = await net.getParameters();
+      const fresh = await createNetwork(options);
+      let same = false, finiteLoss = false;
+      try {
+        if (step > 0) await fresh.train(x, labels, { steps: step, lossEvery: step });
+        same = sameBits(restored.weights, (await fresh.getParameters()).weights);
+        finiteLoss = Number.isFinite(await net.trainStep(x, labels));
+      } finally {
+        fresh.destroy();
+      }
+      return { error, step, same, finiteLoss, steps: net.steps };
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
+/** A network on a device that is then lost: later calls say so; a checkpoint rebuilds it on another device. */
+async function deviceLoss() {
+  const other = await acquireDevice();
+  const net = await createNetwork({ sizes: [2, 8, 2], rule: 'kp', momentum: 0.5, seed: 4, device: other });
+  const { x, labels } = xorDataset();
+  await net.train(x, labels, { steps: 20, lossEvery: 20 });
+  const saved = await net.getParameters();
+  const bytes = await net.saveCheckpoint();
+  other.destroy();
+  const info = await other.lost;
+  const after = await errorOf(() => net.trainStep(x, labels));
+  return scoped('deviceLoss rebuild', async () => {
+    const rebuilt = await loadCheckpoint(bytes, { device });
+    try {
+      const p = await rebuilt.getParameters();
+      return { reason: info.reason, after, same: sameBits(p.weights, saved.weights) && sameBits(p.feedback, saved.feedback), steps: rebuilt.steps };
+    } finally {
+      rebuilt.destroy();
+      net.destroy();
+    }
+  });
+}
+
+/** Two runs of every rule from one seed on one adapter give bit-identical parameters. */
+async function determinism(c: { steps: number }) {
+  return scoped('determinism', async () => {
+    const out: { rule: Rule; same: boolean }[] = [];
+    const x = random(3, 16 * 5), labels = Int32Array.from({ length: 16 }, (_, i) => i % 3);
+    for (const rule of ['fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp'] as const) {
+      const run = async () => {
+        const net = await createNetwork({ sizes: [5, 9, 7, 3], rule, momentum: 0.9, weightDecay: 1e-3, learningRate: 0.05, seed: 11, device });
+        try {
+          await net.train(x, labels, { steps: c.steps, batchSize: 5, lossEvery: c.steps });
+          return await stateOf(net);
+        } finally {
+          net.destroy();
+        }
+      };
+      out.push({ rule, same: sameState(await run(), await run()) });
+    }
+    return out;
+  });
+}
+
+/**
+ * Live GPU buffers on an instrumented device across create/train/fit/checkpoint/destroy cycles
+ * and across a 10,000-step run: the count must come back to where it started and not grow.
+ */
+async function bufferCount(c: { longSteps: number }) {
+  const counted = await acquireDevice();
+  const live = new Set<GPUBuffer>();
+  const create = counted.createBuffer.bind(counted);
+  counted.createBuffer = (d: GPUBufferDescriptor) => {
+    const b = create(d);
+    const destroy = b.destroy.bind(b);
+    live.add(b);
+    b.destroy = () => { live.delete(b); destroy(); };
+    return b;
+  };
+  try {
+    const baseline = live.size;
+    const afterCycle: number[] = [];
+    const { x, labels } = xorDataset();
+    const data = blobs({ n: 60, classes: 2, seed: 1 });
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const net = await createNetwork({ sizes: [2, 8, 2], rule: cycle === 1 ? 'brsf' : 'kp', momentum: 0.9, device: counted });
+      await net.trainStep(x, labels);
+      await net.train(x, labels, { steps: 30, lossEvery: 10 });
+      await net.predict(x);
+      await net.alignment(x, labels);
+      await net.fit(data, { epochs: 2, batchSize: 16, test: data, validationSplit: 0.2, alignmentRows: 8 });
+      await net.evaluate(data);
+      await net.restoreCheckpoint(await net.saveCheckpoint());
+      net.destroy();
+      afterCycle.push(live.size - baseline);
+    }
+    const net = await createNetwork({ sizes: [2, 8, 2], rule: 'fa', device: counted });
+    const during: number[] = [];
+    await net.train(x, labels, { steps: c.longSteps, lossEvery: 1000, onProgress: () => { during.push(live.size - baseline); } });
+    net.destroy();
+    return { afterCycle, during, afterLong: live.size - baseline };
+  } finally {
+    counted.destroy();
+  }
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
+  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount,
 };
 export type Harness = typeof harness;
 

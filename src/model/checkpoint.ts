@@ -1,0 +1,121 @@
+/**
+ * Checkpoints: every parameter, feedback matrix, optimizer velocity and the step counter, with
+ * the network's options, in one self-checking binary file.
+ *
+ * Format, version 1 (all integers little-endian):
+ *   bytes 0–7    magic "FAWGPUCK"
+ *   bytes 8–11   u32 format version (1)
+ *   bytes 12–15  u32 header length H
+ *   H bytes      UTF-8 JSON header: { "options": {sizes, rule, activation, loss, learningRate,
+ *                momentum, weightDecay, init, seed}, "step": steps done, "tensors": [{ "name",
+ *                "shape": [rows, cols] }, …] } in the order their data follows
+ *   0–3 bytes    zero padding to a multiple of 4
+ *   data         every tensor's values as f32, in header order
+ *   last 4 bytes u32 CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
+ * Tensor names: W1…, b1…, then the feedback matrices by their labels (B2…, D1…, M2…), then the
+ * velocities vW1…, vb1… (and vB2… for kp) when momentum is non-zero.
+ */
+import { FaWebGpuError } from '../errors.js';
+
+export const CHECKPOINT_MAGIC = 'FAWGPUCK';
+export const CHECKPOINT_VERSION = 1;
+
+export interface CheckpointTensor {
+  name: string;
+  shape: [number, number];
+  data: Float32Array;
+}
+
+export interface Checkpoint {
+  options: Record<string, unknown>;
+  /** Training steps done when it was saved (brsf's draws continue from it). */
+  step: number;
+  tensors: CheckpointTensor[];
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE), the checksum of zlib and PNG. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Serialises a checkpoint (see the format above). */
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const header = new TextEncoder().encode(JSON.stringify({
+    options: c.options,
+    step: c.step,
+    tensors: c.tensors.map((t) => ({ name: t.name, shape: t.shape })),
+  }));
+  const headerEnd = 16 + header.length;
+  const dataStart = Math.ceil(headerEnd / 4) * 4;
+  const values = c.tensors.reduce((n, t) => n + t.data.length, 0);
+  const out = new Uint8Array(dataStart + 4 * values + 4);
+  out.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, CHECKPOINT_VERSION, true);
+  view.setUint32(12, header.length, true);
+  out.set(header, 16);
+  let at = dataStart;
+  for (const t of c.tensors) {
+    for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i], true);
+  }
+  view.setUint32(at, crc32(out.subarray(0, at)), true);
+  return out;
+}
+
+const bad = (why: string) => new FaWebGpuError('invalid-data', `checkpoint: ${why}`);
+
+/** Parses and verifies a checkpoint; any damage gives an 'invalid-data' error saying what. */
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  if (!(bytes instanceof Uint8Array)) throw bad('expected the bytes of a checkpoint (a Uint8Array)');
+  if (bytes.length < 20) throw bad(`${bytes.length} bytes is too short to be a checkpoint`);
+  if (new TextDecoder().decode(bytes.subarray(0, 8)) !== CHECKPOINT_MAGIC) throw bad(`not a fa-webgpu checkpoint (the file does not start with "${CHECKPOINT_MAGIC}")`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== CHECKPOINT_VERSION) throw bad(`format version ${version} is not supported (this library reads version ${CHECKPOINT_VERSION})`);
+  const stored = view.getUint32(bytes.length - 4, true);
+  const actual = crc32(bytes.subarray(0, bytes.length - 4));
+  if (stored !== actual) throw bad(`checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}): the file is damaged or truncated`);
+  const headerLength = view.getUint32(12, true);
+  if (16 + headerLength > bytes.length - 4) throw bad(`header length ${headerLength} runs past the end of the file`);
+  let header: { options?: unknown; step?: unknown; tensors?: unknown };
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLength)));
+  } catch (e) {
+    throw bad(`the header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof header !== 'object' || header === null) throw bad('the header is not a JSON object');
+  if (typeof header.options !== 'object' || header.options === null || Array.isArray(header.options)) throw bad('the header has no options object');
+  if (!Number.isSafeInteger(header.step) || (header.step as number) < 0) throw bad(`step must be a non-negative integer, got ${JSON.stringify(header.step)}`);
+  if (!Array.isArray(header.tensors)) throw bad('the header has no tensors list');
+  let at = Math.ceil((16 + headerLength) / 4) * 4;
+  const tensors: CheckpointTensor[] = [];
+  for (const [i, t] of (header.tensors as unknown[]).entries()) {
+    const entry = t as { name?: unknown; shape?: unknown };
+    if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string') throw bad(`tensor ${i} has no name`);
+    const shape = entry.shape;
+    if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= 1 << 30)) {
+      throw bad(`tensor ${entry.name} has shape ${JSON.stringify(shape)}, expected [rows, cols] of positive integers`);
+    }
+    const count = shape[0] * shape[1];
+    if (at + 4 * count > bytes.length - 4) throw bad(`tensor ${entry.name} [${shape.join('×')}] runs past the end of the data`);
+    const data = new Float32Array(count);
+    for (let k = 0; k < count; k++, at += 4) data[k] = view.getFloat32(at, true);
+    const nonFinite = data.findIndex((v) => !Number.isFinite(v));
+    if (nonFinite >= 0) throw bad(`tensor ${entry.name} holds ${data[nonFinite]} at index ${nonFinite}`);
+    tensors.push({ name: entry.name, shape: [shape[0], shape[1]], data });
+  }
+  if (at !== bytes.length - 4) throw bad(`${bytes.length - 4 - at} bytes of data beyond the tensors the header lists`);
+  return { options: header.options as Record<string, unknown>, step: header.step as number, tensors };
+}

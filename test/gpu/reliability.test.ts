@@ -1,0 +1,101 @@
+/**
+ * Reliability in headless Chromium: checkpoints round-trip bit for bit, bad calls fail with
+ * their code and change nothing, divergence stops with the step and can be undone, a lost
+ * device is reported and a checkpoint rebuilds the network elsewhere, runs are deterministic,
+ * and no GPU buffer outlives its network.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHarness, type HarnessSession } from './browser.js';
+
+let h: HarnessSession;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('checkpoints', () => {
+  for (const [rule, sizes, momentum] of [['kp', [4, 9, 7, 3], 0.9], ['brsf', [4, 9, 7, 3], 0.9], ['fa', [4, 6, 3], 0], ['bp', [4, 3], 0.5]] as const) {
+    it(`${rule} [${sizes}] μ=${momentum}: loading gives the same state, and both train on identically`, async () => {
+      const r = await h.call('checkpointRoundTrip', { rule, sizes: [...sizes], momentum });
+      expect(r.loadedEqual).toBe(true);
+      expect(r.trainedEqual).toBe(true);
+      expect(r.steps).toEqual([4, 4]);
+    });
+  }
+});
+
+it('every rejected call fails with its code and a message, and changes nothing', async () => {
+  const r = await h.call('rejectedCalls', undefined as never);
+  const byWhat = Object.fromEntries(r.results.map((x) => [x.what, x.error]));
+  for (const { what, error } of r.results) {
+    expect(error, what).not.toBeNull();
+    expect(error!.name, what).toBe('FaWebGpuError');
+  }
+  const codes = Object.fromEntries(r.results.map((x) => [x.what, x.error!.code]));
+  expect(codes).toEqual({
+    'x with the wrong width': 'invalid-argument',
+    'x as a plain array': 'invalid-argument',
+    'labels out of range': 'invalid-argument',
+    'negative label': 'invalid-argument',
+    'labels of the wrong length': 'invalid-argument',
+    'NaN in x': 'invalid-argument',
+    'Infinity in x for train': 'invalid-argument',
+    'zero steps': 'invalid-argument',
+    'batch larger than the data': 'invalid-argument',
+    'NaN in a weight': 'invalid-argument',
+    'a weight of the wrong shape': 'invalid-argument',
+    'feedback missing a matrix': 'invalid-argument',
+    'negative learning rate': 'invalid-argument',
+    'momentum switched off': 'invalid-argument',
+    'a corrupted checkpoint': 'invalid-data',
+    'a checkpoint of other sizes': 'invalid-data',
+    'alignment with bad labels': 'invalid-argument',
+    'predict of the wrong width': 'invalid-argument',
+    'a call while train runs': 'busy',
+    'a call after destroy': 'destroyed',
+  });
+  expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1, got 2 at index 2/);
+  expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
+  expect(byWhat['a corrupted checkpoint']!.message).toMatch(/checkpoint: checksum mismatch/);
+  expect(byWhat['a checkpoint of other sizes']!.message).toMatch(/checkpoint: sizes \[3,6,2\] does not match this network's \[3,5,2\]/);
+  expect(r.unchangedUntilTrain).toBe(true);
+  expect(r.trainMoved).toBe(true);
+});
+
+it('divergence stops with the step; restoreLastFinite puts back the state a fresh run reaches', async () => {
+  const r = await h.call('divergence', undefined as never);
+  console.log(`${r.error?.message}; restored to step ${r.step}`);
+  expect(r.error?.code).toBe('diverged');
+  expect(r.error?.message).toMatch(/train: the loss became (NaN|Infinity|-Infinity) at step \d+ of 400; restoreLastFinite\(\) puts back the state after step \d+/);
+  expect(r.step).toBeGreaterThan(0);
+  expect(r.step % 10).toBe(0);
+  expect(r.same).toBe(true);
+  expect(r.finiteLoss).toBe(true);
+});
+
+it('a lost device is reported; a checkpoint rebuilds the network on another device', async () => {
+  const r = await h.call('deviceLoss', undefined as never);
+  expect(r.reason).toBe('destroyed');
+  expect(r.after?.code).toBe('device-lost');
+  expect(r.after?.message).toMatch(/the GPU device was lost/);
+  expect(r.same).toBe(true);
+  expect(r.steps).toBe(20);
+});
+
+it('the same seed and inputs give bit-identical parameters for every rule', async () => {
+  const r = await h.call('determinism', { steps: 60 });
+  expect(r.filter((x) => !x.same)).toEqual([]);
+  expect(r).toHaveLength(7);
+});
+
+it('no GPU buffer outlives its network, across cycles and 10,000 steps', async () => {
+  const r = await h.call('bufferCount', { longSteps: 10_000 });
+  console.log(`live buffers above the device's baseline: after cycles ${r.afterCycle.join(', ')}; during 10,000 steps ${[...new Set(r.during)].join(', ')}; after ${r.afterLong}`);
+  expect(r.afterCycle).toEqual([0, 0, 0]);
+  expect(r.during).toHaveLength(10);
+  expect(new Set(r.during).size).toBe(1);
+  expect(r.afterLong).toBe(0);
+  expect(h.errors).toEqual([]);
+}, 300_000);
