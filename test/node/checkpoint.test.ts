@@ -1,0 +1,141 @@
+/**
+ * The checkpoint codec, and fuzzing of both binary parsers (checkpoints and IDX): thousands of
+ * random and mutated inputs must each give a correct parse or an 'invalid-data' error, never
+ * another exception or a hang.
+ */
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { FaWebGpuError } from '../../src/errors.js';
+import { crc32, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/model/checkpoint.js';
+import { gunzipIfNeeded, parseIdx } from '../../src/data/idx.js';
+import { Pcg32 } from '../../src/model/rng.js';
+
+const sample: Checkpoint = {
+  options: { sizes: [3, 4, 2], rule: 'kp', activation: 'tanh', loss: 'mse', learningRate: 0.1, momentum: 0.9, weightDecay: 0, init: 'xavier', seed: 9 },
+  step: 17,
+  tensors: [
+    { name: 'W1', shape: [3, 4], data: new Pcg32(1, 1).normalArray(12, 1) },
+    { name: 'b1', shape: [1, 4], data: Float32Array.of(0, -0, 1e-30, 3.4e38) },
+    { name: 'vW1', shape: [3, 4], data: new Pcg32(2, 1).normalArray(12, 1) },
+  ],
+};
+
+describe('checkpoint codec', () => {
+  it('CRC-32 has the standard check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it('round-trips options, step and every value bit for bit', () => {
+    const bytes = encodeCheckpoint(sample);
+    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('FAWGPUCK');
+    const back = decodeCheckpoint(bytes);
+    expect(back.options).toEqual(sample.options);
+    expect(back.step).toBe(17);
+    back.tensors.forEach((t, i) => {
+      expect(t.name).toBe(sample.tensors[i].name);
+      expect(t.shape).toEqual(sample.tensors[i].shape);
+      expect(Array.from(t.data).every((v, k) => Object.is(v, sample.tensors[i].data[k]))).toBe(true);
+    });
+  });
+
+  const withCrc = (b: Uint8Array) => {
+    const out = Uint8Array.from(b);
+    new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+    return out;
+  };
+  const damaged: [string, () => Uint8Array, RegExp][] = [
+    ['too short', () => new Uint8Array(10), /10 bytes is too short/],
+    ['another file', () => withCrc(new TextEncoder().encode('PK\u0003\u0004 some zip file......')), /not a fa-webgpu checkpoint/],
+    ['a flipped bit', () => { const b = encodeCheckpoint(sample); b[60] ^= 1; return b; }, /checksum mismatch/],
+    ['truncated', () => encodeCheckpoint(sample).subarray(0, 100), /checksum mismatch/],
+    ['a newer version', () => { const b = encodeCheckpoint(sample); new DataView(b.buffer).setUint32(8, 2, true); return withCrc(b); }, /format version 2 is not supported/],
+    ['a header past the end', () => { const b = encodeCheckpoint(sample); new DataView(b.buffer).setUint32(12, 1e6, true); return withCrc(b); }, /header length 1000000 runs past the end/],
+    ['a NaN value', () => encodeCheckpoint({ ...sample, tensors: [{ name: 'W1', shape: [1, 2], data: Float32Array.of(1, NaN) }] }), /tensor W1 holds NaN at index 1/],
+    ['a bad shape', () => encodeCheckpoint({ ...sample, tensors: [{ name: 'W1', shape: [0, 2] as [number, number], data: new Float32Array(0) }] }), /tensor W1 has shape \[0,2\]/],
+    ['data beyond the tensors', () => {
+      const b = encodeCheckpoint(sample);
+      const longer = new Uint8Array(b.length + 8);
+      longer.set(b.subarray(0, b.length - 4));
+      return withCrc(longer);
+    }, /8 bytes of data beyond the tensors/],
+  ];
+  for (const [name, make, message] of damaged) {
+    it(`refuses ${name}`, () => {
+      expect(() => decodeCheckpoint(make())).toThrow(message);
+      try {
+        decodeCheckpoint(make());
+      } catch (e) {
+        expect((e as FaWebGpuError).code).toBe('invalid-data');
+      }
+    });
+  }
+});
+
+/** Runs parse on each input; every outcome must be a value or an 'invalid-data' FaWebGpuError. */
+async function fuzz(inputs: Iterable<Uint8Array>, parse: (b: Uint8Array) => unknown | Promise<unknown>) {
+  let parsed = 0, rejected = 0;
+  for (const input of inputs) {
+    try {
+      await parse(input);
+      parsed++;
+    } catch (e) {
+      if (!(e instanceof FaWebGpuError) || e.code !== 'invalid-data') throw new Error(`unexpected ${String(e)} for input of ${input.length} bytes`);
+      rejected++;
+    }
+  }
+  return { parsed, rejected };
+}
+
+/** Random bytes, then valid files with 1–8 random byte changes, insertions or cuts. */
+function* mutations(valid: Uint8Array, count: number, seed: number, fixCrc = false): Generator<Uint8Array> {
+  const rng = new Pcg32(seed, 21);
+  const int = (n: number) => Math.floor(rng.nextUniform() * n);
+  for (let i = 0; i < count; i++) {
+    if (i % 10 === 0) {
+      yield Uint8Array.from({ length: int(200) }, () => int(256));
+      continue;
+    }
+    let b = Uint8Array.from(valid);
+    for (let m = 1 + int(8); m > 0; m--) {
+      const kind = int(4);
+      if (kind === 0) b[int(b.length)] = int(256);
+      else if (kind === 1) b[int(Math.min(b.length, 24))] ^= 1 << int(8);
+      else if (kind === 2) b = b.subarray(0, int(b.length + 1));
+      else {
+        const at = int(b.length + 1);
+        const grown = new Uint8Array(b.length + 1);
+        grown.set(b.subarray(0, at));
+        grown[at] = int(256);
+        grown.set(b.subarray(at), at + 1);
+        b = grown;
+      }
+    }
+    if (fixCrc && b.length >= 20) new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
+    yield b;
+  }
+}
+
+describe('fuzzing the parsers', () => {
+  it('checkpoint: 3,000 mutated inputs, and 3,000 more with their checksum repaired so the header parser is reached', async () => {
+    const valid = encodeCheckpoint(sample);
+    const a = await fuzz(mutations(valid, 3000, 1), decodeCheckpoint);
+    const b = await fuzz(mutations(valid, 3000, 2, true), decodeCheckpoint);
+    console.log(`checkpoint fuzz: ${a.rejected} rejected, ${a.parsed} parsed; with repaired checksums ${b.rejected} rejected, ${b.parsed} parsed`);
+    expect(a.rejected + a.parsed).toBe(3000);
+    expect(b.rejected).toBeGreaterThan(1000);
+  });
+
+  it('IDX: 5,000 mutated plain inputs and 500 mutated gzip inputs', async () => {
+    const valid = new Uint8Array(4 + 12 + 2 * 3 * 4);
+    valid.set([0, 0, 8, 3]);
+    const view = new DataView(valid.buffer);
+    [2, 3, 4].forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+    expect(parseIdx(valid).dims).toEqual([2, 3, 4]);
+    const plain = await fuzz(mutations(valid, 5000, 3), (b) => parseIdx(b));
+    const gz = await fuzz(mutations(new Uint8Array(gzipSync(valid)), 500, 4), async (b) => parseIdx(await gunzipIfNeeded(b)));
+    console.log(`IDX fuzz: ${plain.rejected} rejected, ${plain.parsed} parsed; gzip ${gz.rejected} rejected, ${gz.parsed} parsed`);
+    expect(plain.rejected).toBeGreaterThan(1000);
+    expect(gz.rejected).toBeGreaterThan(100);
+  }, 60_000);
+});
