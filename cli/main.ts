@@ -16,10 +16,12 @@ import {
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
 import { runBench, STEP_CONFIGS } from '../bench/bench.js';
+import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
        fa-webgpu bench [--seconds S] [--quick]
+       fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
 every --log-every steps, then predictions against targets.
@@ -54,7 +56,10 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
 784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep; --quick
-keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).`;
+keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).
+
+soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
+buffers every --every steps.`;
 
 class UsageError extends Error {}
 
@@ -256,6 +261,15 @@ async function main(argv: string[]): Promise<number> {
       case 'xor': await xor(rest); return 0;
       case 'experiment': await experiment(rest); return 0;
       case 'bench': await bench(rest); return 0;
+      case 'soak': {
+        const { values } = parseArgs({ args: rest, options: { steps: { type: 'string' }, rule: { type: 'string' }, every: { type: 'string' } }, strict: true });
+        await runSoak({
+          steps: integer('steps', values.steps, 100_000, 1),
+          rule: oneOf('rule', values.rule, 'fa', RULES),
+          every: integer('every', values.every, 10_000, 1),
+        }, (line) => console.log(line));
+        return 0;
+      }
       case undefined: case '-h': case '--help': console.log(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
