@@ -1,82 +1,383 @@
 /**
- * The first page: trains XOR visibly with the library. DOM code lives here and only here;
- * every GPU operation is a library call.
+ * The page: two rules trained side by side from the same initial weights, with live curves,
+ * decision regions or test images, weight heatmaps and a kernel-by-kernel trace. DOM code lives
+ * here and only here; everything on the GPU is a library call.
  */
-import { acquireDevice, createNetwork, describeAdapter, FaWebGpuError, softmaxRows, xorDataset, type Rule } from '../src/index.js';
+import {
+  acquireDevice, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, loadIdxDataset, loadMnistDigits, RULES,
+  RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
+  type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
+} from '../src/index.js';
+import { LiveChart } from './charts.js';
+import { showTrace } from './trace-view.js';
+import { drawBoundary, drawHeatmap, drawImages, extent, gridPoints } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
-const trainButton = $<HTMLButtonElement>('train');
-const log = $<HTMLPreElement>('log');
-const progress = $<HTMLProgressElement>('progress');
-const summary = $<HTMLParagraphElement>('summary');
-const table = $<HTMLTableElement>('predictions');
+const buttons = { start: $<HTMLButtonElement>('start'), step: $<HTMLButtonElement>('step'), reset: $<HTMLButtonElement>('reset'), trace: $<HTMLButtonElement>('trace') };
+const COLORS = ['#1f77b4', '#d62728'];
+const GRID = 48;
 
-let device: GPUDevice | undefined;
+interface Data {
+  train: Dataset;
+  test: Dataset;
+  kind: '2d' | 'image';
+  names: readonly string[];
+  /** A few training rows (normalised) for alignment metrics and the trace. */
+  probe: { x: Float32Array; labels: Int32Array };
+}
+
+interface Run {
+  rule: Rule;
+  net: Network;
+  trainer: Trainer;
+  color: string;
+  canvas: HTMLCanvasElement;
+  stats: HTMLElement;
+  accuracy: number | null;
+  testLoss: number | null;
+  trainLoss: number | null;
+  alignment: LayerAlignment[];
+}
+
+let device: GPUDevice;
+let data: Data | null = null;
+let runs: Run[] = [];
+let running = false;
+let steps = 0;
+let chunk = 8;
+let lastRender = 0;
+let generation = 0;
+let charts: { loss: LiveChart; accuracy: LiveChart; angle: LiveChart } | null = null;
+let speed = '';
+
+/** Every GPU operation of the page runs through this queue, one at a time, in click order. */
+let queue: Promise<unknown> = Promise.resolve();
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+function setStatus(text: string): void {
+  $('status').textContent = text;
+}
+
+function options() {
+  const f = new FormData(form);
+  const hiddenText = String(f.get('hidden') ?? '').trim();
+  const hidden = hiddenText === '' ? [] : hiddenText.split(',').map((v) => Number(v.trim()));
+  return {
+    data: String(f.get('data')),
+    noise: Number(f.get('noise')),
+    hidden,
+    activation: String(f.get('activation')) as Activation,
+    rules: [String(f.get('ruleA')), String(f.get('ruleB'))] as Rule[],
+    learningRate: Number(f.get('lr')),
+    batch: Number(f.get('batch')),
+    momentum: Number(f.get('momentum')),
+    seed: Number(f.get('seed')),
+    files: (form.elements.namedItem('files') as HTMLInputElement).files,
+  };
+}
+
+async function loadData(o: ReturnType<typeof options>): Promise<Data> {
+  const twoD = (train: Dataset, test: Dataset): Data => ({ train, test, kind: '2d', names: [], probe: { x: train.x.slice(0, 2 * Math.min(32, train.labels.length)) as Float32Array, labels: train.labels.slice(0, 32) } });
+  const opts = (seed: number) => ({ n: 400, noise: o.noise, seed });
+  switch (o.data) {
+    case 'xor4': {
+      const d = xorDataset();
+      const set: Dataset = { x: d.x, labels: d.labels, features: 2, classes: 2 };
+      return twoD(set, set);
+    }
+    case 'xor': return twoD(xorPoints(opts(o.seed)), xorPoints(opts(o.seed + 1000)));
+    case 'circles': return twoD(circles(opts(o.seed)), circles(opts(o.seed + 1000)));
+    case 'spirals': return twoD(twoSpirals(opts(o.seed)), twoSpirals(opts(o.seed + 1000)));
+    case 'blobs': return twoD(blobs({ ...opts(o.seed), noise: Math.max(o.noise, 0.2) }), blobs({ ...opts(o.seed + 1000), noise: Math.max(o.noise, 0.2) }));
+    case 'mnist': {
+      setStatus('Loading the MNIST digits (21 MB)…');
+      const { train, validation } = splitValidation(await loadMnistDigits(), 0.2, 1);
+      return images(train, subset(validation, range(1000)));
+    }
+    case 'fashion': {
+      const files = [...(o.files ?? [])];
+      const pick = (re: RegExp) => files.find((f) => re.test(f.name));
+      const parts = [/train-images/, /train-labels/, /t10k-images/, /t10k-labels/].map(pick);
+      if (parts.some((p) => !p)) throw new Error('Pick the four Fashion-MNIST files: train-images, train-labels, t10k-images and t10k-labels (…-idx?-ubyte, gzipped or not).');
+      setStatus('Reading the Fashion-MNIST files…');
+      const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+      const [train, test] = await Promise.all([loadIdxDataset(parts[0]!, parts[1]!, 10, names), loadIdxDataset(parts[2]!, parts[3]!, 10, names)]);
+      return images(train, subset(test, range(1000)));
+    }
+    default: throw new Error(`unknown dataset ${o.data}`);
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function images(train: Dataset, test: Dataset): Data {
+  const scale = train.x instanceof Uint8Array ? 1 / 255 : 1;
+  const probe = { x: Float32Array.from(train.x.subarray(0, 32 * train.features), (v) => v * scale), labels: train.labels.slice(0, 32) };
+  return { train, test, kind: 'image', names: train.classNames ?? range(train.classes).map(String), probe };
+}
+
+/** Rebuilds both networks from the controls. A newer reset supersedes one still running. */
+async function reset(): Promise<void> {
+  const my = ++generation;
+  running = false;
+  buttons.start.textContent = 'Start';
+  for (const b of Object.values(buttons)) b.disabled = true;
+  for (const r of runs) {
+    r.trainer.destroy();
+    r.net.destroy();
+  }
+  runs = [];
+  steps = 0;
+  chunk = 8;
+  speed = '';
+  const o = options();
+  const fresh: Run[] = [];
+  const superseded = () => my !== generation;
+  try {
+    if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error('Hidden layers: widths as positive integers, comma-separated (e.g. 16,16), or empty.');
+    const loaded = await loadData(o);
+    if (superseded()) return;
+    const sizes = [loaded.train.features, ...o.hidden, loaded.train.classes];
+    const cards: HTMLElement[] = [];
+    for (const [i, rule] of o.rules.entries()) {
+      // The seed's XOR keeps the seed's N(0, 0.2²); the other sets start from xavier scaling.
+      const init = o.data === 'xor4' ? 0.2 : 'xavier';
+      const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, seed: o.seed, init, device });
+      const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
+      const card = document.createElement('div');
+      card.className = 'model';
+      card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[i]}"></span>Rule ${i === 0 ? 'A' : 'B'}: ${rule}</h3>`;
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 320;
+      const stats = document.createElement('div');
+      stats.className = 'stats';
+      card.append(canvas, stats);
+      cards.push(card);
+      fresh.push({ rule, net, trainer, color: COLORS[i], canvas, stats, accuracy: null, testLoss: null, trainLoss: null, alignment: [] });
+      if (superseded()) return;
+    }
+    data = loaded;
+    runs = fresh;
+    $('models').replaceChildren(...cards);
+    makeCharts(o.rules, o.hidden.length);
+    await measure();
+    await render();
+    if (superseded()) return;
+    setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${loaded.train.labels.length} training and ${loaded.test.labels.length} test rows. Both rules start from the same weights (seed ${o.seed}).`);
+    for (const b of Object.values(buttons)) b.disabled = false;
+  } catch (e) {
+    if (superseded()) return;
+    setStatus(e instanceof FaWebGpuError ? `Error (${e.code}): ${e.message}` : `Error: ${e instanceof Error ? e.message : String(e)}`);
+    buttons.reset.disabled = false;
+  } finally {
+    if (superseded()) {
+      for (const r of fresh) {
+        if (runs.includes(r)) continue;
+        r.trainer.destroy();
+        r.net.destroy();
+      }
+    }
+    updateCounter();
+  }
+}
+
+function makeCharts(rules: Rule[], hiddenLayers: number): void {
+  const hosts = ['chart-loss', 'chart-accuracy', 'chart-angle'].map((id) => $(id));
+  for (const h of hosts) h.replaceChildren();
+  const per = (what: string, dash?: number[]) => rules.map((r, i) => ({ label: `${r} ${what}`, stroke: COLORS[i], dash }));
+  const angleSeries = rules.flatMap((r, i) => range(hiddenLayers).map((h) => ({ label: `${r} layer ${h + 1}`, stroke: COLORS[i], dash: h === 0 ? undefined : [4 * h, 3] })));
+  charts = {
+    loss: new LiveChart(hosts[0], [...per('train'), ...per('test', [6, 4])], 'loss'),
+    accuracy: new LiveChart(hosts[1], per('test'), 'accuracy'),
+    angle: new LiveChart(hosts[2], angleSeries, 'degrees'),
+  };
+}
+
+/** Test loss and accuracy, and alignment on the probe rows, for every run. */
+async function measure(): Promise<void> {
+  if (!data) return;
+  for (const r of runs) {
+    const e = await r.trainer.evaluate();
+    r.accuracy = e.accuracy;
+    r.testLoss = e.loss;
+    r.alignment = await r.net.alignment(data.probe.x, data.probe.labels);
+  }
+  charts?.loss.push(steps, [...runs.map((r) => r.trainLoss), ...runs.map((r) => r.testLoss)]);
+  charts?.accuracy.push(steps, runs.map((r) => r.accuracy));
+  if (runs[0]?.alignment.length) charts?.angle.push(steps, runs.flatMap((r) => r.alignment.map((a) => a.signalAngle)));
+}
+
+async function render(): Promise<void> {
+  if (!data) return;
+  const d = data;
+  for (const r of runs) {
+    if (d.kind === '2d') {
+      const range2 = extent(d.train.x as Float32Array);
+      const logits = await r.net.predict(gridPoints(GRID, range2));
+      drawBoundary(r.canvas, softmaxRows(logits, GRID * GRID, d.train.classes), d.train.classes, GRID, range2, d.test.x, d.test.labels);
+    } else {
+      const count = 24;
+      const scale = d.test.x instanceof Uint8Array ? 1 : 255;
+      const x = Float32Array.from(d.test.x.subarray(0, count * d.test.features), (v) => (d.test.x instanceof Uint8Array ? v / 255 : v));
+      const logits = await r.net.predict(x);
+      const predicted = Array.from({ length: count }, (_, i) => {
+        let best = 0;
+        for (let k = 1; k < d.test.classes; k++) if (logits[i * d.test.classes + k] > logits[i * d.test.classes + best]) best = k;
+        return best;
+      });
+      drawImages(r.canvas, d.test.x, scale, count, Math.round(Math.sqrt(d.test.features)), predicted, d.test.labels, d.names);
+    }
+    const align = r.alignment.map((a) => `layer ${a.layer}: ${a.signalAngle.toFixed(1)}° to BP's signal${a.feedbackAngle === null ? '' : `, feedback ${a.feedbackAngle.toFixed(1)}° from Wᵀ`}`).join('<br>');
+    r.stats.innerHTML = `test accuracy <b data-accuracy="${r.accuracy ?? ''}">${r.accuracy === null ? '—' : (100 * r.accuracy).toFixed(1) + '%'}</b>,
+      test loss ${r.testLoss?.toFixed(4) ?? '—'}, train loss ${r.trainLoss?.toFixed(4) ?? '—'}<br>${align}`;
+  }
+  await renderWeights();
+}
+
+async function renderWeights(): Promise<void> {
+  const host = $('weights');
+  host.replaceChildren();
+  for (const [i, r] of runs.entries()) {
+    const p = await r.net.getParameters();
+    const sizes = r.net.sizes;
+    const add = (title: string, m: ArrayLike<number>, rows: number, cols: number) => {
+      if (rows * cols > 64 * 64) return;
+      const fig = document.createElement('figure');
+      const canvas = document.createElement('canvas');
+      drawHeatmap(canvas, m, rows, cols);
+      const cap = document.createElement('figcaption');
+      cap.textContent = `${i === 0 ? 'A' : 'B'} (${r.rule}) ${title} [${rows}×${cols}]`;
+      fig.append(canvas, cap);
+      host.append(fig);
+    };
+    p.weights.forEach((w, k) => add(`W${k + 1}`, w, sizes[k], sizes[k + 1]));
+    const traits = RULE_TRAITS[r.rule];
+    p.feedback.forEach((f, k) => {
+      const [rows, cols] = traits.feedback === 'direct' ? [sizes[sizes.length - 1], sizes[k + 1]] : [sizes[k + 2], sizes[k + 1]];
+      const name = traits.feedback === 'direct' ? `D${k + 1}` : traits.signConcordant ? `M${k + 2}` : `B${k + 2}`;
+      add(name, f, rows, cols);
+      if (traits.trained) {
+        // Kolen-Pollack: W − Bᵀ, which weight decay drives to zero.
+        const w = p.weights[k + 1];
+        const diff = new Float32Array(rows * cols);
+        for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) diff[a * cols + b] = w[b * rows + a] - f[a * cols + b];
+        add(`W${k + 2}ᵀ − B${k + 2}`, diff, rows, cols);
+      }
+    });
+  }
+}
+
+function updateCounter(): void {
+  $('counter').textContent = `${steps} steps${speed ? `; ${speed}` : ''}`;
+}
+
+/** k steps of every run, then the curves; the views at most every half second. */
+async function advance(k: number): Promise<void> {
+  const started = performance.now();
+  for (const r of runs) {
+    const losses = await r.trainer.run(k);
+    r.trainLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  steps += k;
+  const batch = Math.min(options().batch, data?.train.labels.length ?? 1);
+  speed = `${((k * runs.length) / seconds).toFixed(0)} steps/s, ${((k * runs.length * batch) / seconds).toFixed(0)} samples/s`;
+  if (performance.now() - lastRender > 500 || !running) {
+    await measure();
+    await render();
+    lastRender = performance.now();
+  }
+  updateCounter();
+  chunk = Math.max(1, Math.min(500, Math.round(chunk * Math.min(2, 60 / Math.max(1, seconds * 1000)))));
+}
+
+async function loop(): Promise<void> {
+  const my = generation;
+  while (running && my === generation) {
+    try {
+      await serial(() => (running && my === generation ? advance(chunk) : Promise.resolve()));
+    } catch (e) {
+      running = false;
+      buttons.start.textContent = 'Start';
+      setStatus(e instanceof FaWebGpuError ? `Stopped (${e.code}): ${e.message}` : `Stopped: ${String(e)}`);
+    }
+    await new Promise(requestAnimationFrame);
+  }
+}
+
+function wire(): void {
+  for (const name of ['ruleA', 'ruleB'] as const) {
+    const select = form.elements.namedItem(name) as HTMLSelectElement;
+    for (const r of RULES) select.append(new Option(r, r, false, r === (name === 'ruleA' ? 'bp' : 'fa')));
+  }
+  buttons.start.addEventListener('click', () => {
+    running = !running;
+    buttons.start.textContent = running ? 'Pause' : 'Start';
+    if (running) void loop();
+  });
+  buttons.step.addEventListener('click', async () => {
+    if (running) return;
+    buttons.step.disabled = true;
+    try {
+      await serial(() => advance(1));
+    } catch (e) {
+      setStatus(e instanceof FaWebGpuError ? `Stopped (${e.code}): ${e.message}` : `Stopped: ${String(e)}`);
+    } finally {
+      buttons.step.disabled = false;
+    }
+  });
+  buttons.reset.addEventListener('click', () => void serial(reset));
+  buttons.trace.addEventListener('click', async () => {
+    if (!data || runs.length < 2) return;
+    running = false;
+    buttons.start.textContent = 'Start';
+    await serial(async () => {
+      if (!data || runs.length < 2) return;
+      const rows = Math.min(8, data.probe.labels.length);
+      const entries = await runs[1].net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
+      steps++;
+      showTrace($<HTMLOListElement>('dispatches'), $('dispatch-detail'), entries, runs[1].rule);
+      updateCounter();
+    });
+  });
+  form.addEventListener('change', (e) => {
+    const target = e.target as HTMLInputElement;
+    $('fashion-files').hidden = (form.elements.namedItem('data') as HTMLSelectElement).value !== 'fashion';
+    if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) return;
+    // Stop at once; the rebuild waits for the work in flight.
+    generation++;
+    running = false;
+    buttons.start.textContent = 'Start';
+    void serial(reset);
+  });
+  form.addEventListener('submit', (e) => e.preventDefault());
+}
 
 async function start(): Promise<void> {
+  wire();
   try {
     device = await acquireDevice();
   } catch (e) {
-    $('adapter').textContent = 'WebGPU is not available.';
+    setStatus('WebGPU is not available.');
     $('no-webgpu-reason').textContent = e instanceof Error ? e.message : String(e);
     $('no-webgpu').hidden = false;
+    $('app').hidden = true;
     return;
   }
-  $('adapter').textContent = `GPU: ${describeAdapter(device)}`;
-  trainButton.disabled = false;
+  device.lost.then((info) => setStatus(`The GPU device was lost (${info.message || info.reason}); reload the page.`));
+  await serial(reset);
 }
 
-async function train(): Promise<void> {
-  if (!device) return;
-  const data = new FormData(form);
-  const rule = data.get('rule') as Rule;
-  const seed = Number(data.get('seed'));
-  const learningRate = Number(data.get('lr'));
-  const steps = Number(data.get('steps'));
-  trainButton.disabled = true;
-  log.textContent = '';
-  summary.textContent = '';
-  table.hidden = true;
-  progress.value = 0;
-  let net;
-  try {
-    net = await createNetwork({ sizes: [2, 8, 2], rule, seed, learningRate, device });
-    const { x, labels } = xorDataset();
-    const started = performance.now();
-    await net.train(x, labels, {
-      steps,
-      lossEvery: Math.max(1, Math.round(steps / 5)),
-      onProgress: ({ step, loss }) => {
-        log.textContent += `step ${String(step).padStart(String(steps).length)}  loss ${loss.toFixed(4)}\n`;
-        progress.value = step / steps;
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const logits = await net.predict(x);
-    const p = softmaxRows(logits, 4, 2);
-    const body = table.tBodies[0];
-    body.replaceChildren();
-    let correct = 0;
-    for (let i = 0; i < 4; i++) {
-      const predicted = logits[2 * i + 1] > logits[2 * i] ? 1 : 0;
-      if (predicted === labels[i]) correct++;
-      const row = body.insertRow();
-      for (const v of [x[2 * i], x[2 * i + 1], labels[i], predicted, p[2 * i + 1].toFixed(3)]) row.insertCell().textContent = String(v);
-      if (predicted !== labels[i]) row.cells[3].className = 'wrong';
-    }
-    table.hidden = false;
-    summary.textContent = `${correct}/4 correct; ${steps} steps in ${seconds.toFixed(2)} s (${Math.round(steps / seconds)} steps/s).`;
-  } catch (e) {
-    summary.textContent = e instanceof FaWebGpuError ? `Error (${e.code}): ${e.message}` : `Error: ${String(e)}`;
-  } finally {
-    net?.destroy();
-    trainButton.disabled = false;
-  }
-}
+/** For the page's tests: the numbers the page shows. */
+(window as unknown as { faPage: unknown }).faPage = {
+  state: () => ({ steps, running, accuracies: runs.map((r) => r.accuracy), rules: runs.map((r) => r.rule) }),
+};
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void train();
-});
 void start();

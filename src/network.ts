@@ -8,6 +8,7 @@ import { F32_BYTES, storageBuffer } from './gpu/buffers.js';
 import { acquireDevice, describeAdapter } from './gpu/device.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
 import type { SgdSettings } from './kernels/kernels.js';
+import type { ShaderName } from './kernels/shaders.js';
 import { initParameters, type Parameters } from './model/init.js';
 import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
 import { GpuParameters, type GpuState } from './model/parameters.js';
@@ -114,6 +115,31 @@ export interface FitResult {
   epochs: EpochResult[];
   /** The map x·scale + offset applied to every set (from the training rows). */
   normalization: Affine;
+}
+
+/** A training session over a GPU-resident dataset (Network.trainer). */
+export interface Trainer {
+  /** Steps `steps` batches on, through epoch boundaries; resolves to every step's loss. */
+  run(steps: number): Promise<Float32Array>;
+  /** Loss and accuracy on the test set, on the GPU. */
+  evaluate(): Promise<Evaluation>;
+  readonly epoch: number;
+  readonly stepsPerEpoch: number;
+  readonly normalization: Affine;
+  destroy(): void;
+}
+
+/** One dispatch of a traced step (Network.traceStep). */
+export interface TraceEntry {
+  label: string;
+  shader: ShaderName;
+  entryPoint: string;
+  constants: Readonly<Record<string, number>>;
+  /** What each storage binding holds, "name [rows×cols]". */
+  bindings: readonly string[];
+  workgroups: readonly [number, number, number];
+  /** Every buffer the dispatch writes, before and after it ran (null when too large to show). */
+  outputs: { binding: string; before: Float32Array | Int32Array | Uint32Array | null; after: Float32Array | Int32Array | Uint32Array | null }[];
 }
 
 /** Steps recorded into one command buffer before it is submitted. */
@@ -476,7 +502,7 @@ export class Network {
           const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
           gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : Uint32Array.from({ length: gpuTrain.rows }, (_, i) => i));
-          const losses = await this.runEpoch(gpuTrain, affine, o.batchSize);
+          const losses = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize));
           const bad = losses.findIndex((v) => !Number.isFinite(v));
           this.snapshots!.settle(Number.isFinite(losses[0]));
           this.stepsDone += losses.length;
@@ -516,6 +542,122 @@ export class Network {
       } finally {
         g.destroy();
       }
+    });
+  }
+
+  /**
+   * A training session over a dataset that stays on the GPU, for callers that drive training
+   * step by step (a page's start, pause and single step): `run(steps)` continues through
+   * seeded epoch shuffles, `evaluate()` scores the test set on the GPU. Destroy it when done.
+   */
+  async trainer(train: Dataset, options: { batchSize: number; test?: Dataset; normalization?: Normalization; shuffle?: boolean }): Promise<Trainer> {
+    this.assertUsable();
+    checkDataset('train', train);
+    this.checkDatasetShape('train', train);
+    if (options.test) {
+      checkDataset('test', options.test);
+      this.checkDatasetShape('test', options.test);
+    }
+    const batch = checkNumber('batchSize', options.batchSize, 1, train.labels.length, { integer: true });
+    const affine = normalizer(train, checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS));
+    const shuffle = options.shuffle ?? true;
+    const rows = train.labels.length;
+    const perEpoch = Math.floor(rows / batch);
+    // Orders for several epochs at once when epochs are short, so one command buffer spans them.
+    const epochsPerOrder = Math.max(1, Math.min(1024, Math.floor(65536 / rows)));
+    const gpuTrain = new GpuDataset(this.device, train, 'train', epochsPerOrder);
+    const gpuTest = options.test ? new GpuDataset(this.device, options.test, 'test') : null;
+    let epoch = 0, position = 0, destroyed = false;
+    // Epoch e takes rows order(e)[0 … perEpoch·batch); the cursor jumps over each epoch's remainder.
+    const setOrders = (first: number) => {
+      const all = new Uint32Array(rows * epochsPerOrder);
+      for (let e = 0; e < epochsPerOrder; e++) {
+        all.set(shuffle ? shuffledOrder(rows, this.seed, first + e) : Uint32Array.from({ length: rows }, (_, i) => i), e * rows);
+      }
+      gpuTrain.setOrder(all);
+    };
+    setOrders(0);
+    const alive = () => {
+      if (destroyed) throw new FaWebGpuError('destroyed', 'this trainer was destroyed');
+    };
+    return {
+      normalization: affine,
+      stepsPerEpoch: perEpoch,
+      get epoch() { return epoch; },
+      run: (steps: number) => {
+        alive();
+        checkNumber('steps', steps, 1, 1e7, { integer: true });
+        return this.exclusive(async () => {
+          const losses = new Float32Array(steps);
+          for (let done = 0; done < steps;) {
+            const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
+            const part = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? null : { perEpoch, skip: rows - perEpoch * batch, start: position });
+            losses.set(part, done);
+            const bad = part.findIndex((v) => !Number.isFinite(v));
+            this.snapshots!.settle(Number.isFinite(part[0]));
+            this.stepsDone += k;
+            if (bad >= 0) throw this.diverged(`trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
+            done += k;
+            position += k;
+            epoch = Math.floor(this.stepsDone / perEpoch);
+            if (position === perEpoch * epochsPerOrder) {
+              position = 0;
+              setOrders(epoch);
+            }
+          }
+          return losses;
+        });
+      },
+      evaluate: () => {
+        alive();
+        if (!gpuTest) throw invalid('trainer.evaluate: the trainer was made without a test set');
+        return this.exclusive(() => this.evaluateOn(gpuTest, affine, 1000));
+      },
+      destroy: () => {
+        if (destroyed) return;
+        destroyed = true;
+        gpuTrain.destroy();
+        gpuTest?.destroy();
+      },
+    };
+  }
+
+  /**
+   * Runs one real training step on this batch one dispatch at a time, reading every buffer a
+   * dispatch writes before and after it (tensors above `maxValues` values are left out): the
+   * kernel-by-kernel view of a step, for teaching. The parameters are updated as by trainStep.
+   */
+  async traceStep(x: Float32Array, labels: Int32Array, maxValues = 4096): Promise<TraceEntry[]> {
+    this.assertUsable();
+    const n = this.checkBatch(x, labels);
+    return this.exclusive(async () => {
+      const graph = this.graphFor(n);
+      this.upload(graph, x, labels);
+      const list = [...this.preStep, ...graph.forward, ...graph.lossPass, ...graph.backward, ...this.updateDispatches()];
+      const entries: TraceEntry[] = [];
+      const read = async (d: Dispatch) => Promise.all(d.outputs.map(async (o) => {
+        const b = d.buffers[o.index];
+        const count = b.size / F32_BYTES;
+        if (count > maxValues) return null;
+        const raw = await this.runAndRead(`trace.${d.label}`, b, count, () => {});
+        return o.type === 'f32' ? raw : o.type === 'i32' ? new Int32Array(raw.buffer) : new Uint32Array(raw.buffer);
+      }));
+      for (const d of list) {
+        const before = await read(d);
+        const encoder = this.device.createCommandEncoder({ label: `trace.${d.label}` });
+        const pass = encoder.beginComputePass({ label: d.label });
+        encodeDispatches(pass, [d]);
+        pass.end();
+        this.device.queue.submit([encoder.finish()]);
+        const after = await read(d);
+        entries.push({
+          label: d.label, shader: d.shader, entryPoint: d.entryPoint, constants: d.constants, bindings: d.bindings,
+          workgroups: d.workgroups,
+          outputs: d.outputs.map((o, i) => ({ binding: d.bindings[o.index], before: before[i], after: after[i] })),
+        });
+      }
+      this.stepsDone++;
+      return entries;
     });
   }
 
@@ -719,10 +861,14 @@ export class Network {
     return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: options.shuffle ?? true, train: trainPart, validation: split?.validation };
   }
 
-  /** One epoch: floor(rows / batch) steps, each gathering its batch on the GPU; returns every step's loss. */
-  private async runEpoch(data: GpuDataset, affine: Affine, batch: number): Promise<Float32Array> {
+  /**
+   * `steps` steps from the dataset's cursor on, each gathering its batch on the GPU; returns
+   * every step's loss. The caller keeps the cursor within the epoch's order.
+   */
+  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, epochs: { perEpoch: number; skip: number; start: number } | null = null): Promise<Float32Array> {
     const graph = this.graphFor(batch);
-    const steps = Math.floor(data.rows / batch);
+    // Where epochs end inside the run, the cursor jumps over the rows no full batch takes.
+    const skip = epochs && epochs.skip > 0 ? counterAdd(this.device, { label: 'Batch.skip', counter: data.cursor, by: epochs.skip }) : null;
     const fetch = gather(this.device, {
       label: 'Batch.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter: data.cursor,
       x: graph.x, labels: graph.labels, rows: batch, features: data.features, sourceU8: data.bytes, ...affine,
@@ -739,6 +885,7 @@ export class Network {
           encodeDispatches(pass, [fetch, advance, ...this.preStep]);
           graph.encodeStep(pass);
           encodeDispatches(pass, this.updateDispatches());
+          if (skip && (epochs!.start + s + 1) % epochs!.perEpoch === 0) encodeDispatches(pass, [skip]);
           pass.end();
           encoder.copyBufferToBuffer(graph.loss, 0, history, s * F32_BYTES, F32_BYTES);
         }
@@ -746,7 +893,7 @@ export class Network {
       }
       return await this.runAndRead('epoch', history, steps, () => {});
     } finally {
-      destroyDispatches([fetch, advance]);
+      destroyDispatches(skip ? [fetch, advance, skip] : [fetch, advance]);
       history.destroy();
     }
   }

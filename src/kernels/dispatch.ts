@@ -16,6 +16,10 @@ export interface Dispatch {
   readonly constants: Readonly<Record<string, number>>;
   /** What each storage binding (1, 2, …) holds, as "name [rows×cols]". */
   readonly bindings: readonly string[];
+  /** The storage buffers, in binding order (binding i + 1). */
+  readonly buffers: readonly GPUBuffer[];
+  /** Indices into `buffers` of those the kernel writes, with their element type. */
+  readonly outputs: readonly { index: number; type: 'f32' | 'i32' | 'u32' }[];
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly workgroups: readonly [number, number, number];
@@ -33,6 +37,8 @@ export interface DispatchSpec<F extends string> {
   sizes: Record<F, number>;
   /** Storage buffers for bindings 1, 2, …, each with what it holds. */
   storage: readonly (readonly [GPUBuffer, string])[];
+  /** Indices into `storage` of the buffers the kernel writes (f32 unless typed). */
+  outputs: readonly (number | { index: number; type: 'i32' | 'u32' })[];
   workgroups: readonly [number, number, number];
 }
 
@@ -56,6 +62,8 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
     entryPoint,
     constants,
     bindings: spec.storage.map(([, what]) => what),
+    buffers: spec.storage.map(([buffer]) => buffer),
+    outputs: spec.outputs.map((o) => (typeof o === 'number' ? { index: o, type: 'f32' as const } : o)),
     pipeline,
     bindGroup,
     workgroups: spec.workgroups,

@@ -41,7 +41,7 @@ export function matmul(device: GPUDevice, p: {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   return createDispatch(device, {
     label: p.label,
-    shader: 'matmul',
+    shader: 'matmul', outputs: [2],
     constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
     uniform: MatmulSizes,
     sizes: { M: p.M, N: p.N, K: p.K },
@@ -76,7 +76,7 @@ export function biasActivation(device: GPUDevice, p: {
   if (p.out) storage.push([p.out, shape(p.out, p.rows, p.cols)]);
   return createDispatch(device, {
     label: p.label,
-    shader: 'bias_activation',
+    shader: 'bias_activation', outputs: p.out ? [0, 2] : [0],
     entryPoint: p.out ? 'main' : 'add_bias',
     constants: p.out ? { ACTIVATION: ACTIVATION_CODE[p.activation] } : {},
     uniform: RowsCols,
@@ -104,7 +104,7 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'softmax_cross_entropy',
+    shader: 'softmax_cross_entropy', outputs: [2, 3],
     uniform: SoftmaxSizes,
     sizes: { rows: p.rows, classes: p.classes },
     storage: [
@@ -145,7 +145,7 @@ export function hiddenSignal(device: GPUDevice, p: {
   const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden, p.signConcordant ? ' (magnitudes)' : '');
   return createDispatch(device, {
     label: p.label,
-    shader: 'hidden_signal',
+    shader: 'hidden_signal', outputs: [3],
     constants: { TRANSPOSED: Number(p.transposed), SIGN_CONCORDANT: Number(p.signConcordant), ACTIVATION: ACTIVATION_CODE[p.activation] },
     uniform: SignalSizes,
     sizes: { rows: p.rows, hidden: p.hidden, classes: p.classes },
@@ -177,7 +177,7 @@ export function mseLoss(device: GPUDevice, p: {
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'mse_loss',
+    shader: 'mse_loss', outputs: [2, 3],
     uniform: SoftmaxSizes,
     sizes: { rows: p.rows, classes: p.classes },
     storage: [
@@ -203,7 +203,7 @@ export function columnSum(device: GPUDevice, p: {
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'column_sum',
+    shader: 'column_sum', outputs: [1],
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },
     storage: [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]],
@@ -240,7 +240,7 @@ export function sgd(device: GPUDevice, p: {
   const t = p.gradTransposed ?? false;
   return createDispatch(device, {
     label: p.label,
-    shader: 'sgd',
+    shader: 'sgd', outputs: p.settings.momentum ? [0, 2] : [0],
     constants: { GRAD_TRANSPOSED: Number(t) },
     uniform: SgdParams,
     sizes: sgdValues(p.rows, p.cols, p.settings),
@@ -269,7 +269,7 @@ const DrawParams = new UniformLayout([['count', 'u32'], ['key', 'u32'], ['scale'
 export function feedbackDraw(device: GPUDevice, p: { label: string; m: GPUBuffer; step: GPUBuffer; count: number; key: number; std: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'feedback_draw',
+    shader: 'feedback_draw', outputs: [0],
     uniform: DrawParams,
     sizes: { count: p.count, key: p.key, scale: p.std },
     storage: [[p.m, shape(p.m, p.count)], [p.step, shape(p.step, 1)]],
@@ -284,7 +284,7 @@ const CounterParams = new UniformLayout([['by', 'u32']] as const);
 export function counterAdd(device: GPUDevice, p: { label: string; counter: GPUBuffer; by: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'counter',
+    shader: 'counter', outputs: [{ index: 0, type: 'u32' }],
     uniform: CounterParams,
     sizes: { by: p.by },
     storage: [[p.counter, shape(p.counter, 1)]],
@@ -311,7 +311,7 @@ export function gather(device: GPUDevice, p: {
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'gather',
+    shader: 'gather', outputs: [4, { index: 5, type: 'i32' }],
     constants: { SOURCE_U8: Number(p.sourceU8) },
     uniform: GatherParams,
     sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset },
@@ -333,7 +333,7 @@ export function gather(device: GPUDevice, p: {
 export function correctRows(device: GPUDevice, p: { label: string; z: GPUBuffer; labels: GPUBuffer; correct: GPUBuffer; rows: number; classes: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'accuracy',
+    shader: 'accuracy', outputs: [2],
     uniform: SoftmaxSizes,
     sizes: { rows: p.rows, classes: p.classes },
     storage: [[p.z, shape(p.z, p.rows, p.classes)], [p.labels, shape(p.labels, p.rows)], [p.correct, shape(p.correct, p.rows)]],
@@ -348,7 +348,7 @@ const AlignParams = new UniformLayout([['rows', 'u32'], ['cols', 'u32'], ['slot'
 export function dotNorms(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; out: GPUBuffer; rows: number; cols: number; bTransposed: boolean; slot: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'alignment',
+    shader: 'alignment', outputs: [2],
     entryPoint: 'dot_norms',
     constants: { B_TRANSPOSED: Number(p.bTransposed) },
     uniform: AlignParams,
@@ -366,7 +366,7 @@ export function dotNorms(device: GPUDevice, p: { label: string; a: GPUBuffer; b:
 export function effectiveFeedback(device: GPUDevice, p: { label: string; m: GPUBuffer; w: GPUBuffer; out: GPUBuffer; rows: number; cols: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'alignment',
+    shader: 'alignment', outputs: [2],
     entryPoint: 'effective_feedback',
     uniform: AlignParams,
     sizes: { rows: p.rows, cols: p.cols, slot: 0 },

@@ -15,7 +15,11 @@ export class GpuDataset {
   readonly features: number;
   readonly bytes: boolean;
 
-  constructor(private readonly device: GPUDevice, d: Dataset, label: string) {
+  /**
+   * `epochsPerOrder` epochs' worth of order can be set at once, so a small set's many short
+   * epochs run in one command buffer with the cursor running straight through them.
+   */
+  constructor(private readonly device: GPUDevice, d: Dataset, label: string, readonly epochsPerOrder = 1) {
     this.rows = d.labels.length;
     this.features = d.features;
     this.bytes = d.x instanceof Uint8Array;
@@ -29,11 +33,11 @@ export class GpuDataset {
     }
     this.x = storageBuffer(device, `${label}.x`, words.length, words);
     this.labels = storageBuffer(device, `${label}.labels`, this.rows, d.labels);
-    this.order = storageBuffer(device, `${label}.order`, this.rows, Uint32Array.from({ length: this.rows }, (_, i) => i));
+    this.order = storageBuffer(device, `${label}.order`, this.rows * epochsPerOrder, Uint32Array.from({ length: this.rows * epochsPerOrder }, (_, i) => i % this.rows));
     this.cursor = storageBuffer(device, `${label}.cursor`, 1);
   }
 
-  /** Sets the order rows are taken in and rewinds the cursor (queued before later submits). */
+  /** Sets the order rows are taken in (up to epochsPerOrder epochs of it) and rewinds the cursor (queued before later submits). */
   setOrder(order: Uint32Array): void {
     this.device.queue.writeBuffer(this.order, 0, order as Uint32Array<ArrayBuffer>);
     this.rewind();

@@ -41,7 +41,7 @@ export interface PageSession {
 }
 
 /** Serves the project with Vite and opens `path` in headless Chromium. */
-export async function openPage(path: string): Promise<PageSession> {
+export async function openPage(path: string, options: { args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<PageSession> {
   // /@fs/ serves Debian's Fashion-MNIST files to the page as well as the project.
   const server: ViteDevServer = await createServer({
     server: { port: 0, host: '127.0.0.1', fs: { allow: [process.cwd(), FASHION_MNIST_DIR] } },
@@ -55,8 +55,9 @@ export async function openPage(path: string): Promise<PageSession> {
   try {
     const userDataDir = join(tmpdir(), `fa-webgpu-chromium-${process.pid}-${Date.now()}`);
     mkdirSync(userDataDir, { recursive: true });
-    browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: chromiumArgs(), userDataDir });
+    browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: options.args ?? chromiumArgs(), userDataDir });
     const page = await browser.newPage();
+    await page.setViewport(options.viewport ?? { width: 1280, height: 900 });
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());

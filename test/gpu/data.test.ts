@@ -16,9 +16,9 @@ afterAll(async () => {
 });
 
 for (const bytes of [false, true]) {
-  it(`fit equals a trainStep replay of the same shuffled batches, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features)`, async () => {
+  it(`fit equals a trainStep replay of the same shuffled batches and a trainer run in pieces, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features)`, async () => {
     const r = await h.call('fitReplay', { rule: 'fa', n: 203, batchSize: 20, epochs: 3, bytes, seed: 4 });
-    for (const c of [r.losses, ...r.weights, r.testLoss]) {
+    for (const c of [r.losses, ...r.weights, r.testLoss, ...r.trainer]) {
       console.log(describeComparison(c));
       expect(c.ok, describeComparison(c)).toBe(true);
     }

@@ -510,6 +510,7 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
     const options = { sizes: [2, 17, 4], rule: c.rule, seed: c.seed, learningRate: 0.3, momentum: 0.5, device };
     const a = await createNetwork(options);
     const b = await createNetwork(options);
+    const t = await createNetwork(options);
     try {
       const epochLosses: number[] = [];
       const fitted = await a.fit(data, { epochs: c.epochs, batchSize: c.batchSize, test: testData, evalBatchSize: 100, onEpoch: (r) => { epochLosses.push(r.trainLoss); } });
@@ -529,6 +530,15 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
         }
         replay.push(sum / steps);
       }
+      // A trainer over the same data, run in uneven pieces across epoch ends, takes the same batches.
+      const trainer = await t.trainer(data, { batchSize: c.batchSize });
+      const perEpoch = trainer.stepsPerEpoch;
+      const pieces = [3, perEpoch * c.epochs - 3 - 5, 5];
+      const trainerLosses: number[] = [];
+      for (const k of pieces) trainerLosses.push(...(await trainer.run(k)));
+      trainer.destroy();
+      const trainerEpochs = Array.from({ length: c.epochs }, (_, e) => trainerLosses.slice(e * perEpoch, (e + 1) * perEpoch).reduce((x, y) => x + y, 0) / perEpoch);
+      const pt = await t.getParameters();
       const pa = await a.getParameters(), pb = await b.getParameters();
       const xt = norm(testData);
       const logits = await a.predict(xt);
@@ -537,6 +547,7 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
       return {
         losses: compare('epoch train loss, fit vs replay', epochLosses, replay, TOL),
         weights: pa.weights.map((w, k) => compare(`W${k + 1} after fit vs replay`, w, pb.weights[k], TOL)),
+        trainer: [compare('epoch train loss, fit vs trainer', epochLosses, trainerEpochs, 0), ...pa.weights.map((w, k) => compare(`W${k + 1} after fit vs trainer`, w, pt.weights[k], 0))],
         testLoss: compare('test loss, evaluate vs reference on predict', [last.loss], [want.loss], TOL),
         testAccuracy: { got: last.accuracy, want: accuracy(logits, testData.labels, 4) },
         epochs: fitted.epochs.map((r) => ({ trainLoss: r.trainLoss, testAccuracy: r.test!.accuracy })),
@@ -544,6 +555,7 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
     } finally {
       a.destroy();
       b.destroy();
+      t.destroy();
     }
   });
 }

@@ -1,34 +1,145 @@
 /**
- * The first page in headless Chromium: it loads without console errors, names the adapter,
- * and training XOR through its form ends with every prediction equal to its target.
+ * The page in headless Chromium: it loads without console errors and names the adapter;
+ * training the seed's XOR through the controls reaches 100% with both rules; the kernel-by-
+ * kernel view lists the step's dispatches with their sources; without WebGPU it says so.
+ * Screenshots of the main states go to test-output/ (look at them).
  */
 import { mkdirSync } from 'node:fs';
+import type { ElementHandle } from 'puppeteer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openPage, type PageSession } from './browser.js';
+import { chromiumArgs, openPage, type PageSession } from './browser.js';
+import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 
 let s: PageSession;
+const shots = 'test-output/page';
 beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
   s = await openPage('/');
 });
 afterAll(async () => {
   await s?.close();
 });
 
-it('trains XOR from the form and shows the predictions', async () => {
-  const { page } = s;
-  await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled, { timeout: 30_000 });
-  expect(await page.$eval('#adapter', (e) => e.textContent)).toMatch(/^GPU: /);
-  await page.click('#train');
-  await page.waitForFunction(() => document.getElementById('summary')!.textContent !== '', { timeout: 60_000 });
-  const summary = await page.$eval('#summary', (e) => e.textContent);
-  expect(summary).toMatch(/^4\/4 correct/);
-  const log = await page.$eval('#log', (e) => e.textContent!);
-  const losses = [...log.matchAll(/loss (\S+)/g)].map((m) => Number(m[1]));
-  expect(losses).toHaveLength(5);
-  expect(losses[4]).toBeLessThan(losses[0]);
-  const rows = await page.$$eval('#predictions tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  expect(rows.map((r) => r[3])).toEqual(rows.map((r) => r[2]));
-  mkdirSync('test-output', { recursive: true });
-  await page.screenshot({ path: 'test-output/page-xor.png', fullPage: true });
+type State = { steps: number; running: boolean; accuracies: (number | null)[]; rules: string[] };
+const state = () => s.page.evaluate(() => (window as unknown as { faPage: { state(): State } }).faPage.state());
+
+async function ready() {
+  await s.page.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled, { timeout: 60_000 });
+}
+
+async function setControl(name: string, value: string) {
+  await s.page.$eval(`[name=${name}]`, (el, v) => {
+    (el as HTMLInputElement).value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+  await ready();
+}
+
+it('loads without errors, names the adapter and trains two spirals live', async () => {
+  await ready();
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: .*Both rules start from the same weights/);
+  expect((await state()).rules).toEqual(['bp', 'fa']);
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 300, { timeout: 120_000 });
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => document.getElementById('start')!.textContent === 'Start', { timeout: 120_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  await s.page.screenshot({ path: `${shots}/spirals-desktop.png`, fullPage: true });
+  expect(await s.page.$$eval('#models canvas', (c) => c.length)).toBe(2);
+  expect(await s.page.$$eval('#weights canvas', (c) => c.length)).toBeGreaterThanOrEqual(5);
+  expect(await s.page.$$eval('.uplot', (c) => c.length)).toBe(3);
   expect(s.errors).toEqual([]);
-});
+}, 180_000);
+
+it('training the seed\'s XOR through the controls reaches 100% with BP and FA', async () => {
+  await setControl('data', 'xor4');
+  await setControl('hidden', '8');
+  await setControl('activation', 'relu');
+  await setControl('lr', '0.05');
+  await setControl('batch', '4');
+  await setControl('momentum', '0');
+  await setControl('seed', '1');
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 1000, { timeout: 120_000 });
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => document.getElementById('start')!.textContent === 'Start', { timeout: 120_000 });
+  await s.page.click('#step');
+  await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  const st = await state();
+  console.log(`XOR through the page: ${st.steps} steps, accuracies ${st.accuracies.join(', ')}`);
+  expect(st.accuracies).toEqual([1, 1]);
+  await s.page.screenshot({ path: `${shots}/xor.png`, fullPage: true });
+  expect(s.errors).toEqual([]);
+}, 180_000);
+
+it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', async () => {
+  await s.page.click('#trace');
+  await s.page.waitForSelector('#dispatches li', { timeout: 120_000 });
+  const items = await s.page.$$eval('#dispatches li', (lis) => lis.map((li) => li.textContent));
+  console.log(items.join('\n'));
+  expect(items[0]).toMatch(/^Layer1\.forward\.matmul +\(matmul\.wgsl/);
+  expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
+  expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
+  expect(items.at(-1)).toMatch(/update\.b +\(sgd\.wgsl/);
+  // The hidden signal is selected first, its departing lines marked, with values before and after.
+  const detail = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
+  expect(detail).toMatch(/shaders\/hidden_signal\.wgsl/);
+  expect(detail).toMatch(/Here fa departs from backprop/);
+  expect(detail).toMatch(/before \[/);
+  expect(await s.page.$$eval('#dispatch-detail .line-departs', (l) => l.length)).toBeGreaterThanOrEqual(2);
+  expect(await s.page.$$eval('#dispatch-detail .token', (t) => t.length)).toBeGreaterThan(50);
+  await s.page.click('#dispatches li:first-child');
+  expect(await s.page.$eval('#dispatch-detail', (e) => e.textContent!)).toMatch(/shaders\/matmul\.wgsl/);
+  await s.page.screenshot({ path: `${shots}/kernel-by-kernel.png`, fullPage: true });
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
+  expect(s.errors).toEqual([]);
+}, 60_000);
+
+it('trains Fashion-MNIST from files the user picks, showing test images with mistakes marked', async () => {
+  await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'fashion'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  expect(await s.page.$eval('#fashion-files', (e) => (e as HTMLElement).hidden)).toBe(false);
+  const input = (await s.page.$('[name=files]')) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(...['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => `${FASHION_MNIST_DIR}/${f}`));
+  await input.evaluate((el) => el.dispatchEvent(new Event('change', { bubbles: true })));
+  await s.page.waitForFunction(() => /60000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
+  await ready();
+  await setControl('hidden', '32');
+  await setControl('activation', 'relu');
+  await setControl('lr', '0.01');
+  for (let i = 0; i < 3; i++) {
+    await s.page.click('#step');
+    await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  }
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 150, { timeout: 120_000 });
+  await s.page.click('#start');
+  await s.page.click('#step');
+  await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  const st = await state();
+  console.log(`Fashion-MNIST in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
+  for (const a of st.accuracies) expect(a).toBeGreaterThan(0.3);
+  await s.page.screenshot({ path: `${shots}/fashion.png`, fullPage: true });
+  expect(s.errors).toEqual([]);
+}, 240_000);
+
+it('works at phone width', async () => {
+  await s.page.setViewport({ width: 390, height: 844, isMobile: true });
+  await setControl('data', 'circles');
+  await s.page.screenshot({ path: `${shots}/phone.png`, fullPage: true });
+  const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(s.errors).toEqual([]);
+}, 60_000);
+
+it('without WebGPU it says so plainly and does not break', async () => {
+  const plain = await openPage('/', { args: chromiumArgs().filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-webgpu', '--disable-features=WebGPU') });
+  try {
+    await plain.page.waitForFunction(() => !document.getElementById('no-webgpu')!.hidden, { timeout: 30_000 });
+    expect(await plain.page.$eval('#no-webgpu', (e) => e.textContent)).toMatch(/No WebGPU here[^]*Chrome or Edge 113/);
+    expect(await plain.page.$eval('#app', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await plain.page.screenshot({ path: `${shots}/no-webgpu.png` });
+    expect(plain.errors.filter((e) => !/WebGPU|webgpu/.test(e))).toEqual([]);
+  } finally {
+    await plain.close();
+  }
+}, 60_000);

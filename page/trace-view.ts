@@ -1,0 +1,82 @@
+/**
+ * The kernel-by-kernel view of one traced step: the dispatches in order; for the selected one,
+ * its WGSL source (highlighted by Prism), the shapes bound to it, its grid and what it wrote,
+ * before and after. The line where FA departs from BP is marked.
+ */
+import Prism from 'prismjs';
+import 'prismjs/components/prism-wgsl';
+import 'prismjs/themes/prism.css';
+import { SHADERS, type TraceEntry } from '../src/index.js';
+
+/** Source lines that choose the feedback matrix: where FA and its family depart from BP. */
+const DEPARTS = /F\(c, j\) = |fv = f\[/;
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function preview(v: ArrayLike<number> | null): string {
+  if (!v) return '(too large to show)';
+  const head = Array.from({ length: Math.min(8, v.length) }, (_, i) => (Number.isInteger(v[i]) ? String(v[i]) : v[i].toPrecision(4)));
+  let sq = 0;
+  for (let i = 0; i < v.length; i++) sq += v[i] * v[i];
+  return `[${head.join(', ')}${v.length > 8 ? ', …' : ''}]  (${v.length} values, ‖·‖ = ${Math.sqrt(sq).toPrecision(4)})`;
+}
+
+export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: TraceEntry[], rule: string): void {
+  list.replaceChildren();
+  const select = (i: number) => {
+    [...list.children].forEach((li, k) => li.classList.toggle('selected', k === i));
+    detail.replaceChildren(renderDetail(entries[i], rule));
+  };
+  entries.forEach((e, i) => {
+    const li = document.createElement('li');
+    li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups)`;
+    if (e.shader === 'hidden_signal') li.classList.add('departs');
+    li.addEventListener('click', () => select(i));
+    list.append(li);
+  });
+  const first = entries.findIndex((e) => e.shader === 'hidden_signal');
+  select(first >= 0 ? first : 0);
+}
+
+function renderDetail(e: TraceEntry, rule: string): HTMLElement {
+  const box = document.createElement('div');
+  const constants = Object.entries(e.constants).map(([k, v]) => `${k} = ${v}`).join(', ') || 'none';
+  const head = document.createElement('div');
+  head.innerHTML = `<h3>${escapeHtml(e.label)}</h3>
+    <p class="muted">shaders/${e.shader}.wgsl, entry point <code>${e.entryPoint}</code>; override constants: ${escapeHtml(constants)}; grid ${e.workgroups.join('×')} workgroups</p>`;
+  if (e.shader === 'hidden_signal') {
+    const note = document.createElement('p');
+    note.innerHTML = rule === 'bp'
+      ? '<strong>Here backprop sends the error back through Wᵀ</strong> (<code>TRANSPOSED</code>); feedback alignment would use a fixed random B instead.'
+      : `<strong>Here ${escapeHtml(rule)} departs from backprop:</strong> the error goes back through the rule's feedback matrix, not Wᵀ (marked lines).`;
+    head.append(note);
+  }
+  const bindings = document.createElement('ul');
+  bindings.className = 'values';
+  e.bindings.forEach((b, i) => {
+    const li = document.createElement('li');
+    li.textContent = `binding ${i + 1}: ${b}`;
+    bindings.append(li);
+  });
+  const outputs = document.createElement('div');
+  outputs.className = 'values';
+  for (const o of e.outputs) {
+    const p = document.createElement('p');
+    p.textContent = `${o.binding}\n  before ${preview(o.before)}\n  after  ${preview(o.after)}`;
+    p.style.whiteSpace = 'pre-wrap';
+    outputs.append(p);
+  }
+  const source = SHADERS[e.shader];
+  const highlighted = Prism.highlight(source, Prism.languages.wgsl, 'wgsl').split('\n');
+  const pre = document.createElement('pre');
+  pre.className = 'language-wgsl';
+  const code = document.createElement('code');
+  code.className = 'language-wgsl';
+  code.innerHTML = source.split('\n').map((line, i) => (DEPARTS.test(line) ? `<span class="line-departs">${highlighted[i]}</span>` : highlighted[i])).join('\n');
+  pre.append(code);
+  const h = (t: string) => Object.assign(document.createElement('h3'), { textContent: t });
+  box.append(head, h('Bound buffers'), bindings, h('Written by this dispatch'), outputs, h('Source'), pre);
+  return box;
+}

@@ -1,0 +1,117 @@
+/** Canvas drawings of the page: decision boundaries, image grids, matrix heatmaps. DOM only. */
+
+export const CLASS_COLORS: [number, number, number][] = [
+  [31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+];
+
+/** The square region shown for 2-D data: the points' bounding box with a margin. */
+export function extent(x: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < x.length; i++) { lo = Math.min(lo, x[i]); hi = Math.max(hi, x[i]); }
+  const pad = 0.1 * (hi - lo || 1);
+  return [lo - pad, hi + pad];
+}
+
+/** Grid points (row-major, y from top) covering [lo, hi]², as x [g²×2]. */
+export function gridPoints(g: number, [lo, hi]: [number, number]): Float32Array {
+  const x = new Float32Array(2 * g * g);
+  for (let r = 0; r < g; r++) {
+    for (let c = 0; c < g; c++) {
+      const i = r * g + c;
+      x[2 * i] = lo + ((c + 0.5) / g) * (hi - lo);
+      x[2 * i + 1] = hi - ((r + 0.5) / g) * (hi - lo);
+    }
+  }
+  return x;
+}
+
+/**
+ * The decision regions: each grid cell coloured by its most probable class, paler where the
+ * network is less sure; the data points on top in their class colour.
+ */
+export function drawBoundary(canvas: HTMLCanvasElement, probs: Float64Array, classes: number, g: number, range: [number, number], points: ArrayLike<number>, labels: ArrayLike<number>): void {
+  const size = canvas.width;
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(g, g);
+  for (let i = 0; i < g * g; i++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (probs[i * classes + k] > probs[i * classes + best]) best = k;
+    const p = probs[i * classes + best];
+    const strength = classes > 1 ? (p - 1 / classes) / (1 - 1 / classes) : 1;
+    const [r, gg, b] = CLASS_COLORS[best % CLASS_COLORS.length];
+    const mix = (v: number) => Math.round(255 - (255 - v) * (0.15 + 0.45 * strength));
+    image.data.set([mix(r), mix(gg), mix(b), 255], 4 * i);
+  }
+  const tmp = document.createElement('canvas');
+  tmp.width = g;
+  tmp.height = g;
+  tmp.getContext('2d')!.putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(tmp, 0, 0, size, size);
+  const [lo, hi] = range;
+  for (let i = 0; i < labels.length; i++) {
+    const px = ((points[2 * i] - lo) / (hi - lo)) * size;
+    const py = ((hi - points[2 * i + 1]) / (hi - lo)) * size;
+    const [r, gg, b] = CLASS_COLORS[labels[i] % CLASS_COLORS.length];
+    ctx.beginPath();
+    ctx.arc(px, py, 3, 0, 2 * Math.PI);
+    ctx.fillStyle = `rgb(${r},${gg},${b})`;
+    ctx.fill();
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = 'white';
+    ctx.stroke();
+  }
+}
+
+/** Test images in a grid, each with its predicted class; mistakes framed in red. */
+export function drawImages(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, scale: number, count: number, side: number, predicted: ArrayLike<number>, labels: ArrayLike<number>, names: readonly string[]): void {
+  const cols = 6, cell = 56, text = 14;
+  canvas.width = cols * cell;
+  canvas.height = Math.ceil(count / cols) * (cell + text);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = 'white';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const tmp = document.createElement('canvas');
+  tmp.width = side;
+  tmp.height = side;
+  const tctx = tmp.getContext('2d')!;
+  for (let i = 0; i < count; i++) {
+    const image = tctx.createImageData(side, side);
+    for (let p = 0; p < side * side; p++) {
+      const v = 255 - Math.max(0, Math.min(255, Math.round(pixels[i * side * side + p] * scale)));
+      image.data.set([v, v, v, 255], 4 * p);
+    }
+    tctx.putImageData(image, 0, 0);
+    const x = (i % cols) * cell, y = Math.floor(i / cols) * (cell + text);
+    ctx.drawImage(tmp, x + 4, y + 2, cell - 8, cell - 8);
+    const wrong = predicted[i] !== labels[i];
+    if (wrong) {
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 3, y + 1, cell - 6, cell - 6);
+    }
+    ctx.fillStyle = wrong ? '#d62728' : '#1b1d21';
+    ctx.font = '10px sans-serif';
+    ctx.fillText(names[predicted[i]] ?? String(predicted[i]), x + 4, y + cell + 6, cell - 6);
+  }
+}
+
+/** A matrix [rows×cols] as a heatmap: blue negative, red positive, scaled to its max |value|. */
+export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, rows: number, cols: number, maxSide = 144): void {
+  canvas.width = cols;
+  canvas.height = rows;
+  // Square cells, the longer side at most maxSide CSS pixels.
+  const cell = Math.max(1, Math.floor(maxSide / Math.max(rows, cols)));
+  canvas.style.width = `${cols * cell}px`;
+  canvas.style.height = `${rows * cell}px`;
+  const ctx = canvas.getContext('2d')!;
+  const image = ctx.createImageData(cols, rows);
+  let max = 1e-12;
+  for (let i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m[i]));
+  for (let i = 0; i < rows * cols; i++) {
+    const t = m[i] / max;
+    const w = Math.round(255 * (1 - Math.abs(t)));
+    image.data.set(t >= 0 ? [255, w, w, 255] : [w, w, 255, 255], 4 * i);
+  }
+  ctx.putImageData(image, 0, 0);
+}
