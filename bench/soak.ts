@@ -3,19 +3,11 @@
  * the process's memory and the live GPU buffers of an instrumented device as it goes. Growth in
  * either between the first and last report means a leak.
  */
-import { acquireDevice, createNetwork, describeAdapter, twoSpirals, type Rule } from '../src/index.js';
+import { acquireDevice, createNetwork, describeAdapter, trackBuffers, twoSpirals, type Rule } from '../src/index.js';
 
 export async function runSoak(o: { steps: number; rule: Rule; every: number }, log: (line: string) => void): Promise<void> {
   const device = await acquireDevice();
-  const live = new Set<GPUBuffer>();
-  const create = device.createBuffer.bind(device);
-  device.createBuffer = (d: GPUBufferDescriptor) => {
-    const b = create(d);
-    const destroy = b.destroy.bind(b);
-    live.add(b);
-    b.destroy = () => { live.delete(b); destroy(); };
-    return b;
-  };
+  const buffers = trackBuffers(device);
   const memory = () => {
     const g = globalThis as { Deno?: { memoryUsage(): { rss: number } }; process?: { memoryUsage(): { rss: number } } };
     const rss = g.Deno?.memoryUsage().rss ?? g.process?.memoryUsage().rss;
@@ -34,12 +26,12 @@ export async function runSoak(o: { steps: number; rule: Rule; every: number }, l
       lossEvery: o.every,
       onProgress: ({ step, loss }) => {
         const now = performance.now();
-        log(`${String(step).padEnd(10)} ${loss.toFixed(4).padStart(7)}  ${memory().padEnd(12)} ${String(live.size).padStart(16)}  ${(o.every / ((now - last) / 1000)).toFixed(0).padStart(7)}`);
+        log(`${String(step).padEnd(10)} ${loss.toFixed(4).padStart(7)}  ${memory().padEnd(12)} ${String(buffers.live()).padStart(16)}  ${(o.every / ((now - last) / 1000)).toFixed(0).padStart(7)}`);
         last = now;
       },
     });
     net.destroy();
-    log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; live GPU buffers after destroy: ${live.size}`);
+    log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; live GPU buffers after destroy: ${buffers.live()}`);
   } finally {
     device.destroy();
   }

@@ -11,6 +11,7 @@ export { Pcg32 } from './model/rng.js';
 export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, RULE_TRAITS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
 export { FaWebGpuError, type FaErrorCode } from './errors.js';
 export { acquireDevice, describeAdapter } from './gpu/device.js';
+export { trackBuffers } from './gpu/track.js';
 export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/metrics.js';
 export type { SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';

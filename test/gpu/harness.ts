@@ -6,6 +6,7 @@
  */
 import { createNetwork, loadCheckpoint, type Network, type Parameters } from '../../src/index.js';
 import { acquireDevice, describeAdapter } from '../../src/gpu/device.js';
+import { trackBuffers } from '../../src/gpu/track.js';
 import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../../src/kernels/dispatch.js';
 import * as K from '../../src/kernels/kernels.js';
@@ -739,17 +740,9 @@ async function determinism(c: { steps: number }) {
  */
 async function bufferCount(c: { longSteps: number }) {
   const counted = await acquireDevice();
-  const live = new Set<GPUBuffer>();
-  const create = counted.createBuffer.bind(counted);
-  counted.createBuffer = (d: GPUBufferDescriptor) => {
-    const b = create(d);
-    const destroy = b.destroy.bind(b);
-    live.add(b);
-    b.destroy = () => { live.delete(b); destroy(); };
-    return b;
-  };
+  const buffers = trackBuffers(counted);
   try {
-    const baseline = live.size;
+    const baseline = buffers.live();
     const afterCycle: number[] = [];
     const { x, labels } = xorDataset();
     const data = blobs({ n: 60, classes: 2, seed: 1 });
@@ -763,13 +756,13 @@ async function bufferCount(c: { longSteps: number }) {
       await net.evaluate(data);
       await net.restoreCheckpoint(await net.saveCheckpoint());
       net.destroy();
-      afterCycle.push(live.size - baseline);
+      afterCycle.push(buffers.live() - baseline);
     }
     const net = await createNetwork({ sizes: [2, 8, 2], rule: 'fa', device: counted });
     const during: number[] = [];
-    await net.train(x, labels, { steps: c.longSteps, lossEvery: 1000, onProgress: () => { during.push(live.size - baseline); } });
+    await net.train(x, labels, { steps: c.longSteps, lossEvery: 1000, onProgress: () => { during.push(buffers.live() - baseline); } });
     net.destroy();
-    return { afterCycle, during, afterLong: live.size - baseline };
+    return { afterCycle, during, afterLong: buffers.live() - baseline };
   } finally {
     counted.destroy();
   }
