@@ -11,7 +11,7 @@ import type { SgdSettings } from './kernels/kernels.js';
 import type { ShaderName } from './kernels/shaders.js';
 import { initParameters, type Parameters } from './model/init.js';
 import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
-import { GpuParameters, type GpuState } from './model/parameters.js';
+import { checkParametersFit, GpuParameters, type GpuState } from './model/parameters.js';
 import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
@@ -254,9 +254,16 @@ export class Network {
         this.lostReason = info.message || info.reason || 'unknown reason';
       }
     });
+    checkParametersFit(device, this.sizes, this.rule);
     this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer.momentum > 0);
-    this.update = updateDispatches(device, this.params, this.rule, this.settings);
-    this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
+    try {
+      this.update = updateDispatches(device, this.params, this.rule, this.settings);
+      this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
+    } catch (e) {
+      // A grid past the device's limits: free what was made.
+      this.params.destroy();
+      throw e;
+    }
   }
 
   get learningRate(): number {

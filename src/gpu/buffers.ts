@@ -10,15 +10,21 @@ export const I32_BYTES = Int32Array.BYTES_PER_ELEMENT;
  * initialised. Sizes past the device's limits fail here, with the tensor's name.
  */
 export function storageBuffer(device: GPUDevice, label: string, count: number, data?: Float32Array | Int32Array | Uint32Array): GPUBuffer {
+  checkFits(device, label, count);
   // A zero-size binding is invalid; keep at least one element.
+  const size = Math.max(1, count) * F32_BYTES;
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  if (data) device.queue.writeBuffer(buffer, 0, data as Float32Array<ArrayBuffer>, 0, count);
+  return buffer;
+}
+
+/** Throws 'device-limit' when `count` 4-byte values do not fit one storage binding of this device. */
+export function checkFits(device: GPUDevice, label: string, count: number): void {
   const size = Math.max(1, count) * F32_BYTES;
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   if (size > limit) {
     throw new FaWebGpuError('device-limit', `${label}: needs ${size} bytes (${count} values), past this device's storage-buffer limit of ${limit} bytes; use smaller layers or batches`);
   }
-  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  if (data) device.queue.writeBuffer(buffer, 0, data as Float32Array<ArrayBuffer>, 0, count);
-  return buffer;
 }
 
 /** Copies `count` f32 from a GPU buffer into a new Float32Array (one round trip). */

@@ -4,7 +4,7 @@
  * that brsf's draws read. Labels follow GUIDE.md's notation (W1, b1, …; B2 is the feedback
  * that stands where W2ᵀ would).
  */
-import { F32_BYTES, storageBuffer } from '../gpu/buffers.js';
+import { checkFits, F32_BYTES, storageBuffer } from '../gpu/buffers.js';
 import { parameterShapes, type Parameters } from './init.js';
 import { RULE_TRAITS, type Rule } from './options.js';
 
@@ -12,6 +12,13 @@ export interface GpuState {
   weights: Float32Array[];
   biases: Float32Array[];
   feedback: Float32Array[];
+}
+
+/** Every parameter tensor against the device's limits, before anything is allocated on host or GPU. */
+export function checkParametersFit(device: GPUDevice, sizes: readonly number[], rule: Rule): void {
+  const shapes = parameterShapes(sizes, rule);
+  shapes.weights.forEach(([r, c], k) => checkFits(device, `W${k + 1}`, r * c));
+  shapes.feedback.forEach(([r, c], k) => checkFits(device, `feedback[${k}]`, r * c));
 }
 
 export class GpuParameters {
@@ -29,6 +36,7 @@ export class GpuParameters {
   readonly step: GPUBuffer;
   readonly shapes: ReturnType<typeof parameterShapes>;
 
+  /** The caller has checked the shapes with checkParametersFit. */
   constructor(private readonly device: GPUDevice, sizes: readonly number[], rule: Rule, initial: Parameters, momentum: boolean) {
     this.shapes = parameterShapes(sizes, rule);
     const make = (prefix: string, shapes: [number, number][], data?: Float32Array[], offset = 1, full = true) =>

@@ -8,7 +8,7 @@
  *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
  *   update    the network's sgd dispatches, after every gradient of the step exists
  */
-import { storageBuffer } from '../gpu/buffers.js';
+import { checkFits, storageBuffer } from '../gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
 import * as K from '../kernels/kernels.js';
 import type { GpuParameters } from '../model/parameters.js';
@@ -45,44 +45,60 @@ export class StepGraph {
   constructor(private readonly device: GPUDevice, readonly n: number, private readonly cfg: GraphConfig, private readonly params: GpuParameters) {
     const { sizes, rule, activation } = cfg;
     const L = sizes.length - 1;
-    this.x = storageBuffer(device, 'x', n * sizes[0]);
-    this.labels = storageBuffer(device, 'labels', n);
-    for (let k = 0; k < L; k++) {
-      const last = k === L - 1;
-      this.pre.push(storageBuffer(device, last ? 'logits' : `a${k + 1}`, n * sizes[k + 1]));
-      if (!last) this.hidden.push(storageBuffer(device, `h${k + 1}`, n * sizes[k + 1]));
-      this.deltas.push(storageBuffer(device, last ? 'e' : `δ${k + 1}`, n * sizes[k + 1]));
-    }
-    this.rowLoss = storageBuffer(device, 'rowLoss', n);
-    this.loss = storageBuffer(device, 'loss', 1);
+    // The largest activation decides whether this batch fits; check before making anything.
+    checkFits(device, `a batch of ${n} rows`, n * Math.max(...sizes));
+    const made: GPUBuffer[] = [];
+    const buffer = (label: string, count: number) => {
+      const b = storageBuffer(device, label, count);
+      made.push(b);
+      return b;
+    };
+    try {
+      this.x = buffer('x', n * sizes[0]);
+      this.labels = buffer('labels', n);
+      for (let k = 0; k < L; k++) {
+        const last = k === L - 1;
+        this.pre.push(buffer(last ? 'logits' : `a${k + 1}`, n * sizes[k + 1]));
+        if (!last) this.hidden.push(buffer(`h${k + 1}`, n * sizes[k + 1]));
+        this.deltas.push(buffer(last ? 'e' : `δ${k + 1}`, n * sizes[k + 1]));
+      }
+      this.rowLoss = buffer('rowLoss', n);
+      this.loss = buffer('loss', 1);
 
-    for (let k = 0; k < L; k++) {
-      const layer = `Layer${k + 1}`;
-      this.forward.push(
-        K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
-        K.biasActivation(device, {
-          label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
-          pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
-          rows: n, cols: sizes[k + 1], activation,
-        }),
+      for (let k = 0; k < L; k++) {
+        const layer = `Layer${k + 1}`;
+        this.forward.push(
+          K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
+          K.biasActivation(device, {
+            label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
+            pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
+            rows: n, cols: sizes[k + 1], activation,
+          }),
+        );
+      }
+
+      const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
+      this.lossPass.push(
+        cfg.loss === 'mse'
+          ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
+          : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
+        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1 }),
       );
-    }
 
-    const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
-    this.lossPass.push(
-      cfg.loss === 'mse'
-        ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
-        : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
-      K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1 }),
-    );
-
-    for (let k = L - 1; k >= 0; k--) {
-      const layer = `Layer${k + 1}`;
-      this.backward.push(
-        K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
-        K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
-      );
-      if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
+      for (let k = L - 1; k >= 0; k--) {
+        const layer = `Layer${k + 1}`;
+        this.backward.push(
+          K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
+          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
+        );
+        if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
+      }
+  
+    } catch (e) {
+      // A grid past the device's limits: free what was made before failing.
+      destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
+      for (const b of made) b.destroy();
+      throw e;
     }
   }
 

@@ -768,11 +768,55 @@ async function bufferCount(c: { longSteps: number }) {
   }
 }
 
+/** Sizes past the device's limits fail with 'device-limit' and leave no buffer behind. */
+async function limits() {
+  const counted = await acquireDevice();
+  const buffers = trackBuffers(counted);
+  try {
+    const baseline = buffers.live();
+    const huge = await errorOf(createNetwork({ sizes: [2, 70_000, 70_000, 2], device: counted }));
+    const afterHuge = buffers.live() - baseline;
+    const net = await createNetwork({ sizes: [2, 50_000, 2], device: counted });
+    const before = await net.getParameters();
+    const live = buffers.live();
+    const batch = await errorOf(net.trainStep(new Float32Array(2 * 100_000), new Int32Array(100_000)));
+    const afterBatch = buffers.live() - live;
+    const unchanged = sameBits((await net.getParameters()).weights, before.weights);
+    net.destroy();
+    const wide = await createNetwork({ sizes: [1, 3_000_000, 2], device: counted });
+    const live2 = buffers.live();
+    const grid = await errorOf(wide.trainStep(Float32Array.of(1), Int32Array.of(0)));
+    const afterGrid = buffers.live() - live2;
+    wide.destroy();
+    return { huge, afterHuge, batch, afterBatch, unchanged, grid, afterGrid, end: buffers.live() - baseline, maxBinding: counted.limits.maxStorageBufferBindingSize };
+  } finally {
+    counted.destroy();
+  }
+}
+
+/** With one hidden layer, fa and dfa are the same rule: same B, same steps, bit for bit. */
+async function faEqualsDfa() {
+  return scoped('faEqualsDfa', async () => {
+    const x = random(2, 12 * 5), labels = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+    const states = [];
+    for (const rule of ['fa', 'dfa'] as const) {
+      const net = await createNetwork({ sizes: [5, 17, 3], rule, momentum: 0.9, seed: 8, device });
+      try {
+        await net.train(x, labels, { steps: 20, lossEvery: 20 });
+        states.push(await stateOf(net));
+      } finally {
+        net.destroy();
+      }
+    }
+    return sameState(states[0], states[1]);
+  });
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
-  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount,
+  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa,
 };
 export type Harness = typeof harness;
 

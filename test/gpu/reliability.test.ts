@@ -99,3 +99,23 @@ it('no GPU buffer outlives its network, across cycles and 10,000 steps', async (
   expect(r.afterLong).toBe(0);
   expect(h.errors).toEqual([]);
 }, 300_000);
+
+it('sizes past the device\'s limits fail with device-limit, change nothing and leave no buffer', async () => {
+  const r = await h.call('limits', undefined as never);
+  console.log(`maxStorageBufferBindingSize ${r.maxBinding}: ${r.huge?.message}; ${r.batch?.message}; ${r.grid?.message}`);
+  expect(r.huge?.code).toBe('device-limit');
+  expect(r.huge?.message).toMatch(/^W2: needs 19600000000 bytes \(4900000000 values\), past this device's storage-buffer limit/);
+  expect(r.afterHuge).toBe(0);
+  expect(r.batch?.code).toBe('device-limit');
+  expect(r.batch?.message).toMatch(/^a batch of 100000 rows: needs/);
+  expect(r.afterBatch).toBe(0);
+  expect(r.unchanged).toBe(true);
+  expect(r.grid?.code).toBe('device-limit');
+  expect(r.grid?.message).toMatch(/Layer1\.forward\.matmul: needs a grid of 93750×1×1 workgroups, past this device's maxComputeWorkgroupsPerDimension/);
+  expect(r.afterGrid).toBe(0);
+  expect(r.end).toBe(0);
+});
+
+it('with one hidden layer fa and dfa give identical steps', async () => {
+  expect(await h.call('faEqualsDfa', undefined as never)).toBe(true);
+});
