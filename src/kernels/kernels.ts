@@ -23,8 +23,14 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
 
 // matmul.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
-/** Rows and columns of C per workgroup in matmul.wgsl (TILE). */
+/** Rows and columns of C per workgroup: matmul.wgsl, matmul_wide.wgsl (TILE). */
 export const MATMUL_TILE = 32;
+export const MATMUL_WIDE_TILE = 64;
+
+/** The kernel for a shape: matmul_wide where C has at least 64 rows and columns, else matmul. */
+export function matmulVariant(M: number, N: number): 'matmul' | 'matmul_wide' {
+  return M >= MATMUL_WIDE_TILE && N >= MATMUL_WIDE_TILE ? 'matmul_wide' : 'matmul';
+}
 
 /** C [M×N] = op(A)·op(B); transposed operands are read in place. */
 export function matmul(device: GPUDevice, p: {
@@ -37,11 +43,15 @@ export function matmul(device: GPUDevice, p: {
   c: GPUBuffer;
   M: number; N: number; K: number;
   transA?: boolean; transB?: boolean;
+  /** Default: chosen by shape (matmulVariant). */
+  variant?: 'matmul' | 'matmul_wide';
 }): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
+  const shader = p.variant ?? matmulVariant(p.M, p.N);
+  const tile = shader === 'matmul_wide' ? MATMUL_WIDE_TILE : MATMUL_TILE;
   return createDispatch(device, {
     label: p.label,
-    shader: 'matmul', outputs: [2],
+    shader, outputs: [2],
     constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
     uniform: MatmulSizes,
     sizes: { M: p.M, N: p.N, K: p.K },
@@ -50,7 +60,7 @@ export function matmul(device: GPUDevice, p: {
       [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
       [p.c, shape(p.c, p.M, p.N)],
     ],
-    workgroups: checkGrid(device, p.label, [divUp(p.N, MATMUL_TILE), divUp(p.M, MATMUL_TILE), 1]),
+    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), 1]),
   });
 }
 

@@ -3,6 +3,7 @@
  * is the shader that runs; specialisation is by `override` constants and uniforms only).
  */
 import matmul from '../../shaders/matmul.wgsl?raw';
+import matmul_wide from '../../shaders/matmul_wide.wgsl?raw';
 import bias_activation from '../../shaders/bias_activation.wgsl?raw';
 import softmax_cross_entropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
 import hidden_signal from '../../shaders/hidden_signal.wgsl?raw';
@@ -16,6 +17,6 @@ import gather from '../../shaders/gather.wgsl?raw';
 import accuracy from '../../shaders/accuracy.wgsl?raw';
 
 export const SHADERS = {
-  matmul, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
+  matmul, matmul_wide, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

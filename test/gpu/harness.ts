@@ -96,15 +96,15 @@ async function runKernels(
   });
 }
 
-export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number }
+export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: 'matmul' | 'matmul_wide' }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
-    const name = `matmul ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const name = `${c.variant} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
     const got = await runKernels(name, { a, b }, { c: c.M * c.N }, ['c'], (x) => [
-      K.matmul(device, { label: name, a: x.a, b: x.b, c: x.c, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB }),
+      K.matmul(device, { label: name, a: x.a, b: x.b, c: x.c, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB, variant: c.variant }),
     ]);
     out.push(compare(name, got.c, ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB), TOL));
   }

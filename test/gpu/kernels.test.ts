@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../src/model/options.js';
+import { matmulVariant } from '../../src/kernels/kernels.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
 
@@ -32,12 +33,20 @@ let seed = 1;
 const triples = SIZES.flatMap((a) => SIZES.flatMap((b) => SIZES.map((c) => [a, b, c] as const)));
 
 describe('kernels vs float64 reference', () => {
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-    it(`matmul ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} at every M, N, K in {${SIZES}}`, async () => {
-      const cases = triples.map(([M, N, K]) => ({ M, N, K, transA, transB, seed: seed++ }));
-      expectAll('matmul', await h.call('matmul', cases));
-    });
+  for (const variant of ['matmul', 'matmul_wide'] as const) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      it(`${variant} ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} at every M, N, K in {${SIZES}}`, async () => {
+        const cases = triples.map(([M, N, K]) => ({ M, N, K, transA, transB, variant, seed: seed++ }));
+        expectAll(variant, await h.call('matmul', cases));
+      });
+    }
   }
+
+  it('the host picks matmul_wide only where C has at least 64 rows and columns', () => {
+    expect(matmulVariant(64, 64)).toBe('matmul_wide');
+    expect(matmulVariant(63, 1000)).toBe('matmul');
+    expect(matmulVariant(1000, 10)).toBe('matmul');
+  });
 
   it('bias_activation for every activation and the logits form', async () => {
     const cases = (['logits', ...ACTIVATIONS] as const).flatMap((activation) =>
