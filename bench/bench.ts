@@ -6,7 +6,7 @@
 import { createNetwork, describeAdapter, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches } from '../src/kernels/dispatch.js';
-import { matmul } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmul } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 export interface StepConfig {
@@ -94,7 +94,7 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
     }
   }
-  log('\nmatmul C = A·B (f32; matmul_wide: 64×64 tile, 8×8 per thread in named vec4 registers)');
+  log(`\nmatmul C = A·B (f32; ${isCpuAdapter(device) ? 'matmul_wide: 64×64 tile, 8×8 per thread' : 'matmul: 32×32 tile, 4×4 per thread'} in named vec4 registers)`);
   log('M=N=K      ms each    GFLOP/s');
   for (const n of options.matmulSizes) {
     const r = await benchMatmul(device, n, n, n, options.seconds);

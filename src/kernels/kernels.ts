@@ -27,9 +27,22 @@ const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']]
 export const MATMUL_TILE = 32;
 export const MATMUL_WIDE_TILE = 64;
 
-/** The kernel for a shape: matmul_wide where C has at least 64 rows and columns, else matmul. */
-export function matmulVariant(M: number, N: number): 'matmul' | 'matmul_wide' {
-  return M >= MATMUL_WIDE_TILE && N >= MATMUL_WIDE_TILE ? 'matmul_wide' : 'matmul';
+/**
+ * The kernel for a shape on an adapter. matmul_wide does twice the work per shared-memory read
+ * but makes a quarter of the workgroups. On a CPU adapter it wins (SwiftShader: 256³ in 12.8 ms
+ * against 21.8 ms); on an H100 under wgpu it lost or tied at every size measured (1024³:
+ * 6.7 against 9.6 TFLOP/s; 4096³: 10.7 against 10.3; BENCHMARKS.md). So: wide on CPU adapters
+ * where C has at least 64 rows and columns, matmul everywhere else.
+ */
+export function matmulVariant(M: number, N: number, cpuAdapter = false): 'matmul' | 'matmul_wide' {
+  return cpuAdapter && M >= MATMUL_WIDE_TILE && N >= MATMUL_WIDE_TILE ? 'matmul_wide' : 'matmul';
+}
+
+/** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
+export function isCpuAdapter(device: GPUDevice): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  if (!info) return false;
+  return info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
 }
 
 /** C [M×N] = op(A)·op(B); transposed operands are read in place. */
@@ -47,7 +60,7 @@ export function matmul(device: GPUDevice, p: {
   variant?: 'matmul' | 'matmul_wide';
 }): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
-  const shader = p.variant ?? matmulVariant(p.M, p.N);
+  const shader = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
   const tile = shader === 'matmul_wide' ? MATMUL_WIDE_TILE : MATMUL_TILE;
   return createDispatch(device, {
     label: p.label,

@@ -42,10 +42,12 @@ describe('kernels vs float64 reference', () => {
     }
   }
 
-  it('the host picks matmul_wide only where C has at least 64 rows and columns', () => {
-    expect(matmulVariant(64, 64)).toBe('matmul_wide');
-    expect(matmulVariant(63, 1000)).toBe('matmul');
-    expect(matmulVariant(1000, 10)).toBe('matmul');
+  it('the host picks matmul_wide on a CPU adapter where C has at least 64 rows and columns, matmul elsewhere', () => {
+    expect(matmulVariant(64, 64, true)).toBe('matmul_wide');
+    expect(matmulVariant(63, 1000, true)).toBe('matmul');
+    expect(matmulVariant(1000, 10, true)).toBe('matmul');
+    expect(matmulVariant(64, 256, false)).toBe('matmul');
+    expect(matmulVariant(4096, 4096, false)).toBe('matmul');
   });
 
   it('bias_activation for every activation and the logits form', async () => {
