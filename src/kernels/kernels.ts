@@ -179,7 +179,7 @@ export function hiddenSignal(device: GPUDevice, p: {
       [p.delta, shape(p.delta, p.rows, p.hidden)],
       [p.w, p.signConcordant ? shape(p.w, p.hidden, p.classes, ' (signs)') : `${p.w.label} (unused)`],
     ],
-    workgroups: checkGrid(device, p.label, [divUp(p.hidden, 16), divUp(p.rows, 16), 1]),
+    workgroups: checkGrid(device, p.label, [divUp(p.hidden, MATMUL_TILE), divUp(p.rows, MATMUL_TILE), 1]),
   });
 }
 
