@@ -76,6 +76,7 @@ function options() {
     learningRate: Number(f.get('lr')),
     batch: Number(f.get('batch')),
     momentum: Number(f.get('momentum')),
+    weightDecay: Number(f.get('decay')),
     seed: Number(f.get('seed')),
     files: (form.elements.namedItem('files') as HTMLInputElement).files,
   };
@@ -149,7 +150,7 @@ async function reset(): Promise<void> {
     for (const [i, rule] of o.rules.entries()) {
       // The seed's XOR keeps the seed's N(0, 0.2²); the other sets start from xavier scaling.
       const init = o.data === 'xor4' ? 0.2 : 'xavier';
-      const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, seed: o.seed, init, device });
+      const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, device });
       const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
       const card = document.createElement('div');
       card.className = 'model';
@@ -238,7 +239,40 @@ async function render(): Promise<void> {
     r.stats.innerHTML = `test accuracy <b data-accuracy="${r.accuracy ?? ''}">${r.accuracy === null ? '—' : (100 * r.accuracy).toFixed(1) + '%'}</b>,
       test loss ${r.testLoss?.toFixed(4) ?? '—'}, train loss ${r.trainLoss?.toFixed(4) ?? '—'}<br>${align}`;
   }
+  await renderUnits();
   await renderWeights();
+}
+
+/** For 2-D data: the first hidden layer's units over the plane, up to 16 per rule. */
+async function renderUnits(): Promise<void> {
+  const section = $('units-section');
+  const host = $('units');
+  if (!data || data.kind !== '2d' || runs.length === 0 || runs[0].net.sizes.length < 3) {
+    section.hidden = true;
+    return;
+  }
+  section.hidden = false;
+  host.replaceChildren();
+  const g = 24;
+  const points = gridPoints(g, extent(data.train.x as Float32Array));
+  for (const [i, r] of runs.entries()) {
+    const [h1] = await r.net.activations(points);
+    const width = r.net.sizes[1];
+    const box = document.createElement('div');
+    box.innerHTML = `<p class="muted">Rule ${i === 0 ? 'A' : 'B'}: ${r.rule}${width > 16 ? ` (16 of ${width} units)` : ''}</p>`;
+    const row = document.createElement('div');
+    row.className = 'row';
+    for (let u = 0; u < Math.min(16, width); u++) {
+      const unit = new Float32Array(g * g);
+      for (let p = 0; p < g * g; p++) unit[p] = h1[p * width + u];
+      const canvas = document.createElement('canvas');
+      drawHeatmap(canvas, unit, g, g, 48);
+      canvas.title = `unit ${u + 1}`;
+      row.append(canvas);
+    }
+    box.append(row);
+    host.append(box);
+  }
 }
 
 async function renderWeights(): Promise<void> {

@@ -741,6 +741,30 @@ export class Network {
   }
 
   /**
+   * Every hidden layer's output h_k [n×sizes[k]] for x [n×sizes[0]] (forward pass only): what
+   * each hidden unit computes, for showing it.
+   */
+  async activations(x: Float32Array): Promise<Float32Array[]> {
+    this.assertUsable();
+    const n = rowsOf('x', x, this.sizes[0]);
+    checkFloat32('x', x, x.length, `[${n}×${this.sizes[0]}]`);
+    return this.exclusive(async () => {
+      const graph = this.graphFor(n);
+      this.device.queue.writeBuffer(graph.x, 0, x as Float32Array<ArrayBuffer>);
+      const out: Float32Array[] = [];
+      for (const [k, h] of graph.hidden.entries()) {
+        out.push(await this.runAndRead('activations', h, n * this.sizes[k + 1], (encoder) => {
+          if (k > 0) return;
+          const pass = encoder.beginComputePass({ label: 'activations' });
+          encodeDispatches(pass, graph.forward);
+          pass.end();
+        }));
+      }
+      return out;
+    });
+  }
+
+  /**
    * The dispatches of one training step at batch size n, in order, with labels, shaders and
    * bound shapes: what a page shows when it explains a step.
    */

@@ -812,11 +812,26 @@ async function faEqualsDfa() {
   });
 }
 
+/** Network.activations against the reference forward pass. */
+async function activations(c: { sizes: number[]; activation: Activation; n: number; seed: number }) {
+  return scoped('activations', async () => {
+    const net = await createNetwork({ sizes: c.sizes, activation: c.activation, seed: c.seed, device });
+    try {
+      const x = random(c.seed, c.n * c.sizes[0]);
+      const got = await net.activations(x);
+      const want = ref.referenceForward({ sizes: c.sizes, rule: 'fa', activation: c.activation, learningRate: 0.1 }, await net.getParameters(), x, c.n).hidden.slice(1);
+      return got.map((h, k) => compare(`h${k + 1}`, h, want[k], TOL));
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
 const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
-  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa,
+  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations,
 };
 export type Harness = typeof harness;
 

@@ -48,6 +48,8 @@ it('loads without errors, names the adapter and trains two spirals live', async 
   expect(await s.page.$$eval('#models canvas', (c) => c.length)).toBe(2);
   expect(await s.page.$$eval('#weights canvas', (c) => c.length)).toBeGreaterThanOrEqual(5);
   expect(await s.page.$$eval('.uplot', (c) => c.length)).toBe(3);
+  // Two rules × 16 units of the first hidden layer.
+  expect(await s.page.$$eval('#units canvas', (c) => c.length)).toBe(32);
   expect(s.errors).toEqual([]);
 }, 180_000);
 

@@ -63,6 +63,13 @@ describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs t
   }
 });
 
+it('activations() gives every hidden layer\'s output as the reference forward pass does', async () => {
+  const results: Comparison[] = [];
+  for (const activation of ACTIVATIONS) results.push(...await h.call('activations', { sizes: [5, 17, 9, 65, 3], activation, n: 13, seed: 6 }));
+  expect(results).toHaveLength(15);
+  expectAll('activations', results);
+});
+
 describe('the feedback path', () => {
   it('FA uses B: another B changes dW1 but not dW2 or db2; BP uses W2ᵀ: FA with B = W2ᵀ gives BP\'s dW1', async () => {
     const r = await h.call('feedbackUse', { sizes: [5, 17, 3], n: 9, seed: 11 });
