@@ -465,19 +465,8 @@ export class Network {
 
   /** Logits [n×sizes[L]] for x [n×sizes[0]]. */
   async predict(x: Float32Array): Promise<Float32Array> {
-    this.assertUsable();
-    const n = rowsOf('x', x, this.sizes[0]);
-    checkFloat32('x', x, x.length, `[${n}×${this.sizes[0]}]`);
-    return this.exclusive(async () => {
-      const graph = this.graphFor(n);
-      this.device.queue.writeBuffer(graph.x, 0, x as Float32Array<ArrayBuffer>);
-      const logits = graph.pre[graph.pre.length - 1];
-      return this.runAndRead('predict', logits, n * this.sizes[this.sizes.length - 1], (encoder) => {
-        const pass = encoder.beginComputePass({ label: 'predict' });
-        encodeDispatches(pass, graph.forward);
-        pass.end();
-      });
-    });
+    const [logits] = await this.forwardRead(x, (g) => [g.pre[g.pre.length - 1]]);
+    return logits;
   }
 
   /**
@@ -745,21 +734,24 @@ export class Network {
    * each hidden unit computes, for showing it.
    */
   async activations(x: Float32Array): Promise<Float32Array[]> {
+    return this.forwardRead(x, (g) => g.hidden);
+  }
+
+  /** Runs the forward pass on x and reads back the buffers `pick` names, whole. */
+  private async forwardRead(x: Float32Array, pick: (g: StepGraph) => GPUBuffer[]): Promise<Float32Array[]> {
     this.assertUsable();
     const n = rowsOf('x', x, this.sizes[0]);
     checkFloat32('x', x, x.length, `[${n}×${this.sizes[0]}]`);
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.device.queue.writeBuffer(graph.x, 0, x as Float32Array<ArrayBuffer>);
+      const encoder = this.device.createCommandEncoder({ label: 'forward' });
+      const pass = encoder.beginComputePass({ label: 'forward' });
+      encodeDispatches(pass, graph.forward);
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
       const out: Float32Array[] = [];
-      for (const [k, h] of graph.hidden.entries()) {
-        out.push(await this.runAndRead('activations', h, n * this.sizes[k + 1], (encoder) => {
-          if (k > 0) return;
-          const pass = encoder.beginComputePass({ label: 'activations' });
-          encodeDispatches(pass, graph.forward);
-          pass.end();
-        }));
-      }
+      for (const b of pick(graph)) out.push(await this.runAndRead('forward', b, b.size / F32_BYTES, () => {}));
       return out;
     });
   }
