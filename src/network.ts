@@ -7,7 +7,6 @@ import { FaWebGpuError, invalid } from './errors.js';
 import { F32_BYTES, storageBuffer } from './gpu/buffers.js';
 import { acquireDevice, describeAdapter } from './gpu/device.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
-import type { SgdSettings } from './kernels/kernels.js';
 import type { ShaderName } from './kernels/shaders.js';
 import { initParameters, type Parameters } from './model/init.js';
 import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
@@ -16,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, counterAdd, gather } from './kernels/kernels.js';
+import { correctRows, columnSum, counterAdd, gather, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
@@ -481,6 +480,7 @@ export class Network {
     return this.exclusive(async () => {
       const affine = normalizer(o.train, o.normalization);
       const sets: GpuDataset[] = [];
+      const baseRate = this.settings.learningRate;
       const upload = (d: Dataset, label: string) => {
         const g = new GpuDataset(this.device, d, label);
         sets.push(g);
@@ -491,7 +491,6 @@ export class Network {
         const gpuValidation = o.validation && upload(o.validation, 'validation');
         const gpuTest = options.test && upload(options.test, 'test');
         const probe = o.alignmentRows > 0 ? normalizedRows(o.train, o.alignmentRows, affine) : null;
-        const baseRate = this.settings.learningRate;
         const epochs: EpochResult[] = [];
         for (let e = 0; e < o.epochs; e++) {
           const started = performance.now();
@@ -516,9 +515,10 @@ export class Network {
           epochs.push(result);
           await options.onEpoch?.(result);
         }
-        if (this.settings.learningRate !== baseRate) this.setOptimizerSettings({ ...this.settings, learningRate: baseRate });
         return { epochs, normalization: affine };
       } finally {
+        // A schedule's rate lasts only for the run, whether it ends or stops.
+        if (this.settings.learningRate !== baseRate) this.setOptimizerSettings({ ...this.settings, learningRate: baseRate });
         for (const g of sets) g.destroy();
       }
     });

@@ -29,6 +29,12 @@ for (const bytes of [false, true]) {
   });
 }
 
+it('a step schedule halves the rate every 2 epochs and leaves the network\'s rate as it was', async () => {
+  const r = await h.call('schedule', undefined as never);
+  expect(r.rates).toEqual([0.4, 0.4, 0.2, 0.2, 0.1]);
+  expect(r.after).toBe(0.4);
+});
+
 it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA beat chance by far', async () => {
   const r = await h.call('fashionExperiment', { trainRows: 2000, testRows: 500, epochs: 2 });
   const dir = 'test-output/experiment';

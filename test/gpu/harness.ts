@@ -561,6 +561,20 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
   });
 }
 
+/** A step schedule: the rate of each epoch, and the network's own rate afterwards. */
+async function schedule() {
+  return scoped('schedule', async () => {
+    const net = await createNetwork({ sizes: [2, 5, 3], learningRate: 0.4, device });
+    try {
+      const data = blobs({ n: 90, seed: 2 });
+      const r = await net.fit(data, { epochs: 5, batchSize: 30, schedule: { type: 'step', every: 2, gamma: 0.5 } });
+      return { rates: r.epochs.map((e) => e.learningRate), after: net.learningRate };
+    } finally {
+      net.destroy();
+    }
+  });
+}
+
 /** A small Fashion-MNIST experiment, run in the page, with its reports. */
 async function fashionExperiment(c: { trainRows: number; testRows: number; epochs: number }) {
   const { train, test } = await loadFashionMnist(`/@fs${FASHION_MNIST_DIR}`);
@@ -831,7 +845,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
-  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations,
+  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
 };
 export type Harness = typeof harness;
 
