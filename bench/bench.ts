@@ -5,21 +5,23 @@
  */
 import { createNetwork, describeAdapter, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
-import { destroyDispatches, encodeDispatches } from '../src/kernels/dispatch.js';
-import { isCpuAdapter, matmul } from '../src/kernels/kernels.js';
+import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
+import { isCpuAdapter, matmul, matmulVariant, MATMUL_VARIANTS, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 export interface StepConfig {
+  /** for --configs */
+  id: string;
   name: string;
   sizes: number[];
   batch: number;
 }
 
 export const STEP_CONFIGS: StepConfig[] = [
-  { name: 'XOR (seed)', sizes: [2, 8, 2], batch: 4 },
-  { name: '784-256-10', sizes: [784, 256, 10], batch: 64 },
-  { name: '784-1000-10', sizes: [784, 1000, 10], batch: 128 },
-  { name: '784-1024×3-10', sizes: [784, 1024, 1024, 1024, 10], batch: 256 },
+  { id: 'xor', name: 'XOR (seed)', sizes: [2, 8, 2], batch: 4 },
+  { id: '784-256-10', name: '784-256-10', sizes: [784, 256, 10], batch: 64 },
+  { id: '784-1000-10', name: '784-1000-10', sizes: [784, 1000, 10], batch: 128 },
+  { id: '784-1024x3-10', name: '784-1024×3-10', sizes: [784, 1024, 1024, 1024, 10], batch: 256 },
 ];
 
 /** Multiply-adds ×2 of one training step (forward, weight gradients, hidden signals). */
@@ -54,11 +56,135 @@ export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule,
   }
 }
 
-export async function benchMatmul(device: GPUDevice, M: number, N: number, K: number, seconds: number) {
+export interface KernelTime {
+  label: string;
+  shader: string;
+  workgroups: readonly [number, number, number];
+  ms: number;
+  gflops: number | null;
+}
+
+/**
+ * Time of each kernel of one training step. With 'timestamp-query' each dispatch gets its own
+ * pass with timestamps, the whole step repeated `reps` times and the mean taken; without it,
+ * each dispatch is repeated alone in one pass and timed by the wall clock (this includes the
+ * per-dispatch overhead, which dominates tiny kernels on a GPU). Returns the method used too.
+ */
+export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number): Promise<{ method: string; kernels: KernelTime[]; stepMs: number }> {
+  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
+  try {
+    const rng = new Pcg32(1, 3);
+    const x = rng.normalArray(cfg.batch * cfg.sizes[0], 1);
+    const classes = cfg.sizes[cfg.sizes.length - 1];
+    const labels = Int32Array.from({ length: cfg.batch }, (_, i) => i % classes);
+    const t = await benchSteps(device, cfg, rule, seconds);
+    await net.train(x, labels, { steps: 2, lossEvery: 2 });
+    const list = net.describeStep(cfg.batch);
+    const ms = device.features.has('timestamp-query') ? await timestamped(device, list, seconds, t.msPerStep) : await isolated(device, list, seconds);
+    return {
+      method: device.features.has('timestamp-query') ? 'timestamp-query, a pass per kernel' : 'each kernel repeated alone, wall clock',
+      stepMs: t.msPerStep,
+      kernels: list.map((d, i) => ({ label: d.label, shader: d.shader, workgroups: d.workgroups, ms: ms[i], gflops: d.flops ? d.flops / ms[i] / 1e6 : null })),
+    };
+  } finally {
+    net.destroy();
+  }
+}
+
+async function timestamped(device: GPUDevice, list: readonly Dispatch[], seconds: number, msPerStep: number): Promise<number[]> {
+  // A query set holds at most 4096 timestamps.
+  const reps = Math.max(1, Math.min(64, Math.floor(4096 / (2 * list.length)), Math.ceil((1000 * seconds) / msPerStep)));
+  const count = 2 * list.length * reps;
+  const querySet = device.createQuerySet({ label: 'profile.timestamps', type: 'timestamp', count });
+  const resolved = device.createBuffer({ label: 'profile.resolved', size: 8 * count, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const staging = device.createBuffer({ label: 'profile.readback', size: 8 * count, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const encoder = device.createCommandEncoder({ label: 'profile' });
+    for (let r = 0; r < reps; r++) {
+      list.forEach((d, i) => {
+        const q = 2 * (r * list.length + i);
+        const pass = encoder.beginComputePass({ label: d.label, timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+        encodeDispatches(pass, [d]);
+        pass.end();
+      });
+    }
+    encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, 8 * count);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const t = new BigUint64Array(staging.getMappedRange().slice(0));
+    return list.map((_, i) => {
+      let ns = 0;
+      for (let r = 0; r < reps; r++) ns += Number(t[2 * (r * list.length + i) + 1] - t[2 * (r * list.length + i)]);
+      return ns / reps / 1e6;
+    });
+  } finally {
+    querySet.destroy(); resolved.destroy(); staging.destroy();
+  }
+}
+
+async function isolated(device: GPUDevice, list: readonly Dispatch[], seconds: number): Promise<number[]> {
+  const out: number[] = [];
+  const budget = seconds / list.length;
+  for (const d of list) {
+    const run = async (reps: number) => {
+      const encoder = device.createCommandEncoder({ label: `profile.${d.label}` });
+      const pass = encoder.beginComputePass();
+      for (let i = 0; i < reps; i++) encodeDispatches(pass, [d]);
+      pass.end();
+      const t0 = performance.now();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t0;
+    };
+    await run(1);
+    let reps = 1, elapsed = 0;
+    for (;;) {
+      elapsed = await run(reps);
+      if (elapsed >= 1000 * budget || reps >= 10_000) break;
+      reps = Math.min(10_000, Math.ceil(reps * Math.max(2, (1200 * budget) / Math.max(elapsed, 1e-3))));
+    }
+    out.push(elapsed / reps);
+  }
+  return out;
+}
+
+/** One product of the sweep: C [M×N] = op(A)·op(B). */
+export interface MatmulCase {
+  M: number; N: number; K: number;
+  transA?: boolean; transB?: boolean;
+  /** where it comes from, e.g. '784-256-10 dW1' */
+  what?: string;
+}
+
+/** "256" (square) or "784x256x64", each optionally followed by ":ta" and/or ":tb". */
+export function parseMatmulCase(spec: string): MatmulCase | null {
+  const m = /^(\d+)(?:x(\d+)x(\d+))?((?::t[ab])*)$/.exec(spec.trim());
+  if (!m) return null;
+  const M = Number(m[1]), N = m[2] ? Number(m[2]) : M, K = m[3] ? Number(m[3]) : M;
+  if ([M, N, K].some((v) => v < 1 || v > 16384)) return null;
+  return { M, N, K, transA: m[4].includes(':ta'), transB: m[4].includes(':tb') };
+}
+
+/** The products a training step of each network does with matmul: forward, and dW (op(A) = hᵀ). */
+export function networkMatmuls(configs: readonly StepConfig[]): MatmulCase[] {
+  const out: MatmulCase[] = [];
+  for (const c of configs) {
+    for (let k = 0; k + 1 < c.sizes.length; k++) {
+      const [i, o] = [c.sizes[k], c.sizes[k + 1]];
+      out.push({ M: c.batch, N: o, K: i, what: `${c.id} forward ${k + 1}` });
+      out.push({ M: i, N: o, K: c.batch, transA: true, what: `${c.id} dW${k + 1}` });
+    }
+  }
+  return out;
+}
+
+export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: number, variant?: MatmulVariant) {
+  const { M, N, K } = mc;
   const a = storageBuffer(device, 'A', M * K, new Pcg32(1, 4).normalArray(M * K, 1));
   const b = storageBuffer(device, 'B', K * N, new Pcg32(2, 4).normalArray(K * N, 1));
   const c = storageBuffer(device, 'C', M * N);
-  const d = matmul(device, { label: 'bench.matmul', a, b, c, M, N, K });
+  const d = matmul(device, { label: 'bench.matmul', a, b, c, M, N, K, transA: mc.transA, transB: mc.transB, variant });
   try {
     const run = async (reps: number) => {
       const encoder = device.createCommandEncoder();
@@ -70,21 +196,21 @@ export async function benchMatmul(device: GPUDevice, M: number, N: number, K: nu
       await device.queue.onSubmittedWorkDone();
       return (performance.now() - t0) / 1000;
     };
-    await run(2);
-    let reps = 2, elapsed = 0;
+    await run(1);
+    let reps = 1, elapsed = 0;
     for (;;) {
       elapsed = await run(reps);
       if (elapsed >= seconds || reps >= 10_000) break;
       reps = Math.min(10_000, Math.ceil(reps * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
     }
-    return { reps, elapsed, msEach: (1000 * elapsed) / reps, gflops: (2 * M * N * K * reps) / elapsed / 1e9 };
+    return { variant: d.shader, reps, elapsed, msEach: (1000 * elapsed) / reps, gflops: (2 * M * N * K * reps) / elapsed / 1e9 };
   } finally {
     destroyDispatches([d]);
     a.destroy(); b.destroy(); c.destroy();
   }
 }
 
-export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmulSizes: number[]; configs: StepConfig[] }, log: (line: string) => void) {
+export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean }, log: (line: string) => void) {
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
   log('\ntraining steps (fa and bp, one step per pass, loss read back once per timed run)');
   log('config            batch  rule  steps/s     ms/step   GFLOP/s');
@@ -94,10 +220,28 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
     }
   }
-  log(`\nmatmul C = A·B (f32; ${isCpuAdapter(device) ? 'matmul_wide: 64×64 tile, 8×8 per thread' : 'matmul: 32×32 tile, 4×4 per thread'} in named vec4 registers)`);
-  log('M=N=K      ms each    GFLOP/s');
-  for (const n of options.matmulSizes) {
-    const r = await benchMatmul(device, n, n, n, options.seconds);
-    log(`${String(n).padEnd(9)} ${r.msEach.toFixed(3).padStart(9)}  ${r.gflops.toFixed(1).padStart(9)}`);
+  if (options.profile) {
+    for (const cfg of options.configs) {
+      const p = await profileStep(device, cfg, 'fa', options.seconds);
+      const total = p.kernels.reduce((a, k) => a + k.ms, 0);
+      log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms`);
+      log('kernel                           shader                  grid          ms       %   GFLOP/s');
+      for (const k of p.kernels) {
+        log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
+      }
+    }
+  }
+  if (!options.matmuls.length) return;
+  const cpu = isCpuAdapter(device);
+  log(`\nmatmul C = op(A)·op(B), f32, every variant; * marks the one the host picks for that shape on this adapter`);
+  log(`shape (M×N×K)        from                   ${MATMUL_VARIANTS.map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
+  for (const mc of options.matmuls) {
+    const chosen = matmulVariant(mc.M, mc.N, cpu);
+    let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? 'square').padEnd(22)}`;
+    for (const v of MATMUL_VARIANTS) {
+      const r = await benchMatmul(device, mc, options.seconds, v);
+      line += `${((v === chosen ? '*' : '') + r.msEach.toFixed(3)).padStart(18)} ${r.gflops.toFixed(1).padStart(8)}`;
+    }
+    log(line);
   }
 }

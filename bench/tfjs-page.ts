@@ -9,6 +9,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { acquireDevice, createNetwork, describeAdapter } from '../src/index.js';
 import { Pcg32 } from '../src/model/rng.js';
+import { benchMatmul, profileStep, STEP_CONFIGS, type MatmulCase } from './bench.js';
+import { isCpuAdapter, matmulVariant, MATMUL_VARIANTS } from '../src/kernels/kernels.js';
 
 interface Config { sizes: number[]; batch: number; steps: number; warmup: number }
 
@@ -100,7 +102,7 @@ const bench = {
   async setup() {
     await tf.setBackend('webgpu');
     await tf.ready();
-    device = await acquireDevice();
+    device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
     return { adapter: describeAdapter(device), tfjs: tf.version_core, backend: tf.getBackend() };
   },
   async run(c: Config) {
@@ -110,7 +112,42 @@ const bench = {
     const tfBp = await tfjs(c, true);
     return { oursFa, tfFa, oursBp, tfBp };
   },
+  /** Every matmul variant on one shape, and which the host picks; tf.matMul beside them. */
+  async matmul(mc: MatmulCase, seconds: number) {
+    const variants: Record<string, number> = {};
+    for (const v of MATMUL_VARIANTS) variants[v] = (await benchMatmul(device, mc, seconds, v)).msEach;
+    return { variants, chosen: matmulVariant(mc.M, mc.N, isCpuAdapter(device)), tfjs: await tfMatmul(mc, seconds) };
+  },
+  async profile(id: string, seconds: number) {
+    return profileStep(device, STEP_CONFIGS.find((c) => c.id === id)!, 'fa', seconds);
+  },
 };
+
+/** ms per tf.matMul of the same shape (transposes as tf's own flags). */
+async function tfMatmul(mc: MatmulCase, seconds: number): Promise<number> {
+  const a = tf.randomNormal(mc.transA ? [mc.K, mc.M] : [mc.M, mc.K]);
+  const b = tf.randomNormal(mc.transB ? [mc.N, mc.K] : [mc.K, mc.N]);
+  try {
+    const run = async (reps: number) => {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) tf.dispose(tf.matMul(a, b, mc.transA, mc.transB));
+      const last = tf.matMul(a, b, mc.transA, mc.transB);
+      await last.data();
+      last.dispose();
+      return (performance.now() - t0) / (reps + 1);
+    };
+    await run(1);
+    let reps = 1, each = 0;
+    for (;;) {
+      each = await run(reps);
+      if (each * (reps + 1) >= 1000 * seconds || reps >= 1000) break;
+      reps = Math.min(1000, Math.ceil(reps * Math.max(2, (1200 * seconds) / Math.max(each * (reps + 1), 1e-3))));
+    }
+    return each;
+  } finally {
+    a.dispose(); b.dispose();
+  }
+}
 
 (window as unknown as { bench: typeof bench; benchReady: boolean }).bench = bench;
 (window as unknown as { benchReady: boolean }).benchReady = true;

@@ -15,12 +15,12 @@ import {
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
-import { runBench, STEP_CONFIGS } from '../bench/bench.js';
+import { networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
-       fa-webgpu bench [--seconds S] [--quick]
+       fa-webgpu bench [--seconds S] [--quick] [--profile] [--configs ID,...] [--matmul S,...]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
@@ -57,11 +57,21 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
 784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep; --quick
 keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).
+  --configs ID,...    which networks: ${STEP_CONFIGS.map((c) => c.id).join(', ')} (default all)
+  --matmul S,...      matmul shapes: N (square), MxNxK with :ta/:tb for transposed operands,
+                      'networks' (the chosen networks' forward and dW products), 0 for none
+                      (default 256,1024,2048,4096,networks)
+  --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
+                      where the adapter has it, else each kernel timed alone)
 
 soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
 buffers every --every steps.`;
 
 class UsageError extends Error {}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
 
 function integer(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -239,15 +249,24 @@ async function experiment(argv: string[]): Promise<void> {
 }
 
 async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, configs: { type: 'string' }, matmul: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
-  const device = await acquireDevice();
+  const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
+  const configs = ids.map((id) => STEP_CONFIGS.find((c) => c.id === id) ?? usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`));
+  const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
+  const matmuls = specs.flatMap((spec) => {
+    if (spec === 'networks') return networkMatmuls(configs);
+    if (spec === '0') return [];
+    return [parseMatmulCase(spec) ?? usage(`--matmul: expected N, MxNxK (each 1..16384, optionally :ta/:tb), 'networks' or 0, got ${JSON.stringify(spec)}`)];
+  });
+  const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
   try {
     await runBench(device, {
       seconds,
       rules: ['fa', 'bp'],
-      configs: values.quick ? STEP_CONFIGS.slice(0, 1) : STEP_CONFIGS,
-      matmulSizes: values.quick ? [256] : [256, 1024, 2048, 4096],
+      configs,
+      matmuls,
+      profile: values.profile ?? false,
     }, (line) => console.log(line));
   } finally {
     device.destroy();

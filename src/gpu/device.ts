@@ -25,14 +25,18 @@ const NO_WEBGPU =
   'on a page served over https or http://localhost; in Deno it is built in; in Node install the ' +
   "'webgpu' package or pass `device` to createNetwork.";
 
-/** Requests an adapter and a device with the adapter's largest storage-buffer limits. */
-export async function acquireDevice(): Promise<GPUDevice> {
+/**
+ * Requests an adapter and a device with the adapter's largest storage-buffer limits, and those
+ * of `optionalFeatures` the adapter has (e.g. 'timestamp-query' for per-kernel profiles).
+ */
+export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName[] } = {}): Promise<GPUDevice> {
   const gpu = await findGpu();
   if (!gpu) throw new FaWebGpuError('no-webgpu', NO_WEBGPU);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new FaWebGpuError('no-webgpu', `navigator.gpu exists but requestAdapter() returned null. ${NO_WEBGPU}`);
   return adapter.requestDevice({
     label: 'fa-webgpu',
+    requiredFeatures: (options.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

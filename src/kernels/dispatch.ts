@@ -25,6 +25,8 @@ export interface Dispatch {
   readonly workgroups: readonly [number, number, number];
   /** The uniform buffer this dispatch owns (destroyed with it). */
   readonly uniform: GPUBuffer;
+  /** Floating-point operations it does (multiply-adds count 2), for GFLOP/s in profiles; 0 where not counted. */
+  readonly flops: number;
 }
 
 export interface DispatchSpec<F extends string> {
@@ -40,6 +42,8 @@ export interface DispatchSpec<F extends string> {
   /** Indices into `storage` of the buffers the kernel writes (f32 unless typed). */
   outputs: readonly (number | { index: number; type: 'i32' | 'u32' })[];
   workgroups: readonly [number, number, number];
+  /** Multiply-adds × 2 of the matrix products (matmul, hidden_signal); omitted elsewhere. */
+  flops?: number;
 }
 
 /** Builds the pipeline (cached), the uniform buffer and the bind group for one launch. */
@@ -68,6 +72,7 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
     bindGroup,
     workgroups: spec.workgroups,
     uniform,
+    flops: spec.flops ?? 0,
   };
 }
 

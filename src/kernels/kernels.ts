@@ -23,19 +23,27 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
 
 // matmul.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
-/** Rows and columns of C per workgroup: matmul.wgsl, matmul_wide.wgsl (TILE). */
+/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64). */
 export const MATMUL_TILE = 32;
 export const MATMUL_WIDE_TILE = 64;
 
 /**
- * The kernel for a shape on an adapter. matmul_wide does twice the work per shared-memory read
- * but makes a quarter of the workgroups. On a CPU adapter it wins (SwiftShader: 256³ in 12.8 ms
- * against 21.8 ms); on an H100 under wgpu it lost or tied at every size measured (1024³:
- * 6.7 against 9.6 TFLOP/s; 4096³: 10.7 against 10.3; BENCHMARKS.md). So: wide on CPU adapters
- * where C has at least 64 rows and columns, matmul everywhere else.
+ * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
+ * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
  */
-export function matmulVariant(M: number, N: number, cpuAdapter = false): 'matmul' | 'matmul_wide' {
-  return cpuAdapter && M >= MATMUL_WIDE_TILE && N >= MATMUL_WIDE_TILE ? 'matmul_wide' : 'matmul';
+export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_direct'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/**
+ * The kernel for a shape on an adapter. On a CPU adapter matmul_direct (no workgroup memory, no
+ * barrier) won at every shape measured: SwiftShader under Chromium, 256³ in 6.8 ms against
+ * 12.5 (matmul_wide) and 21.7 (matmul); the 784×256×64 weight gradient 5.8 against 14.4
+ * (BENCHMARKS.md). On an H100 under wgpu matmul beat matmul_wide at 1024³ (9.6 against 6.7
+ * TFLOP/s) and tied at 4096³; matmul_direct rereads every value from memory and is not meant
+ * for GPUs. So: matmul_direct on CPU adapters, matmul elsewhere; the shape does not matter yet.
+ */
+export function matmulVariant(_M: number, _N: number, cpuAdapter = false): MatmulVariant {
+  return cpuAdapter ? 'matmul_direct' : 'matmul';
 }
 
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
@@ -57,11 +65,11 @@ export function matmul(device: GPUDevice, p: {
   M: number; N: number; K: number;
   transA?: boolean; transB?: boolean;
   /** Default: chosen by shape (matmulVariant). */
-  variant?: 'matmul' | 'matmul_wide';
+  variant?: MatmulVariant;
 }): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const shader = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
-  const tile = shader === 'matmul_wide' ? MATMUL_WIDE_TILE : MATMUL_TILE;
+  const tile = shader === 'matmul' ? MATMUL_TILE : MATMUL_WIDE_TILE;
   return createDispatch(device, {
     label: p.label,
     shader, outputs: [2],
@@ -74,6 +82,7 @@ export function matmul(device: GPUDevice, p: {
       [p.c, shape(p.c, p.M, p.N)],
     ],
     workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), 1]),
+    flops: 2 * p.M * p.N * p.K,
   });
 }
 
@@ -180,6 +189,7 @@ export function hiddenSignal(device: GPUDevice, p: {
       [p.w, p.signConcordant ? shape(p.w, p.hidden, p.classes, ' (signs)') : `${p.w.label} (unused)`],
     ],
     workgroups: checkGrid(device, p.label, [divUp(p.hidden, MATMUL_TILE), divUp(p.rows, MATMUL_TILE), 1]),
+    flops: 2 * p.rows * p.hidden * p.classes,
   });
 }
 

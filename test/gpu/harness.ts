@@ -96,7 +96,7 @@ async function runKernels(
   });
 }
 
-export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: 'matmul' | 'matmul_wide' }
+export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: K.MatmulVariant }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];

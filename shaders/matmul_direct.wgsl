@@ -1,0 +1,99 @@
+// matmul_direct: C = op(A) · op(B), the same contract as matmul.wgsl, for CPU adapters.
+//   op(A) is [M×K]: A stored [M×K], or with TRANS_A the transpose of A stored [K×M]
+//   op(B) is [K×N]: B stored [K×N], or with TRANS_B the transpose of B stored [N×K]
+// Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 8×8 threads; each thread makes an
+// 8×8 block of C (rows 8·(8·wid.y + ty) …, columns 8·(8·wid.x + tx) …) in sixteen named vec4
+// registers, reading A and B straight from storage: no workgroup memory and no barrier. On a
+// GPU that rereads every value from memory 8 times; on a CPU (SwiftShader) the cache does
+// the tiling, and a barrier costs a switch between the workgroup's invocations.
+
+struct Sizes {
+  M: u32,
+  N: u32,
+  K: u32,
+}
+
+@group(0) @binding(0) var<uniform> sizes: Sizes;
+// A: [M×K], or [K×M] with TRANS_A
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+// B: [K×N], or [N×K] with TRANS_B
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+// C: [M×N], overwritten
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+// Read A as stored [K×M] (op(A) = Aᵀ).
+override TRANS_A: bool = false;
+// Read B as stored [N×K] (op(B) = Bᵀ).
+override TRANS_B: bool = false;
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.y * 8u;
+  let col = gid.x * 8u;
+  if (row >= sizes.M || col >= sizes.N) { return; }
+
+  // accRC: row row + R, columns col + 4·C … +3
+  var acc00 = vec4<f32>(0.0); var acc01 = vec4<f32>(0.0);
+  var acc10 = vec4<f32>(0.0); var acc11 = vec4<f32>(0.0);
+  var acc20 = vec4<f32>(0.0); var acc21 = vec4<f32>(0.0);
+  var acc30 = vec4<f32>(0.0); var acc31 = vec4<f32>(0.0);
+  var acc40 = vec4<f32>(0.0); var acc41 = vec4<f32>(0.0);
+  var acc50 = vec4<f32>(0.0); var acc51 = vec4<f32>(0.0);
+  var acc60 = vec4<f32>(0.0); var acc61 = vec4<f32>(0.0);
+  var acc70 = vec4<f32>(0.0); var acc71 = vec4<f32>(0.0);
+
+  // Where row i of op(A) and column j of op(B) start, and the step from k to k + 1. Rows and
+  // columns past the matrix are clamped to its last one: read, computed, never stored.
+  let lastRow = vec4<u32>(sizes.M - 1u);
+  let lastCol = vec4<u32>(sizes.N - 1u);
+  let r0 = min(vec4<u32>(row) + vec4<u32>(0u, 1u, 2u, 3u), lastRow);
+  let r1 = min(vec4<u32>(row) + vec4<u32>(4u, 5u, 6u, 7u), lastRow);
+  let n0 = min(vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u), lastCol);
+  let n1 = min(vec4<u32>(col) + vec4<u32>(4u, 5u, 6u, 7u), lastCol);
+  var ra0: vec4<u32>; var ra1: vec4<u32>; var stepA: u32;
+  if (TRANS_A) { ra0 = r0; ra1 = r1; stepA = sizes.M; } else { ra0 = r0 * sizes.K; ra1 = r1 * sizes.K; stepA = 1u; }
+  var rb0: vec4<u32>; var rb1: vec4<u32>; var stepB: u32;
+  if (TRANS_B) { rb0 = n0 * sizes.K; rb1 = n1 * sizes.K; stepB = 1u; } else { rb0 = n0; rb1 = n1; stepB = sizes.N; }
+
+  var ka = 0u;
+  var kb = 0u;
+  for (var k = 0u; k < sizes.K; k++) {
+    let a0 = vec4<f32>(a[ra0.x + ka], a[ra0.y + ka], a[ra0.z + ka], a[ra0.w + ka]);
+    let a1 = vec4<f32>(a[ra1.x + ka], a[ra1.y + ka], a[ra1.z + ka], a[ra1.w + ka]);
+    let b0 = vec4<f32>(b[rb0.x + kb], b[rb0.y + kb], b[rb0.z + kb], b[rb0.w + kb]);
+    let b1 = vec4<f32>(b[rb1.x + kb], b[rb1.y + kb], b[rb1.z + kb], b[rb1.w + kb]);
+    ka += stepA;
+    kb += stepB;
+    acc00 += a0.x * b0; acc01 += a0.x * b1;
+    acc10 += a0.y * b0; acc11 += a0.y * b1;
+    acc20 += a0.z * b0; acc21 += a0.z * b1;
+    acc30 += a0.w * b0; acc31 += a0.w * b1;
+    acc40 += a1.x * b0; acc41 += a1.x * b1;
+    acc50 += a1.y * b0; acc51 += a1.y * b1;
+    acc60 += a1.z * b0; acc61 += a1.z * b1;
+    acc70 += a1.w * b0; acc71 += a1.w * b1;
+  }
+
+  let c1 = col + 4u;
+  store(row, col, acc00); store(row, c1, acc01);
+  store(row + 1u, col, acc10); store(row + 1u, c1, acc11);
+  store(row + 2u, col, acc20); store(row + 2u, c1, acc21);
+  store(row + 3u, col, acc30); store(row + 3u, c1, acc31);
+  store(row + 4u, col, acc40); store(row + 4u, c1, acc41);
+  store(row + 5u, col, acc50); store(row + 5u, c1, acc51);
+  store(row + 6u, col, acc60); store(row + 6u, c1, acc61);
+  store(row + 7u, col, acc70); store(row + 7u, c1, acc71);
+}
+
+// Writes the in-range part of one 4-wide row segment of C.
+fn store(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  let i = row * sizes.N + col;
+  if (col + 3u < sizes.N) {
+    c[i] = v.x; c[i + 1u] = v.y; c[i + 2u] = v.z; c[i + 3u] = v.w;
+    return;
+  }
+  if (col < sizes.N) { c[i] = v.x; }
+  if (col + 1u < sizes.N) { c[i + 1u] = v.y; }
+  if (col + 2u < sizes.N) { c[i + 2u] = v.z; }
+}
