@@ -7,10 +7,14 @@
 // e is the error the signal comes from, [rows×classes]: δ of the layer above, or the output
 // error for DFA (then classes is the output width). With ACTIVATION 0 (linear, f′ = 1) the
 // kernel gives the unmasked signal s = e·F that the alignment metrics compare.
-// It is a matmul (rows×classes)·(classes×hidden) with the mask fused into the store, tiled as
-// matmul.wgsl is: 32×32 tile of delta per workgroup, 4×4 per thread in named vec4 registers,
-// the classes walked in slabs of 16 through workgroup memory.
-// Dispatch: (ceil(hidden / 32), ceil(rows / 32), 1) workgroups of 8×8 threads.
+// It is a matmul (rows×classes)·(classes×hidden) with the mask fused into the store, in two
+// forms, as the matmul kernels are:
+//   main (GPUs), tiled as matmul.wgsl: 32×32 tile of delta per workgroup, 4×4 per thread in
+//     named vec4 registers, the classes walked in slabs of 16 through workgroup memory.
+//     Dispatch: (ceil(hidden / 32), ceil(rows / 32), 1) workgroups of 8×8 threads.
+//   direct (CPU adapters), as matmul_direct.wgsl: 8×8 per thread read straight from storage,
+//     no workgroup memory, no barrier. Dispatch: (ceil(hidden / 64), ceil(rows / 64), 1)
+//     workgroups of 8×8 threads.
 
 struct Sizes {
   rows: u32,
@@ -60,12 +64,25 @@ fn loadE(row: u32, c: u32) -> f32 {
   return e[row * sizes.classes + c];
 }
 
-// F(c, j), zero outside: the one place the rules differ.
+// F(c, j), zero outside
 fn loadF(c: u32, j: u32) -> f32 {
   if (c >= sizes.classes || j >= sizes.hidden) { return 0.0; }
-  if (TRANSPOSED) { return f[j * sizes.classes + c]; }
-  if (SIGN_CONCORDANT) { return f[c * sizes.hidden + j] * sign(w[j * sizes.classes + c]); }
-  return f[c * sizes.hidden + j];
+  return feedback(c, j);
+}
+
+// F(c, j) for c and j in range: the one place the rules differ. (One assignment per branch,
+// no early return: 32 inlined copies of a function with early returns took Deno's compiler
+// through SwiftShader minutes.)
+fn feedback(c: u32, j: u32) -> f32 {
+  var v: f32;
+  if (TRANSPOSED) {
+    v = f[j * sizes.classes + c];
+  } else if (SIGN_CONCORDANT) {
+    v = f[c * sizes.hidden + j] * sign(w[j * sizes.classes + c]);
+  } else {
+    v = f[c * sizes.hidden + j];
+  }
+  return v;
 }
 
 @compute @workgroup_size(8, 8)
@@ -111,11 +128,59 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   store(row + 3u, col, acc3);
 }
 
+@compute @workgroup_size(8, 8)
+fn direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.y * 8u;
+  let col = gid.x * 8u;
+  if (row >= sizes.rows || col >= sizes.hidden) { return; }
+
+  // accRC: row row + R, columns col + 4·C … +3
+  var acc00 = vec4<f32>(0.0); var acc01 = vec4<f32>(0.0);
+  var acc10 = vec4<f32>(0.0); var acc11 = vec4<f32>(0.0);
+  var acc20 = vec4<f32>(0.0); var acc21 = vec4<f32>(0.0);
+  var acc30 = vec4<f32>(0.0); var acc31 = vec4<f32>(0.0);
+  var acc40 = vec4<f32>(0.0); var acc41 = vec4<f32>(0.0);
+  var acc50 = vec4<f32>(0.0); var acc51 = vec4<f32>(0.0);
+  var acc60 = vec4<f32>(0.0); var acc61 = vec4<f32>(0.0);
+  var acc70 = vec4<f32>(0.0); var acc71 = vec4<f32>(0.0);
+
+  // Rows and columns past the matrix are clamped to its last one: read, never stored.
+  let r0 = min(vec4<u32>(row) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(sizes.rows - 1u)) * sizes.classes;
+  let r1 = min(vec4<u32>(row) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(sizes.rows - 1u)) * sizes.classes;
+  let j0 = min(vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(sizes.hidden - 1u));
+  let j1 = min(vec4<u32>(col) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(sizes.hidden - 1u));
+  for (var c = 0u; c < sizes.classes; c++) {
+    let e0 = vec4<f32>(e[r0.x + c], e[r0.y + c], e[r0.z + c], e[r0.w + c]);
+    let e1 = vec4<f32>(e[r1.x + c], e[r1.y + c], e[r1.z + c], e[r1.w + c]);
+    let f0 = vec4<f32>(feedback(c, j0.x), feedback(c, j0.y), feedback(c, j0.z), feedback(c, j0.w));
+    let f1 = vec4<f32>(feedback(c, j1.x), feedback(c, j1.y), feedback(c, j1.z), feedback(c, j1.w));
+    acc00 += e0.x * f0; acc01 += e0.x * f1;
+    acc10 += e0.y * f0; acc11 += e0.y * f1;
+    acc20 += e0.z * f0; acc21 += e0.z * f1;
+    acc30 += e0.w * f0; acc31 += e0.w * f1;
+    acc40 += e1.x * f0; acc41 += e1.x * f1;
+    acc50 += e1.y * f0; acc51 += e1.y * f1;
+    acc60 += e1.z * f0; acc61 += e1.z * f1;
+    acc70 += e1.w * f0; acc71 += e1.w * f1;
+  }
+
+  let c1 = col + 4u;
+  store(row, col, acc00); store(row, c1, acc01);
+  store(row + 1u, col, acc10); store(row + 1u, c1, acc11);
+  store(row + 2u, col, acc20); store(row + 2u, c1, acc21);
+  store(row + 3u, col, acc30); store(row + 3u, c1, acc31);
+  store(row + 4u, col, acc40); store(row + 4u, c1, acc41);
+  store(row + 5u, col, acc50); store(row + 5u, c1, acc51);
+  store(row + 6u, col, acc60); store(row + 6u, c1, acc61);
+  store(row + 7u, col, acc70); store(row + 7u, c1, acc71);
+}
+
 // delta = s ⊙ f′(pre) for the in-range part of one 4-wide row segment.
 fn store(row: u32, col: u32, s: vec4<f32>) {
   if (row >= sizes.rows) { return; }
-  let base = row * sizes.hidden;
-  for (var i = 0u; i < 4u; i++) {
-    if (col + i < sizes.hidden) { delta[base + col + i] = s[i] * derivative(pre[base + col + i]); }
-  }
+  let i = row * sizes.hidden + col;
+  if (col < sizes.hidden) { delta[i] = s.x * derivative(pre[i]); }
+  if (col + 1u < sizes.hidden) { delta[i + 1u] = s.y * derivative(pre[i + 1u]); }
+  if (col + 2u < sizes.hidden) { delta[i + 2u] = s.z * derivative(pre[i + 2u]); }
+  if (col + 3u < sizes.hidden) { delta[i + 3u] = s.w * derivative(pre[i + 3u]); }
 }

@@ -173,11 +173,17 @@ export function hiddenSignal(device: GPUDevice, p: {
   transposed: boolean;
   signConcordant: boolean;
   activation: Activation;
+  /** Default: 'direct' where the matmul is matmul_direct, else 'tiled'. */
+  form?: 'tiled' | 'direct';
 }): Dispatch {
+  // The barrier-free form where matmul_direct is the matmul (CPU adapters).
+  const direct = p.form === undefined ? matmulVariant(p.rows, p.hidden, isCpuAdapter(device)) === 'matmul_direct' : p.form === 'direct';
+  const tile = direct ? MATMUL_WIDE_TILE : MATMUL_TILE;
   const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden, p.signConcordant ? ' (magnitudes)' : '');
   return createDispatch(device, {
     label: p.label,
     shader: 'hidden_signal', outputs: [3],
+    entryPoint: direct ? 'direct' : 'main',
     constants: { TRANSPOSED: Number(p.transposed), SIGN_CONCORDANT: Number(p.signConcordant), ACTIVATION: ACTIVATION_CODE[p.activation] },
     uniform: SignalSizes,
     sizes: { rows: p.rows, hidden: p.hidden, classes: p.classes },
@@ -188,7 +194,7 @@ export function hiddenSignal(device: GPUDevice, p: {
       [p.delta, shape(p.delta, p.rows, p.hidden)],
       [p.w, p.signConcordant ? shape(p.w, p.hidden, p.classes, ' (signs)') : `${p.w.label} (unused)`],
     ],
-    workgroups: checkGrid(device, p.label, [divUp(p.hidden, MATMUL_TILE), divUp(p.rows, MATMUL_TILE), 1]),
+    workgroups: checkGrid(device, p.label, [divUp(p.hidden, tile), divUp(p.rows, tile), 1]),
     flops: 2 * p.rows * p.hidden * p.classes,
   });
 }

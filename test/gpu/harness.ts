@@ -151,7 +151,7 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
   return out;
 }
 
-export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; seed: number }
+export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: 'tiled' | 'direct'; seed: number }
 
 async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
@@ -160,9 +160,9 @@ async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
     const w = random(c.seed + 3, c.hidden * c.classes);
     for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
     const kind = c.transposed ? 'Wᵀ (bp)' : c.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)';
-    const name = `hidden_signal ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
+    const name = `hidden_signal (${c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
     const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden }, ['delta'], (x) => [
-      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation }),
+      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation, form: c.form }),
     ]);
     const fEff = c.signConcordant ? ref.signConcordant(f, w, c.classes, c.hidden) : f;
     out.push(compare(name, got.delta, ref.hiddenSignal(e, fEff, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL));

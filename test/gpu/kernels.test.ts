@@ -61,14 +61,16 @@ describe('kernels vs float64 reference', () => {
     expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));
   });
 
-  it('hidden_signal through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation', async () => {
-    const forms = [[false, false], [true, false], [false, true]] as const;
-    const cases = forms.flatMap(([transposed, signConcordant]) => [
-      ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation: 'relu' as const, seed: seed++ })),
-      ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation, seed: seed++ }))),
-    ]);
-    expectAll('hidden_signal', await h.call('hiddenSignal', cases));
-  });
+  for (const form of ['tiled', 'direct'] as const) {
+    it(`hidden_signal (${form}) through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation`, async () => {
+      const forms = [[false, false], [true, false], [false, true]] as const;
+      const cases = forms.flatMap(([transposed, signConcordant]) => [
+        ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation: 'relu' as const, form, seed: seed++ })),
+        ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation, form, seed: seed++ }))),
+      ]);
+      expectAll('hidden_signal', await h.call('hiddenSignal', cases));
+    });
+  }
 
   it('mse_loss: output error and per-row loss', async () => {
     const cases = SIZES.flatMap((rows) => [2, 3, 17, 65].map((classes) => ({ rows, classes, seed: seed++ })));
