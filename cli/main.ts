@@ -21,6 +21,7 @@ import { runSoak } from '../bench/soak.js';
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
        fa-webgpu bench [--seconds S] [--quick] [--profile] [--configs ID,...] [--matmul S,...]
+       fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
@@ -63,6 +64,11 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       (default 256,1024,2048,4096,networks)
   --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
                       where the adapter has it, else each kernel timed alone)
+
+compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
+(FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our
+FA step; every matmul variant on the networks' shapes beside tf.matMul. What npm run bench
+prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2).
 
 soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
 buffers every --every steps.`;
@@ -273,6 +279,24 @@ async function bench(argv: string[]): Promise<void> {
   }
 }
 
+async function compare(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, configs: { type: 'string' }, only: { type: 'string' } }, strict: true });
+  const seconds = number('seconds', values.seconds, 2, 0.01, 600);
+  const configs = values.configs?.split(',');
+  for (const id of configs ?? []) if (!STEP_CONFIGS.some((c) => c.id === id)) usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`);
+  // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
+  // webgpu backend looks for when its module loads (only for this command).
+  const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
+  try {
+    const { COMPARE_PARTS, runCompare, setupTfjs } = await import('../bench/compare.js');
+    const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
+    await setupTfjs();
+    await runCompare(device, { configs, parts, seconds }, (line) => console.log(line));
+  } finally {
+    device.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -280,6 +304,7 @@ async function main(argv: string[]): Promise<number> {
       case 'xor': await xor(rest); return 0;
       case 'experiment': await experiment(rest); return 0;
       case 'bench': await bench(rest); return 0;
+      case 'compare': await compare(rest); return 0;
       case 'soak': {
         const { values } = parseArgs({ args: rest, options: { steps: { type: 'string' }, rule: { type: 'string' }, every: { type: 'string' } }, strict: true });
         await runSoak({

@@ -10,11 +10,26 @@ async function findGpu(): Promise<GPU | undefined> {
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   if (!isNode) return undefined;
   try {
-    // dawn.node: fast but known to abort in long runs (GUIDE.md); only used when nothing else exists.
-    const specifier = 'webgpu';
-    const mod = await import(/* @vite-ignore */ specifier);
+    // dawn.node: fast but known to abort in long runs (GUIDE.md); only used when nothing else
+    // exists. From the npm package `webgpu`, or from the file DAWN_NODE names (a bundled
+    // program on a machine without node_modules, as ../shared/gpu/run.sh sets it up).
+    const dawnPath = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DAWN_NODE;
+    let mod: { create: (flags: string[]) => GPU; globals: object };
+    if (dawnPath) {
+      const nodeModule = 'node:module';
+      const { createRequire } = await import(/* @vite-ignore */ nodeModule);
+      mod = createRequire(import.meta.url)(dawnPath);
+    } else {
+      const specifier = 'webgpu';
+      mod = await import(/* @vite-ignore */ specifier);
+    }
     Object.assign(globalThis, mod.globals);
-    return mod.create([]) as GPU;
+    const gpu = mod.create([]);
+    // Libraries that look for navigator.gpu (TensorFlow.js's webgpu backend) find it too.
+    const g = globalThis as { navigator?: { gpu?: GPU } };
+    if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    return gpu;
   } catch {
     return undefined;
   }

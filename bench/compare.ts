@@ -1,0 +1,203 @@
+/**
+ * Ours against TensorFlow.js 4.22's webgpu backend, side by side on one adapter in one process:
+ * the same training step (FA written with tf ops as a user of tf.js would; BP through
+ * optimizer.minimize), per-kernel profiles of our step, and every matmul variant on the
+ * networks' shapes beside tf.matMul. Runs wherever tf.js's webgpu backend does: a browser page
+ * (npm run bench) or Deno / Node with dawn.node (fa-webgpu compare). Each figure is timed over
+ * a run ended by reading a value back, after a warm-up; tables go to `log`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-webgpu';
+import { createNetwork, describeAdapter } from '../src/index.js';
+import { isCpuAdapter, matmulVariant, MATMUL_VARIANTS } from '../src/kernels/kernels.js';
+import { Pcg32 } from '../src/model/rng.js';
+import { benchMatmul, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
+
+export interface CompareOptions {
+  /** which of STEP_CONFIGS (ids); default all */
+  configs?: string[];
+  parts?: ('steps' | 'profile' | 'matmul')[];
+  /** seconds per timed figure (ours and tf.js alike) */
+  seconds: number;
+}
+
+export const COMPARE_PARTS = ['steps', 'profile', 'matmul'] as const;
+
+/**
+ * tf.js on its webgpu backend, sharing nothing with our device. Under Node, import this module
+ * after acquireDevice: that puts dawn.node's GPU at navigator.gpu, where tf.js's backend looks
+ * when its module loads.
+ */
+export async function setupTfjs(): Promise<string> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js: the webgpu backend did not start');
+  await tf.ready();
+  return `TensorFlow.js ${tf.version_core} (${tf.getBackend()})`;
+}
+
+export async function runCompare(device: GPUDevice, options: CompareOptions, log: (line: string) => void): Promise<void> {
+  const configs = (options.configs ?? STEP_CONFIGS.map((c) => c.id)).map((id) => {
+    const c = STEP_CONFIGS.find((s) => s.id === id);
+    if (!c) throw new Error(`unknown configuration ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((s) => s.id).join(', ')}`);
+    return c;
+  });
+  const parts = options.parts ?? [...COMPARE_PARTS];
+  const seconds = options.seconds;
+  log(`adapter: ${describeAdapter(device)}; TensorFlow.js ${tf.version_core} (${tf.getBackend()}); ${new Date().toISOString().slice(0, 10)}`);
+  if (parts.includes('steps')) {
+    log('\ntraining steps per second, each timed run ended by one readback');
+    log('config                 batch   ours FA  tf.js FA   ratio   ours BP  tf.js BP   ratio');
+    const f = (v: number) => v.toFixed(v < 10 ? 2 : v < 1000 ? 1 : 0).padStart(9);
+    for (const c of configs) {
+      const oursFa = await ours(device, c, 'fa', seconds);
+      const tfFa = await tfjs(c, false, seconds);
+      const oursBp = await ours(device, c, 'bp', seconds);
+      const tfBp = await tfjs(c, true, seconds);
+      log(`${c.name.padEnd(20)} ${String(c.batch).padStart(6)} ${f(oursFa)} ${f(tfFa)} ${(oursFa / tfFa).toFixed(1).padStart(6)}× ${f(oursBp)} ${f(tfBp)} ${(oursBp / tfBp).toFixed(1).padStart(6)}×`);
+    }
+  }
+  if (parts.includes('profile')) {
+    for (const c of configs) {
+      const p = await profileStep(device, c, 'fa', seconds);
+      const total = p.kernels.reduce((a, k) => a + k.ms, 0);
+      log(`\nper kernel: ${c.name}, batch ${c.batch}, FA (${p.method}); the step ${p.stepMs.toFixed(3)} ms, its kernels ${total.toFixed(3)} ms`);
+      for (const k of p.kernels) {
+        log(`  ${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.ms.toFixed(3).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%${k.gflops === null ? '' : `  ${k.gflops.toPrecision(3)} GFLOP/s`}`);
+      }
+    }
+  }
+  if (parts.includes('matmul')) {
+    // A square product, and the networks' own (forward, and dW = hᵀ·δ), repeated shapes once.
+    const shapes: MatmulCase[] = [{ M: 256, N: 256, K: 256, what: 'square' }];
+    const seen = new Set(['256×256×256 A']);
+    // XOR's products are a few dozen multiply-adds: launch cost only, which the steps show.
+    for (const c of configs.filter((c) => c.id !== 'xor')) {
+      for (let k = 0; k + 1 < c.sizes.length; k++) {
+        for (const mc of [
+          { M: c.batch, N: c.sizes[k + 1], K: c.sizes[k], what: `${c.id} forward ${k + 1}` },
+          { M: c.sizes[k], N: c.sizes[k + 1], K: c.batch, transA: true, what: `${c.id} dW${k + 1}` },
+        ]) {
+          const key = `${mc.M}×${mc.N}×${mc.K} ${mc.transA ? 'Aᵀ' : 'A'}`;
+          if (!seen.has(key)) { seen.add(key); shapes.push(mc); }
+        }
+      }
+    }
+    const cpu = isCpuAdapter(device);
+    log('\nmatmul, ms each (GFLOP/s); * marks the variant the host picks on this adapter');
+    log(`${'shape (M×N×K)'.padEnd(18)} ${'from'.padEnd(24)}${MATMUL_VARIANTS.map((n) => n.padStart(22)).join('')}${'tf.matMul'.padStart(22)}`);
+    const cell = (ms: number, flops: number, mark = '') => `${mark}${ms.toFixed(3)} (${(flops / ms / 1e6).toPrecision(3)})`.padStart(22);
+    for (const mc of shapes) {
+      const flops = 2 * mc.M * mc.N * mc.K;
+      const chosen = matmulVariant(mc.M, mc.N, cpu);
+      let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}`.padEnd(18)} ${(mc.what ?? '').padEnd(24)}`;
+      for (const v of MATMUL_VARIANTS) line += cell((await benchMatmul(device, mc, seconds, v)).msEach, flops, v === chosen ? '*' : '');
+      log(line + cell(await tfMatmul(mc, seconds), flops));
+    }
+  }
+}
+
+function data(c: StepConfig) {
+  const x = new Pcg32(1, 3).normalArray(c.batch * c.sizes[0], 1);
+  const classes = c.sizes[c.sizes.length - 1];
+  const labels = Int32Array.from({ length: c.batch }, (_, i) => i % classes);
+  return { x, labels };
+}
+
+/** Repeats `run(n)` (which does n of something and waits for it) until it lasts `seconds`; per second. */
+async function rate(run: (n: number) => Promise<void>, seconds: number): Promise<number> {
+  await run(1);
+  let n = 2;
+  for (;;) {
+    const t0 = performance.now();
+    await run(n);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed >= seconds || n >= 100_000) return n / elapsed;
+    n = Math.min(100_000, Math.ceil(n * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
+  }
+}
+
+async function ours(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp', seconds: number): Promise<number> {
+  const net = await createNetwork({ sizes: c.sizes, rule, learningRate: 0.01, device });
+  try {
+    const { x, labels } = data(c);
+    return await rate(async (n) => { await net.train(x, labels, { steps: n, lossEvery: n }); }, seconds);
+  } finally {
+    net.destroy();
+  }
+}
+
+/** The FA step written with tf ops as a user of tf.js would, and BP through optimizer.minimize. */
+function tfStep(c: StepConfig, viaOptimizer: boolean) {
+  const L = c.sizes.length - 1;
+  const rng = new Pcg32(1, 1);
+  const W = Array.from({ length: L }, (_, k) => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]])));
+  const b = Array.from({ length: L }, (_, k) => tf.variable(tf.zeros([c.sizes[k + 1]])));
+  const B = Array.from({ length: L - 1 }, (_, k) => tf.tensor2d(new Pcg32(2, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]]));
+  const { x: xs, labels } = data(c);
+  const x = tf.tensor2d(xs, [c.batch, c.sizes[0]]);
+  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L]);
+  const lr = 0.01;
+  const optimizer = tf.train.sgd(lr);
+  const lossOf = () => {
+    let h: tf.Tensor2D = x;
+    for (let k = 0; k < L; k++) {
+      const a = tf.add(tf.matMul(h, W[k]), b[k]) as tf.Tensor2D;
+      h = k === L - 1 ? a : tf.relu(a);
+    }
+    return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar;
+  };
+  const faStep = () => tf.tidy(() => {
+    const pre: tf.Tensor2D[] = [];
+    const hs: tf.Tensor2D[] = [x];
+    for (let k = 0; k < L; k++) {
+      const a = tf.add(tf.matMul(hs[k], W[k]), b[k]) as tf.Tensor2D;
+      pre.push(a);
+      if (k < L - 1) hs.push(tf.relu(a));
+    }
+    let delta = tf.div(tf.sub(tf.softmax(pre[L - 1]), y), c.batch) as tf.Tensor2D;
+    const grads: [tf.Tensor, tf.Tensor][] = new Array(L);
+    for (let k = L - 1; k >= 0; k--) {
+      grads[k] = [tf.matMul(hs[k], delta, true, false), tf.sum(delta, 0)];
+      // FA: the error goes back through the fixed B, not Wᵀ.
+      if (k > 0) delta = tf.mul(tf.matMul(delta, B[k - 1]), tf.cast(tf.greater(pre[k - 1], 0), 'float32')) as tf.Tensor2D;
+    }
+    for (let k = 0; k < L; k++) {
+      W[k].assign(tf.sub(W[k], tf.mul(grads[k][0], lr)));
+      b[k].assign(tf.sub(b[k], tf.mul(grads[k][1], lr)));
+    }
+  });
+  return {
+    step: viaOptimizer ? () => { optimizer.minimize(lossOf); } : faStep,
+    sync: async () => { await W[0].data(); },
+    dispose: () => { tf.dispose([...W, ...b, ...B, x, y]); optimizer.dispose(); },
+  };
+}
+
+async function tfjs(c: StepConfig, viaOptimizer: boolean, seconds: number): Promise<number> {
+  const s = tfStep(c, viaOptimizer);
+  try {
+    return await rate(async (n) => {
+      for (let i = 0; i < n; i++) s.step();
+      await s.sync();
+    }, seconds);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** ms per tf.matMul of the shape (transposes through tf's own flags). */
+async function tfMatmul(mc: MatmulCase, seconds: number): Promise<number> {
+  const a = tf.randomNormal(mc.transA ? [mc.K, mc.M] : [mc.M, mc.K]);
+  const b = tf.randomNormal(mc.transB ? [mc.N, mc.K] : [mc.K, mc.N]);
+  try {
+    const perSecond = await rate(async (n) => {
+      for (let i = 1; i < n; i++) tf.dispose(tf.matMul(a, b, mc.transA, mc.transB));
+      const last = tf.matMul(a, b, mc.transA, mc.transB);
+      await last.data();
+      last.dispose();
+    }, seconds);
+    return 1000 / perSecond;
+  } finally {
+    a.dispose(); b.dispose();
+  }
+}
