@@ -17,6 +17,9 @@ export interface StepConfig {
   batch: number;
 }
 
+/** The parts of the comparison with TensorFlow.js (compare.ts; here so that checking options needs no tf.js). */
+export const COMPARE_PARTS = ['steps', 'profile', 'matmul'] as const;
+
 export const STEP_CONFIGS: StepConfig[] = [
   { id: 'xor', name: 'XOR (seed)', sizes: [2, 8, 2], batch: 4 },
   { id: '784-256-10', name: '784-256-10', sizes: [784, 256, 10], batch: 64 },

@@ -12,17 +12,16 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { createNetwork, describeAdapter } from '../src/index.js';
 import { isCpuAdapter, matmulVariant, MATMUL_VARIANTS } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchMatmul, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
+import { benchMatmul, COMPARE_PARTS, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
   configs?: string[];
-  parts?: ('steps' | 'profile' | 'matmul')[];
+  parts?: (typeof COMPARE_PARTS)[number][];
   /** seconds per timed figure (ours and tf.js alike) */
   seconds: number;
 }
 
-export const COMPARE_PARTS = ['steps', 'profile', 'matmul'] as const;
 
 /**
  * tf.js on its webgpu backend, sharing nothing with our device. Under Node, import this module

@@ -15,7 +15,7 @@ import {
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
-import { networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS } from '../bench/bench.js';
+import { COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
@@ -284,12 +284,12 @@ async function compare(argv: string[]): Promise<void> {
   const seconds = number('seconds', values.seconds, 2, 0.01, 600);
   const configs = values.configs?.split(',');
   for (const id of configs ?? []) if (!STEP_CONFIGS.some((c) => c.id === id)) usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`);
+  const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
   // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
   // webgpu backend looks for when its module loads (only for this command).
   const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
   try {
-    const { COMPARE_PARTS, runCompare, setupTfjs } = await import('../bench/compare.js');
-    const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
+    const { runCompare, setupTfjs } = await import('../bench/compare.js');
     await setupTfjs();
     await runCompare(device, { configs, parts, seconds }, (line) => console.log(line));
   } finally {

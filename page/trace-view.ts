@@ -9,7 +9,7 @@ import 'prismjs/themes/prism.css';
 import { SHADERS, type TraceEntry } from '../src/index.js';
 
 /** Source lines that choose the feedback matrix: where FA and its family depart from BP. */
-const DEPARTS = /F\(c, j\) = |return f\[/;
+const DEPARTS = /F\(c, j\) = |v = f\[/;
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

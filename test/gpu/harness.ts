@@ -791,7 +791,7 @@ async function limits() {
     const afterBatch = buffers.live() - live;
     const unchanged = sameBits((await net.getParameters()).weights, before.weights);
     net.destroy();
-    const wide = await createNetwork({ sizes: [1, 3_000_000, 2], device: counted });
+    const wide = await createNetwork({ sizes: [1, 6_000_000, 2], device: counted });
     const live2 = buffers.live();
     const grid = await errorOf(wide.trainStep(Float32Array.of(1), Int32Array.of(0)));
     const afterGrid = buffers.live() - live2;
