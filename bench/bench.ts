@@ -3,7 +3,7 @@
  * configurations of issue 6, and a matmul sweep. Times are wall-clock over many steps in few
  * submits, after a warm-up, ended by onSubmittedWorkDone (no readback inside the timed part).
  */
-import { createNetwork, describeAdapter, type Rule } from '../src/index.js';
+import { createNetwork, describeAdapter, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
 import { isCpuAdapter, matmul, matmulVariant, MATMUL_VARIANTS, type MatmulVariant } from '../src/kernels/kernels.js';
@@ -59,70 +59,34 @@ export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule,
   }
 }
 
-export interface KernelTime {
-  label: string;
-  shader: string;
-  workgroups: readonly [number, number, number];
-  ms: number;
-  gflops: number | null;
-}
-
 /**
- * Time of each kernel of one training step. With 'timestamp-query' each dispatch gets its own
- * pass with timestamps, the whole step repeated `reps` times and the mean taken; without it,
- * each dispatch is repeated alone in one pass and timed by the wall clock (this includes the
- * per-dispatch overhead, which dominates tiny kernels on a GPU). Returns the method used too.
+ * Time of each kernel of one FA training step: Network.profileStep (GPU timestamps, a pass per
+ * kernel, the mean over several steps) where the device has 'timestamp-query'; without it, each
+ * dispatch repeated alone in one pass and timed by the wall clock (which includes the
+ * per-dispatch overhead, dominant for tiny kernels on a GPU). Says which method it used.
  */
 export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number): Promise<{ method: string; kernels: KernelTime[]; stepMs: number }> {
+  const t = await benchSteps(device, cfg, rule, seconds);
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
   try {
     const rng = new Pcg32(1, 3);
     const x = rng.normalArray(cfg.batch * cfg.sizes[0], 1);
     const classes = cfg.sizes[cfg.sizes.length - 1];
     const labels = Int32Array.from({ length: cfg.batch }, (_, i) => i % classes);
-    const t = await benchSteps(device, cfg, rule, seconds);
     await net.train(x, labels, { steps: 2, lossEvery: 2 });
+    if (device.features.has('timestamp-query')) {
+      const steps = Math.max(1, Math.min(32, Math.ceil((1000 * seconds) / t.msPerStep)));
+      return { method: `timestamp-query, a pass per kernel, mean of ${steps} steps`, stepMs: t.msPerStep, kernels: await net.profileStep(x, labels, { steps }) };
+    }
     const list = net.describeStep(cfg.batch);
-    const ms = device.features.has('timestamp-query') ? await timestamped(device, list, seconds, t.msPerStep) : await isolated(device, list, seconds);
+    const ms = await isolated(device, list, seconds);
     return {
-      method: device.features.has('timestamp-query') ? 'timestamp-query, a pass per kernel' : 'each kernel repeated alone, wall clock',
+      method: 'each kernel repeated alone, wall clock',
       stepMs: t.msPerStep,
-      kernels: list.map((d, i) => ({ label: d.label, shader: d.shader, workgroups: d.workgroups, ms: ms[i], gflops: d.flops ? d.flops / ms[i] / 1e6 : null })),
+      kernels: list.map((d, i) => ({ label: d.label, shader: d.shader, entryPoint: d.entryPoint, workgroups: d.workgroups, ms: ms[i], gflops: d.flops ? d.flops / ms[i] / 1e6 : null })),
     };
   } finally {
     net.destroy();
-  }
-}
-
-async function timestamped(device: GPUDevice, list: readonly Dispatch[], seconds: number, msPerStep: number): Promise<number[]> {
-  // A query set holds at most 4096 timestamps.
-  const reps = Math.max(1, Math.min(64, Math.floor(4096 / (2 * list.length)), Math.ceil((1000 * seconds) / msPerStep)));
-  const count = 2 * list.length * reps;
-  const querySet = device.createQuerySet({ label: 'profile.timestamps', type: 'timestamp', count });
-  const resolved = device.createBuffer({ label: 'profile.resolved', size: 8 * count, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const staging = device.createBuffer({ label: 'profile.readback', size: 8 * count, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  try {
-    const encoder = device.createCommandEncoder({ label: 'profile' });
-    for (let r = 0; r < reps; r++) {
-      list.forEach((d, i) => {
-        const q = 2 * (r * list.length + i);
-        const pass = encoder.beginComputePass({ label: d.label, timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
-        encodeDispatches(pass, [d]);
-        pass.end();
-      });
-    }
-    encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
-    encoder.copyBufferToBuffer(resolved, 0, staging, 0, 8 * count);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const t = new BigUint64Array(staging.getMappedRange().slice(0));
-    return list.map((_, i) => {
-      let ns = 0;
-      for (let r = 0; r < reps; r++) ns += Number(t[2 * (r * list.length + i) + 1] - t[2 * (r * list.length + i)]);
-      return ns / reps / 1e6;
-    });
-  } finally {
-    querySet.destroy(); resolved.destroy(); staging.destroy();
   }
 }
 

@@ -7,7 +7,7 @@ import { runCompare, setupTfjs, type CompareOptions } from './compare.js';
 
 const bench = {
   async run(options: CompareOptions) {
-    const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
+    const device = await acquireDevice();
     await setupTfjs();
     const log = (window as unknown as { benchLog: (line: string) => Promise<void> }).benchLog;
     const lines: Promise<void>[] = [];

@@ -265,7 +265,7 @@ async function bench(argv: string[]): Promise<void> {
     if (spec === '0') return [];
     return [parseMatmulCase(spec) ?? usage(`--matmul: expected N, MxNxK (each 1..16384, optionally :ta/:tb), 'networks' or 0, got ${JSON.stringify(spec)}`)];
   });
-  const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
+  const device = await acquireDevice();
   try {
     await runBench(device, {
       seconds,
@@ -287,7 +287,7 @@ async function compare(argv: string[]): Promise<void> {
   const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
   // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
   // webgpu backend looks for when its module loads (only for this command).
-  const device = await acquireDevice({ optionalFeatures: ['timestamp-query'] });
+  const device = await acquireDevice();
   try {
     const { runCompare, setupTfjs } = await import('../bench/compare.js');
     await setupTfjs();

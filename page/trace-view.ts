@@ -31,7 +31,7 @@ export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: 
   };
   entries.forEach((e, i) => {
     const li = document.createElement('li');
-    li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups)`;
+    li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `, ${formatMs(e.ms)} on the GPU`})`;
     if (e.shader === 'hidden_signal') li.classList.add('departs');
     li.addEventListener('click', () => select(i));
     list.append(li);
@@ -40,12 +40,17 @@ export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: 
   select(first >= 0 ? first : 0);
 }
 
+/** GPU time as the timestamps give it (browsers may round them to 0.1 ms). */
+function formatMs(ms: number): string {
+  return ms >= 1 ? `${ms.toFixed(1)} ms` : ms >= 0.01 ? `${ms.toFixed(3)} ms` : `${(1000 * ms).toFixed(1)} µs`;
+}
+
 function renderDetail(e: TraceEntry, rule: string): HTMLElement {
   const box = document.createElement('div');
   const constants = Object.entries(e.constants).map(([k, v]) => `${k} = ${v}`).join(', ') || 'none';
   const head = document.createElement('div');
   head.innerHTML = `<h3>${escapeHtml(e.label)}</h3>
-    <p class="muted">shaders/${e.shader}.wgsl, entry point <code>${e.entryPoint}</code>; override constants: ${escapeHtml(constants)}; grid ${e.workgroups.join('×')} workgroups</p>`;
+    <p class="muted">shaders/${e.shader}.wgsl, entry point <code>${e.entryPoint}</code>; override constants: ${escapeHtml(constants)}; grid ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `; ${formatMs(e.ms)} on the GPU (timestamp query)`}</p>`;
   if (e.shader === 'hidden_signal') {
     const note = document.createElement('p');
     note.innerHTML = rule === 'bp'

@@ -4,7 +4,8 @@
 // Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 8×8 threads. Each workgroup makes a
 // 64×64 tile of C; each thread an 8×8 block: rows 8·ty … 8·ty+7, columns 4·tx … 4·tx+3 and
 // 32 + 4·tx … 32 + 4·tx+3, held in sixteen named vec4 registers. Twice the work per shared-
-// memory read of matmul.wgsl's 4×4 blocks; the host picks this kernel when M and N are ≥ 64.
+// memory read of matmul.wgsl's 4×4 blocks: a candidate for large products on GPUs, timed by
+// the benchmarks beside the others, not picked by the host (src/kernels/kernels.ts says why).
 // K is walked in slabs of 16 staged through workgroup memory; out-of-range reads are zero.
 
 struct Sizes {
@@ -45,34 +46,6 @@ fn loadB(k: u32, col: u32) -> f32 {
   return b[k * sizes.N + col];
 }
 
-// op(A)[row … row+3, k] as a vec4; whole=true when all four are known to be in range.
-fn loadA4(row: u32, k: u32, whole: bool) -> vec4<f32> {
-  if (whole) {
-    if (TRANS_A) {
-      let i = k * sizes.M + row;
-      return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]);
-    }
-    let i = row * sizes.K + k;
-    let K = sizes.K;
-    return vec4<f32>(a[i], a[i + K], a[i + 2u * K], a[i + 3u * K]);
-  }
-  return vec4<f32>(loadA(row, k), loadA(row + 1u, k), loadA(row + 2u, k), loadA(row + 3u, k));
-}
-
-// op(B)[k, col … col+3] as a vec4.
-fn loadB4(k: u32, col: u32, whole: bool) -> vec4<f32> {
-  if (whole) {
-    if (TRANS_B) {
-      let i = col * sizes.K + k;
-      let K = sizes.K;
-      return vec4<f32>(b[i], b[i + K], b[i + 2u * K], b[i + 3u * K]);
-    }
-    let i = k * sizes.N + col;
-    return vec4<f32>(b[i], b[i + 1u], b[i + 2u], b[i + 3u]);
-  }
-  return vec4<f32>(loadB(k, col), loadB(k, col + 1u), loadB(k, col + 2u), loadB(k, col + 3u));
-}
-
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row0 = wid.y * TILE;
@@ -90,16 +63,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc70 = vec4<f32>(0.0); var acc71 = vec4<f32>(0.0);
 
   for (var k0 = 0u; k0 < sizes.K; k0 += SLAB) {
-    // Each tile is 256 vec4 slots (16 k × 16 groups of 4 rows or columns), 4 per thread.
-    // Shifts and masks, not / and %: a CPU adapter divides lane by lane.
-    let wholeA = row0 + TILE <= sizes.M && k0 + SLAB <= sizes.K;
-    let wholeB = col0 + TILE <= sizes.N && k0 + SLAB <= sizes.K;
-    for (var j = 0u; j < 4u; j++) {
-      let s = t + j * 64u;
-      let k = s >> 4u;
-      let q = (s & 15u) << 2u;
-      tileA[s] = loadA4(row0 + q, k0 + k, wholeA);
-      tileB[s] = loadB4(k0 + k, col0 + q, wholeB);
+    // 1024 elements per tile, 16 per thread; consecutive threads walk the stored
+    // matrix's contiguous dimension.
+    for (var j = 0u; j < 16u; j++) {
+      let e = t + j * 64u;
+      var r: u32; var k: u32;
+      if (TRANS_A) { k = e / TILE; r = e % TILE; } else { r = e / SLAB; k = e % SLAB; }
+      tileA[k * 16u + r / 4u][r % 4u] = loadA(row0 + r, k0 + k);
+      var n: u32; var kb: u32;
+      if (TRANS_B) { n = e / SLAB; kb = e % SLAB; } else { kb = e / TILE; n = e % TILE; }
+      tileB[kb * 16u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
     }
     workgroupBarrier();
     for (var k = 0u; k < SLAB; k++) {
@@ -132,15 +105,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   store(row + 7u, c0, acc70); store(row + 7u, c1, acc71);
 }
 
-// Writes the in-range part of one 4-wide row segment of C (whole segments without a loop).
+// Writes the in-range part of one 4-wide row segment of C.
 fn store(row: u32, col: u32, v: vec4<f32>) {
   if (row >= sizes.M) { return; }
-  let i = row * sizes.N + col;
-  if (col + 3u < sizes.N) {
-    c[i] = v.x; c[i + 1u] = v.y; c[i + 2u] = v.z; c[i + 3u] = v.w;
-    return;
+  let base = row * sizes.N;
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < sizes.N) { c[base + col + i] = v[i]; }
   }
-  if (col < sizes.N) { c[i] = v.x; }
-  if (col + 1u < sizes.N) { c[i + 1u] = v.y; }
-  if (col + 2u < sizes.N) { c[i + 2u] = v.z; }
 }

@@ -26,4 +26,4 @@ export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';
 export { runExperiment, summarize, meanStd, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';
 export { toJson, toCsv, toSvg, formatSummary } from './experiment/report.js';
-export type { FitOptions, FitResult, EpochResult, Evaluation, Schedule, Trainer, TraceEntry } from './network.js';
+export type { FitOptions, FitResult, EpochResult, Evaluation, KernelTime, Schedule, Trainer, TraceEntry } from './network.js';

@@ -18,6 +18,7 @@ import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidat
 import { correctRows, columnSum, counterAdd, gather, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
+import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { preStepDispatches, setUpdateSettings, updateDispatches, type Update } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
@@ -139,6 +140,20 @@ export interface TraceEntry {
   workgroups: readonly [number, number, number];
   /** Every buffer the dispatch writes, before and after it ran (null when too large to show). */
   outputs: { binding: string; before: Float32Array | Int32Array | Uint32Array | null; after: Float32Array | Int32Array | Uint32Array | null }[];
+  /** GPU time of this dispatch in ms, where the device has 'timestamp-query'; else null. */
+  ms: number | null;
+}
+
+/** One kernel of a profiled step (Network.profileStep). */
+export interface KernelTime {
+  label: string;
+  shader: ShaderName;
+  entryPoint: string;
+  workgroups: readonly [number, number, number];
+  /** Mean GPU time in ms over the profiled steps. */
+  ms: number;
+  /** Floating-point operations per second of its products, in GFLOP/s; null for kernels without any. */
+  gflops: number | null;
 }
 
 /** Steps recorded into one command buffer before it is submitted. */
@@ -638,22 +653,70 @@ export class Network {
         const raw = await this.runAndRead(`trace.${d.label}`, b, count, () => {});
         return o.type === 'f32' ? raw : o.type === 'i32' ? new Int32Array(raw.buffer) : new Uint32Array(raw.buffer);
       }));
+      const timestamps = hasTimestamps(this.device);
       for (const d of list) {
         const before = await read(d);
         const encoder = this.device.createCommandEncoder({ label: `trace.${d.label}` });
-        const pass = encoder.beginComputePass({ label: d.label });
-        encodeDispatches(pass, [d]);
-        pass.end();
+        const timed = timestamps ? timedPasses(this.device, encoder, [d], 1) : null;
+        if (!timed) {
+          const pass = encoder.beginComputePass({ label: d.label });
+          encodeDispatches(pass, [d]);
+          pass.end();
+        }
         this.device.queue.submit([encoder.finish()]);
+        let ms: number | null = null;
+        try {
+          if (timed) [ms] = await timed.read();
+        } finally {
+          timed?.destroy();
+        }
         const after = await read(d);
         entries.push({
           label: d.label, shader: d.shader, entryPoint: d.entryPoint, constants: d.constants, bindings: d.bindings,
           workgroups: d.workgroups,
           outputs: d.outputs.map((o, i) => ({ binding: d.bindings[o.index], before: before[i], after: after[i] })),
+          ms,
         });
       }
       this.stepsDone++;
       return entries;
+    });
+  }
+
+  /**
+   * Where a step's time goes: runs `steps` real training steps on this batch (they train the
+   * network as trainStep would), each kernel in its own compute pass with GPU timestamps, and
+   * resolves to every kernel's mean time. Needs a device with 'timestamp-query' (acquireDevice
+   * asks for it where the adapter has it); fails with device-limit otherwise.
+   */
+  async profileStep(x: Float32Array, labels: Int32Array, options: { steps?: number } = {}): Promise<KernelTime[]> {
+    this.assertUsable();
+    const n = this.checkBatch(x, labels);
+    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { steps? }, got ${describe(options)}`);
+    if (!hasTimestamps(this.device)) throw new FaWebGpuError('device-limit', "profileStep: this device has no 'timestamp-query' feature (request it when creating the device, or use acquireDevice)");
+    const steps = checkNumber('steps', options.steps ?? 8, 1, 1024, { integer: true });
+    return this.exclusive(async () => {
+      const graph = this.graphFor(n);
+      const list = this.stepDispatches(graph);
+      // One query set holds the timestamps of every pass.
+      if (steps > maxRounds(list.length)) throw invalid(`steps: at most ${maxRounds(list.length)} for this network (${list.length} kernels a step), got ${steps}`);
+      this.upload(graph, x, labels);
+      const encoder = this.device.createCommandEncoder({ label: 'profileStep' });
+      const timed = timedPasses(this.device, encoder, list, steps);
+      try {
+        this.device.queue.submit([encoder.finish()]);
+        const ms = await timed.read();
+        this.stepsDone += steps;
+        return list.map((d, i) => ({
+          label: d.label, shader: d.shader, entryPoint: d.entryPoint, workgroups: d.workgroups,
+          ms: ms[i], gflops: d.flops && ms[i] > 0 ? d.flops / ms[i] / 1e6 : null,
+        }));
+      } catch (e) {
+        if (this.state === 'lost') throw new FaWebGpuError('device-lost', `profileStep: the GPU device was lost (${this.lostReason}); create a new network`);
+        throw e;
+      } finally {
+        timed.destroy();
+      }
     });
   }
 

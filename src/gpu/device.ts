@@ -42,7 +42,8 @@ const NO_WEBGPU =
 
 /**
  * Requests an adapter and a device with the adapter's largest storage-buffer limits, and those
- * of `optionalFeatures` the adapter has (e.g. 'timestamp-query' for per-kernel profiles).
+ * of `optionalFeatures` the adapter has: by default 'timestamp-query', for per-kernel times
+ * (Network.profileStep, traceStep).
  */
 export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName[] } = {}): Promise<GPUDevice> {
   const gpu = await findGpu();
@@ -51,7 +52,7 @@ export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName
   if (!adapter) throw new FaWebGpuError('no-webgpu', `navigator.gpu exists but requestAdapter() returned null. ${NO_WEBGPU}`);
   return adapter.requestDevice({
     label: 'fa-webgpu',
-    requiredFeatures: (options.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
+    requiredFeatures: (options.optionalFeatures ?? ['timestamp-query']).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

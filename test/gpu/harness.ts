@@ -743,6 +743,42 @@ async function determinism(c: { steps: number }) {
 }
 
 /**
+ * profileStep and traceStep train exactly as trainStep does (bit for bit, brsf's redraw and
+ * momentum included), list every kernel of describeStep in order, and give GPU times where the
+ * device has timestamps; bad step counts change nothing.
+ */
+async function profiling(c: { steps: number }) {
+  return scoped('profiling', async () => {
+    const x = random(5, 13 * 6), labels = Int32Array.from({ length: 13 }, (_, i) => i % 4);
+    const out: { rule: Rule; sameAsTrainSteps: boolean; sameAfterTrace: boolean; labels: string[]; describe: string[]; ms: number[]; gflops: (number | null)[]; shaders: string[]; traceMs: (number | null)[]; steps: number; rejected: (string | null)[] }[] = [];
+    for (const rule of ['fa', 'bp', 'brsf'] as const) {
+      const make = () => createNetwork({ sizes: [6, 11, 9, 4], rule, momentum: 0.9, learningRate: 0.05, seed: 5, device });
+      const [a, b] = [await make(), await make()];
+      try {
+        const before = await stateOf(a);
+        const rejected = [];
+        for (const steps of [0, 2.5, 100_000]) rejected.push((await errorOf(a.profileStep(x, labels, { steps })))?.code ?? null);
+        rejected.push(sameState(before, await stateOf(a)) ? null : 'changed');
+        const kernels = await a.profileStep(x, labels, { steps: c.steps });
+        for (let i = 0; i < c.steps; i++) await b.trainStep(x, labels);
+        const sameAsTrainSteps = sameState(await stateOf(a), await stateOf(b));
+        const trace = await a.traceStep(x, labels);
+        await b.trainStep(x, labels);
+        out.push({
+          rule, sameAsTrainSteps, sameAfterTrace: sameState(await stateOf(a), await stateOf(b)),
+          labels: kernels.map((k) => k.label), describe: a.describeStep(13).map((d) => d.label),
+          ms: kernels.map((k) => k.ms), gflops: kernels.map((k) => k.gflops), shaders: kernels.map((k) => k.shader),
+          traceMs: trace.map((t) => t.ms), steps: a.steps, rejected,
+        });
+      } finally {
+        a.destroy(); b.destroy();
+      }
+    }
+    return { timestamps: device.features.has('timestamp-query'), runs: out };
+  });
+}
+
+/**
  * Live GPU buffers on an instrumented device across create/train/fit/checkpoint/destroy cycles
  * and across a 10,000-step run: the count must come back to where it started and not grow.
  */
@@ -840,6 +876,7 @@ const harness = {
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
   checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
+  profiling,
 };
 export type Harness = typeof harness;
 

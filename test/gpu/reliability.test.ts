@@ -90,6 +90,32 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
   expect(r).toHaveLength(7);
 });
 
+it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {
+  const r = await h.call('profiling', { steps: 3 });
+  // Chromium on SwiftShader has timestamp queries; the times below need them.
+  expect(r.timestamps).toBe(true);
+  for (const run of r.runs) {
+    console.log(`${run.rule}: ${run.labels.map((l, i) => `${l} ${run.ms[i].toFixed(3)} ms`).join(', ')}`);
+    expect(run.rejected, run.rule).toEqual(['invalid-argument', 'invalid-argument', 'invalid-argument', null]);
+    expect(run.sameAsTrainSteps, run.rule).toBe(true);
+    expect(run.sameAfterTrace, run.rule).toBe(true);
+    expect(run.steps).toBe(4); // 3 profiled, 1 traced
+    expect(run.labels).toEqual(run.describe);
+    for (const ms of [...run.ms, ...run.traceMs]) {
+      expect(typeof ms).toBe('number');
+      expect(Number.isFinite(ms) && ms! >= 0 && ms! < 10_000).toBe(true);
+    }
+    expect(run.ms.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // GFLOP/s for the products (matmul kernels, the hidden signal) that took measurable time, and only those
+    run.shaders.forEach((shader, i) => {
+      const product = /^matmul|^hidden_signal$/.test(shader);
+      if (product && run.ms[i] > 0) expect(run.gflops[i], run.labels[i]).toBeGreaterThan(0);
+      else expect(run.gflops[i], run.labels[i]).toBeNull();
+    });
+  }
+  expect(r.runs.find((x) => x.rule === 'brsf')!.labels[0]).toMatch(/redraw/);
+});
+
 it('no GPU buffer outlives its network, across cycles and 10,000 steps', async () => {
   const r = await h.call('bufferCount', { longSteps: 10_000 });
   console.log(`live buffers above the device's baseline: after cycles ${r.afterCycle.join(', ')}; during 10,000 steps ${[...new Set(r.during)].join(', ')}; after ${r.afterLong}`);

@@ -1,0 +1,58 @@
+/**
+ * GPU time of single kernels from timestamp queries: each dispatch in its own compute pass
+ * whose beginning and end write a timestamp. Needs the device feature 'timestamp-query'
+ * (acquireDevice asks for it where the adapter has it). Browsers may round timestamps (Chrome
+ * to 100 µs unless its unsafe-APIs flag is on), so means over several steps are more telling.
+ */
+import { encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
+
+/** A query set holds at most this many timestamps (WebGPU's limit). */
+const MAX_QUERIES = 4096;
+
+export function hasTimestamps(device: GPUDevice): boolean {
+  return device.features.has('timestamp-query');
+}
+
+/**
+ * Encodes `rounds` rounds of the dispatches, one pass each with timestamps, and resolves the
+ * queries; `read()` (after the submit) gives each dispatch's mean ms over the rounds.
+ */
+export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list: readonly Dispatch[], rounds: number): { read: () => Promise<number[]>; destroy: () => void } {
+  const count = 2 * list.length * rounds;
+  if (count > MAX_QUERIES) throw new RangeError(`timedPasses: ${count} timestamps, past ${MAX_QUERIES}`);
+  const querySet = device.createQuerySet({ label: 'profile.timestamps', type: 'timestamp', count });
+  const resolved = device.createBuffer({ label: 'profile.resolved', size: 8 * count, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const staging = device.createBuffer({ label: 'profile.readback', size: 8 * count, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  for (let r = 0; r < rounds; r++) {
+    list.forEach((d, i) => {
+      const q = 2 * (r * list.length + i);
+      const pass = encoder.beginComputePass({ label: d.label, timestampWrites: { querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+      encodeDispatches(pass, [d]);
+      pass.end();
+    });
+  }
+  encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+  encoder.copyBufferToBuffer(resolved, 0, staging, 0, 8 * count);
+  return {
+    read: async () => {
+      await staging.mapAsync(GPUMapMode.READ);
+      const t = new BigUint64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return list.map((_, i) => {
+        let ns = 0;
+        for (let r = 0; r < rounds; r++) {
+          const q = 2 * (r * list.length + i);
+          // An end before its beginning (a reset counter) counts as 0, not as 2^64 ns.
+          ns += t[q + 1] > t[q] ? Number(t[q + 1] - t[q]) : 0;
+        }
+        return ns / rounds / 1e6;
+      });
+    },
+    destroy: () => { querySet.destroy(); resolved.destroy(); staging.destroy(); },
+  };
+}
+
+/** The most rounds of `perRound` dispatches one query set can time. */
+export function maxRounds(perRound: number): number {
+  return Math.floor(MAX_QUERIES / (2 * perRound));
+}
