@@ -66,9 +66,11 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     }
   }
   if (parts.includes('matmul')) {
-    // A square product, and the networks' own (forward, and dW = hᵀ·δ), repeated shapes once.
-    const shapes: MatmulCase[] = [{ M: 256, N: 256, K: 256, what: 'square' }];
-    const seen = new Set(['256×256×256 A']);
+    // Square products (up to 4096³ on a GPU; a CPU adapter takes half a minute for one 4096³),
+    // and the networks' own (forward, and dW = hᵀ·δ), repeated shapes once.
+    const cpu = isCpuAdapter(device);
+    const shapes: MatmulCase[] = (cpu ? [256] : [256, 1024, 4096]).map((n) => ({ M: n, N: n, K: n, what: 'square' }));
+    const seen = new Set(shapes.map((mc) => `${mc.M}×${mc.N}×${mc.K} A`));
     // XOR's products are a few dozen multiply-adds: launch cost only, which the steps show.
     for (const c of configs.filter((c) => c.id !== 'xor')) {
       for (let k = 0; k + 1 < c.sizes.length; k++) {
@@ -81,7 +83,6 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
         }
       }
     }
-    const cpu = isCpuAdapter(device);
     log('\nmatmul, ms each (GFLOP/s); * marks the variant the host picks on this adapter');
     log(`${'shape (M×N×K)'.padEnd(18)} ${'from'.padEnd(24)}${MATMUL_VARIANTS.map((n) => n.padStart(22)).join('')}${'tf.matMul'.padStart(22)}`);
     const cell = (ms: number, flops: number, mark = '') => `${mark}${ms.toFixed(3)} (${(flops / ms / 1e6).toPrecision(3)})`.padStart(22);
