@@ -379,7 +379,10 @@ function wire(): void {
   });
   form.addEventListener('change', (e) => {
     const target = e.target as HTMLInputElement;
-    $('fashion-files').hidden = (form.elements.namedItem('data') as HTMLSelectElement).value !== 'fashion';
+    const data = (form.elements.namedItem('data') as HTMLSelectElement).value;
+    $('fashion-files').hidden = data !== 'fashion';
+    // Noise shapes the generated 2-D sets only.
+    $('noise-field').hidden = data === 'fashion' || data === 'mnist';
     if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) return;
     // Stop at once; the rebuild waits for the work in flight.
     generation++;

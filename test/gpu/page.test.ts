@@ -60,6 +60,7 @@ it('loads without errors, names the adapter and trains two spirals live', async 
 
 it('training the seed\'s XOR through the controls reaches 100% with BP and FA', async () => {
   await setControls({ data: 'xor4', hidden: '8', activation: 'relu', lr: '0.05', batch: '4', momentum: '0', seed: '1' });
+  expect(await s.page.$eval('#noise-field', (e) => (e as HTMLElement).hidden)).toBe(false);
   await s.page.click('#start');
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 1000, { timeout: 120_000 });
   await s.page.click('#start');
@@ -102,6 +103,8 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
 it('trains Fashion-MNIST from files the user picks, showing test images with mistakes marked', async () => {
   await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'fashion'; el.dispatchEvent(new Event('change', { bubbles: true })); });
   expect(await s.page.$eval('#fashion-files', (e) => (e as HTMLElement).hidden)).toBe(false);
+  // Noise only shapes the generated 2-D sets.
+  expect(await s.page.$eval('#noise-field', (e) => (e as HTMLElement).hidden)).toBe(true);
   const input = (await s.page.$('[name=files]')) as ElementHandle<HTMLInputElement>;
   await input.uploadFile(...['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => `${FASHION_MNIST_DIR}/${f}`));
   await input.evaluate((el) => el.dispatchEvent(new Event('change', { bubbles: true })));
