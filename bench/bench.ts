@@ -35,25 +35,47 @@ export function stepFlops(sizes: number[], batch: number): number {
   return f;
 }
 
+/** The fixed batch every step benchmark trains on: N(0, 1) inputs, labels cycling over the classes. */
+export function benchData(cfg: StepConfig): { x: Float32Array; labels: Int32Array } {
+  const x = new Pcg32(1, 3).normalArray(cfg.batch * cfg.sizes[0], 1);
+  const classes = cfg.sizes[cfg.sizes.length - 1];
+  return { x, labels: Int32Array.from({ length: cfg.batch }, (_, i) => i % classes) };
+}
+
+/**
+ * Calls run(n), which does n of something and waits for it, with n growing until one call
+ * lasts `seconds` (or n reaches `max`), after one call of warm-up; resolves to n per second
+ * of the last call.
+ */
+export async function perSecond(run: (n: number) => Promise<void>, seconds: number, max = 100_000): Promise<{ n: number; elapsed: number; rate: number }> {
+  await run(1);
+  let n = 2;
+  for (;;) {
+    const t0 = performance.now();
+    await run(n);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed >= seconds || n >= max) return { n, elapsed, rate: n / elapsed };
+    n = Math.min(max, Math.ceil(n * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
+  }
+}
+
+/** Runs `reps` copies of the dispatches in one pass and waits for them. */
+async function repeatDispatches(device: GPUDevice, list: readonly Dispatch[], reps: number): Promise<void> {
+  const encoder = device.createCommandEncoder({ label: 'bench.repeat' });
+  const pass = encoder.beginComputePass();
+  for (let i = 0; i < reps; i++) encodeDispatches(pass, list);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+}
+
 export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number) {
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
   try {
-    const rng = new Pcg32(1, 3);
-    const x = rng.normalArray(cfg.batch * cfg.sizes[0], 1);
-    const classes = cfg.sizes[cfg.sizes.length - 1];
-    const labels = Int32Array.from({ length: cfg.batch }, (_, i) => i % classes);
+    const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 10, lossEvery: 10 });
-    // Grow the step count until a run lasts long enough to time.
-    let steps = 20, elapsed = 0;
-    for (;;) {
-      const t0 = performance.now();
-      await net.train(x, labels, { steps, lossEvery: steps });
-      elapsed = (performance.now() - t0) / 1000;
-      if (elapsed >= seconds || steps >= 100_000) break;
-      steps = Math.min(100_000, Math.ceil(steps * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
-    }
-    const perSecond = steps / elapsed;
-    return { steps, elapsed, stepsPerSecond: perSecond, msPerStep: 1000 / perSecond, gflops: (stepFlops(cfg.sizes, cfg.batch) * perSecond) / 1e9 };
+    const r = await perSecond(async (steps) => { await net.train(x, labels, { steps, lossEvery: steps }); }, seconds);
+    return { steps: r.n, elapsed: r.elapsed, stepsPerSecond: r.rate, msPerStep: 1000 / r.rate, gflops: (stepFlops(cfg.sizes, cfg.batch) * r.rate) / 1e9 };
   } finally {
     net.destroy();
   }
@@ -69,10 +91,7 @@ export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule
   const t = await benchSteps(device, cfg, rule, seconds);
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
   try {
-    const rng = new Pcg32(1, 3);
-    const x = rng.normalArray(cfg.batch * cfg.sizes[0], 1);
-    const classes = cfg.sizes[cfg.sizes.length - 1];
-    const labels = Int32Array.from({ length: cfg.batch }, (_, i) => i % classes);
+    const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 2, lossEvery: 2 });
     if (device.features.has('timestamp-query')) {
       const steps = Math.max(1, Math.min(32, Math.ceil((1000 * seconds) / t.msPerStep)));
@@ -92,27 +111,7 @@ export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule
 
 async function isolated(device: GPUDevice, list: readonly Dispatch[], seconds: number): Promise<number[]> {
   const out: number[] = [];
-  const budget = seconds / list.length;
-  for (const d of list) {
-    const run = async (reps: number) => {
-      const encoder = device.createCommandEncoder({ label: `profile.${d.label}` });
-      const pass = encoder.beginComputePass();
-      for (let i = 0; i < reps; i++) encodeDispatches(pass, [d]);
-      pass.end();
-      const t0 = performance.now();
-      device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return performance.now() - t0;
-    };
-    await run(1);
-    let reps = 1, elapsed = 0;
-    for (;;) {
-      elapsed = await run(reps);
-      if (elapsed >= 1000 * budget || reps >= 10_000) break;
-      reps = Math.min(10_000, Math.ceil(reps * Math.max(2, (1200 * budget) / Math.max(elapsed, 1e-3))));
-    }
-    out.push(elapsed / reps);
-  }
+  for (const d of list) out.push(1000 / (await perSecond((reps) => repeatDispatches(device, [d], reps), seconds / list.length, 10_000)).rate);
   return out;
 }
 
@@ -153,24 +152,8 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
   const c = storageBuffer(device, 'C', M * N);
   const d = matmul(device, { label: 'bench.matmul', a, b, c, M, N, K, transA: mc.transA, transB: mc.transB, variant });
   try {
-    const run = async (reps: number) => {
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      for (let i = 0; i < reps; i++) encodeDispatches(pass, [d]);
-      pass.end();
-      const t0 = performance.now();
-      device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return (performance.now() - t0) / 1000;
-    };
-    await run(1);
-    let reps = 1, elapsed = 0;
-    for (;;) {
-      elapsed = await run(reps);
-      if (elapsed >= seconds || reps >= 10_000) break;
-      reps = Math.min(10_000, Math.ceil(reps * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
-    }
-    return { variant: d.shader, reps, elapsed, msEach: (1000 * elapsed) / reps, gflops: (2 * M * N * K * reps) / elapsed / 1e9 };
+    const r = await perSecond((reps) => repeatDispatches(device, [d], reps), seconds, 10_000);
+    return { variant: d.shader, reps: r.n, elapsed: r.elapsed, msEach: 1000 / r.rate, gflops: (2 * M * N * K * r.rate) / 1e9 };
   } finally {
     destroyDispatches([d]);
     a.destroy(); b.destroy(); c.destroy();

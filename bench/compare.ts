@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { createNetwork, describeAdapter } from '../src/index.js';
+import { describeAdapter } from '../src/index.js';
 import { isCpuAdapter, matmulVariant, MATMUL_VARIANTS } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchMatmul, COMPARE_PARTS, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, benchMatmul, benchSteps, COMPARE_PARTS, perSecond, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -96,34 +96,8 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
   }
 }
 
-function data(c: StepConfig) {
-  const x = new Pcg32(1, 3).normalArray(c.batch * c.sizes[0], 1);
-  const classes = c.sizes[c.sizes.length - 1];
-  const labels = Int32Array.from({ length: c.batch }, (_, i) => i % classes);
-  return { x, labels };
-}
-
-/** Repeats `run(n)` (which does n of something and waits for it) until it lasts `seconds`; per second. */
-async function rate(run: (n: number) => Promise<void>, seconds: number): Promise<number> {
-  await run(1);
-  let n = 2;
-  for (;;) {
-    const t0 = performance.now();
-    await run(n);
-    const elapsed = (performance.now() - t0) / 1000;
-    if (elapsed >= seconds || n >= 100_000) return n / elapsed;
-    n = Math.min(100_000, Math.ceil(n * Math.max(2, (1.2 * seconds) / Math.max(elapsed, 1e-3))));
-  }
-}
-
 async function ours(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp', seconds: number): Promise<number> {
-  const net = await createNetwork({ sizes: c.sizes, rule, learningRate: 0.01, device });
-  try {
-    const { x, labels } = data(c);
-    return await rate(async (n) => { await net.train(x, labels, { steps: n, lossEvery: n }); }, seconds);
-  } finally {
-    net.destroy();
-  }
+  return (await benchSteps(device, c, rule, seconds)).stepsPerSecond;
 }
 
 /** The FA step written with tf ops as a user of tf.js would, and BP through optimizer.minimize. */
@@ -133,7 +107,7 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
   const W = Array.from({ length: L }, (_, k) => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]])));
   const b = Array.from({ length: L }, (_, k) => tf.variable(tf.zeros([c.sizes[k + 1]])));
   const B = Array.from({ length: L - 1 }, (_, k) => tf.tensor2d(new Pcg32(2, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]]));
-  const { x: xs, labels } = data(c);
+  const { x: xs, labels } = benchData(c);
   const x = tf.tensor2d(xs, [c.batch, c.sizes[0]]);
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L]);
   const lr = 0.01;
@@ -176,10 +150,10 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
 async function tfjs(c: StepConfig, viaOptimizer: boolean, seconds: number): Promise<number> {
   const s = tfStep(c, viaOptimizer);
   try {
-    return await rate(async (n) => {
+    return (await perSecond(async (n) => {
       for (let i = 0; i < n; i++) s.step();
       await s.sync();
-    }, seconds);
+    }, seconds)).rate;
   } finally {
     s.dispose();
   }
@@ -190,13 +164,13 @@ async function tfMatmul(mc: MatmulCase, seconds: number): Promise<number> {
   const a = tf.randomNormal(mc.transA ? [mc.K, mc.M] : [mc.M, mc.K]);
   const b = tf.randomNormal(mc.transB ? [mc.N, mc.K] : [mc.K, mc.N]);
   try {
-    const perSecond = await rate(async (n) => {
+    const r = await perSecond(async (n) => {
       for (let i = 1; i < n; i++) tf.dispose(tf.matMul(a, b, mc.transA, mc.transB));
       const last = tf.matMul(a, b, mc.transA, mc.transB);
       await last.data();
       last.dispose();
-    }, seconds);
-    return 1000 / perSecond;
+    }, seconds, 10_000);
+    return 1000 / r.rate;
   } finally {
     a.dispose(); b.dispose();
   }
