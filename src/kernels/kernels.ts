@@ -23,15 +23,16 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
 
 // matmul.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
-/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64). */
+/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64), matmul_big.wgsl (128). */
 export const MATMUL_TILE = 32;
 export const MATMUL_WIDE_TILE = 64;
+const MATMUL_TILES: Record<MatmulVariant, number> = { matmul: MATMUL_TILE, matmul_wide: MATMUL_WIDE_TILE, matmul_big: 128, matmul_direct: MATMUL_WIDE_TILE };
 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
  */
-export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_direct'] as const;
+export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_big', 'matmul_direct'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /**
@@ -69,7 +70,7 @@ export function matmul(device: GPUDevice, p: {
 }): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const shader = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
-  const tile = shader === 'matmul' ? MATMUL_TILE : MATMUL_WIDE_TILE;
+  const tile = MATMUL_TILES[shader];
   return createDispatch(device, {
     label: p.label,
     shader, outputs: [2],
