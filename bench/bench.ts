@@ -6,7 +6,7 @@
 import { createNetwork, describeAdapter, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
-import { isCpuAdapter, matmul, matmulVariant, MATMUL_VARIANTS, type MatmulVariant } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 export interface StepConfig {
@@ -145,18 +145,30 @@ export function networkMatmuls(configs: readonly StepConfig[]): MatmulCase[] {
   return out;
 }
 
-export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: number, variant?: MatmulVariant) {
+/** The columns of the matmul sweeps: every kernel, and matmul.wgsl's split-K (GPUs only). */
+export const MATMUL_COLUMNS = [...MATMUL_VARIANTS, 'split-K'] as const;
+export type MatmulColumn = (typeof MATMUL_COLUMNS)[number];
+
+/**
+ * ms per product (and GFLOP/s) with one kernel, or with split-K over splitKChunks chunks; null
+ * for split-K where it does not apply (a CPU adapter, or a product with tiles enough already).
+ */
+export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: number, variant?: MatmulColumn): Promise<{ msEach: number; gflops: number; chunks: number } | null> {
   const { M, N, K } = mc;
+  const chunks = variant === 'split-K' ? splitKChunks(M, N, K) : 1;
+  if (variant === 'split-K' && (chunks === 1 || isCpuAdapter(device))) return null;
   const a = storageBuffer(device, 'A', M * K, new Pcg32(1, 4).normalArray(M * K, 1));
   const b = storageBuffer(device, 'B', K * N, new Pcg32(2, 4).normalArray(K * N, 1));
   const c = storageBuffer(device, 'C', M * N);
-  const d = matmul(device, { label: 'bench.matmul', a, b, c, M, N, K, transA: mc.transA, transB: mc.transB, variant });
+  const scratch = chunks > 1 ? storageBuffer(device, 'C.partials', chunks * M * N) : null;
+  const p = { label: 'bench.matmul', a, b, c, M, N, K, transA: mc.transA, transB: mc.transB };
+  const list = scratch ? matmulSplitK(device, { ...p, scratch, chunks }) : [matmul(device, { ...p, variant: variant as MatmulVariant | undefined })];
   try {
-    const r = await perSecond((reps) => repeatDispatches(device, [d], reps), seconds, 10_000);
-    return { variant: d.shader, reps: r.n, elapsed: r.elapsed, msEach: 1000 / r.rate, gflops: (2 * M * N * K * r.rate) / 1e9 };
+    const r = await perSecond((reps) => repeatDispatches(device, list, reps), seconds, 10_000);
+    return { msEach: 1000 / r.rate, gflops: (2 * M * N * K * r.rate) / 1e9, chunks };
   } finally {
-    destroyDispatches([d]);
-    a.destroy(); b.destroy(); c.destroy();
+    destroyDispatches(list);
+    a.destroy(); b.destroy(); c.destroy(); scratch?.destroy();
   }
 }
 
@@ -183,14 +195,14 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
   }
   if (!options.matmuls.length) return;
   const cpu = isCpuAdapter(device);
-  log(`\nmatmul C = op(A)·op(B), f32, every variant; * marks the one the host picks for that shape on this adapter`);
-  log(`shape (M×N×K)        from                   ${MATMUL_VARIANTS.map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
+  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses); * marks what the host picks on this adapter`);
+  log(`shape (M×N×K)        from                   ${MATMUL_COLUMNS.map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
   for (const mc of options.matmuls) {
     const chosen = matmulVariant(mc.M, mc.N, cpu);
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? 'square').padEnd(22)}`;
-    for (const v of MATMUL_VARIANTS) {
+    for (const v of MATMUL_COLUMNS) {
       const r = await benchMatmul(device, mc, options.seconds, v);
-      line += `${((v === chosen ? '*' : '') + r.msEach.toFixed(3)).padStart(18)} ${r.gflops.toFixed(1).padStart(8)}`;
+      line += r === null ? `${'—'.padStart(18)} ${'—'.padStart(8)}` : `${((v === chosen ? '*' : '') + (r.chunks > 1 ? `(${r.chunks}) ` : '') + r.msEach.toFixed(3)).padStart(18)} ${r.gflops.toFixed(1).padStart(8)}`;
     }
     log(line);
   }

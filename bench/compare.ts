@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describeAdapter } from '../src/index.js';
-import { isCpuAdapter, matmulVariant, MATMUL_VARIANTS } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, benchMatmul, benchSteps, COMPARE_PARTS, perSecond, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, benchMatmul, benchSteps, COMPARE_PARTS, MATMUL_COLUMNS, perSecond, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -83,14 +83,15 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
         }
       }
     }
-    log('\nmatmul, ms each (GFLOP/s); * marks the variant the host picks on this adapter');
-    log(`${'shape (M×N×K)'.padEnd(18)} ${'from'.padEnd(24)}${MATMUL_VARIANTS.map((n) => n.padStart(22)).join('')}${'tf.matMul'.padStart(22)}`);
+    log('\nmatmul, ms each (GFLOP/s): every kernel, split-K (its chunks of K in parentheses; GPUs only) and tf.matMul; * marks what the host picks on this adapter');
+    log(`${'shape (M×N×K)'.padEnd(18)} ${'from'.padEnd(24)}${MATMUL_COLUMNS.map((n) => n.padStart(22)).join('')}${'tf.matMul'.padStart(22)}`);
     const cell = (ms: number, flops: number, mark = '') => `${mark}${ms.toFixed(3)} (${(flops / ms / 1e6).toPrecision(3)})`.padStart(22);
+    const column = (r: Awaited<ReturnType<typeof benchMatmul>>, flops: number, mark: string) => (r === null ? '—'.padStart(22) : cell(r.msEach, flops, `${mark}${r.chunks > 1 ? `(${r.chunks}) ` : ''}`));
     for (const mc of shapes) {
       const flops = 2 * mc.M * mc.N * mc.K;
       const chosen = matmulVariant(mc.M, mc.N, cpu);
       let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}`.padEnd(18)} ${(mc.what ?? '').padEnd(24)}`;
-      for (const v of MATMUL_VARIANTS) line += cell((await benchMatmul(device, mc, seconds, v)).msEach, flops, v === chosen ? '*' : '');
+      for (const v of MATMUL_COLUMNS) line += column(await benchMatmul(device, mc, seconds, v), flops, v === chosen ? '*' : '');
       log(line + cell(await tfMatmul(mc, seconds), flops));
     }
   }

@@ -3,15 +3,20 @@
 //   op(B) is [K×N]: B stored [K×N], or with TRANS_B the transpose of B stored [N×K]
 // The backward pass needs hᵀ·δ (TRANS_A) and δ·Wᵀ (TRANS_B); transposes are read in place,
 // never materialised.
-// Dispatch: (ceil(N / 32), ceil(M / 32), 1) workgroups of 8×8 threads. Each workgroup makes a
+// Dispatch: (ceil(N / 32), ceil(M / 32), layers) workgroups of 8×8 threads. Each workgroup makes a
 // 32×32 tile of C; each thread a 4×4 block held in four named vec4 registers (an indexed
 // accumulator array is spilled to memory by some compilers). K is walked in slabs of 16
 // staged through workgroup memory; out-of-range rows and columns read as zero.
+// Split-K (a grid of z > 1 workgroup layers): layer z sums only k in [z·kChunk, (z+1)·kChunk)
+// and writes its partial product to C + z·M·N; a column_sum over the layers gives op(A)·op(B).
+// For products with few tiles of C and a long K (a batch of 128 through 784 inputs), it gives
+// the GPU more workgroups to run. kChunk is a multiple of 16; without split-K, kChunk = K, z = 1.
 
 struct Sizes {
   M: u32,
   N: u32,
   K: u32,
+  kChunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> sizes: Sizes;
@@ -19,7 +24,7 @@ struct Sizes {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 // B: [K×N], or [N×K] with TRANS_B
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-// C: [M×N], overwritten
+// C: [M×N], overwritten; with split-K [layers×M×N], one partial product per layer
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 // Read A as stored [K×M] (op(A) = Aᵀ).
@@ -60,7 +65,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
 
-  for (var k0 = 0u; k0 < sizes.K; k0 += SLAB) {
+  let kBegin = wid.z * sizes.kChunk;
+  let kEnd = min(sizes.K, kBegin + sizes.kChunk);
+  for (var k0 = kBegin; k0 < kEnd; k0 += SLAB) {
     // 512 elements per tile, 8 per thread. Consecutive threads walk the stored matrix's
     // contiguous dimension so global reads coalesce.
     for (var j = 0u; j < 8u; j++) {
@@ -86,16 +93,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
   let row = row0 + lid.y * 4u;
   let col = col0 + lid.x * 4u;
-  store(row, col, acc0);
-  store(row + 1u, col, acc1);
-  store(row + 2u, col, acc2);
-  store(row + 3u, col, acc3);
+  let layer = wid.z * sizes.M * sizes.N;
+  store(layer, row, col, acc0);
+  store(layer, row + 1u, col, acc1);
+  store(layer, row + 2u, col, acc2);
+  store(layer, row + 3u, col, acc3);
 }
 
-// Writes the in-range part of one 4-wide row segment of C.
-fn store(row: u32, col: u32, v: vec4<f32>) {
+// Writes the in-range part of one 4-wide row segment of C (of its layer, with split-K).
+fn store(layer: u32, row: u32, col: u32, v: vec4<f32>) {
   if (row >= sizes.M) { return; }
-  let base = row * sizes.N;
+  let base = layer + row * sizes.N;
   for (var i = 0u; i < 4u; i++) {
     if (col + i < sizes.N) { c[base + col + i] = v[i]; }
   }

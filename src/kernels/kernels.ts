@@ -21,8 +21,11 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
   return `${buffer.label}${suffix} [${cols === undefined ? rows : `${rows}×${cols}`}]`;
 }
 
-// matmul.wgsl
+// matmul.wgsl (with kChunk for split-K), matmul_wide.wgsl, matmul_big.wgsl, matmul_direct.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
+const MatmulSplitSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32']] as const);
+/** K per staging step of matmul.wgsl (SLAB): split-K chunks are multiples of it. */
+const MATMUL_SLAB = 16;
 /** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64), matmul_big.wgsl (128). */
 export const MATMUL_TILE = 32;
 export const MATMUL_WIDE_TILE = 64;
@@ -68,23 +71,57 @@ export function matmul(device: GPUDevice, p: {
   /** Default: chosen by shape (matmulVariant). */
   variant?: MatmulVariant;
 }): Dispatch {
-  const transA = p.transA ?? false, transB = p.transB ?? false;
   const shader = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
+  return matmulDispatch(device, p, shader, 1);
+}
+
+function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, shader: MatmulVariant, kChunks: number): Dispatch {
+  const transA = p.transA ?? false, transB = p.transB ?? false;
   const tile = MATMUL_TILES[shader];
-  return createDispatch(device, {
-    label: p.label,
-    shader, outputs: [2],
+  const kChunk = kChunks === 1 ? p.K : Math.ceil(p.K / kChunks / MATMUL_SLAB) * MATMUL_SLAB;
+  const layers = Math.ceil(p.K / kChunk);
+  const storage: [GPUBuffer, string][] = [
+    [p.a, transA ? shape(p.a, p.K, p.M, 'ᵀ') : shape(p.a, p.M, p.K)],
+    [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
+    [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
+  ];
+  const common = {
+    label: p.label, shader, outputs: [2], storage, flops: 2 * p.M * p.N * p.K,
     constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
-    uniform: MatmulSizes,
-    sizes: { M: p.M, N: p.N, K: p.K },
-    storage: [
-      [p.a, transA ? shape(p.a, p.K, p.M, 'ᵀ') : shape(p.a, p.M, p.K)],
-      [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
-      [p.c, shape(p.c, p.M, p.N)],
-    ],
-    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), 1]),
-    flops: 2 * p.M * p.N * p.K,
-  });
+    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), layers]),
+  };
+  return shader === 'matmul'
+    ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
+    : createDispatch(device, { ...common, uniform: MatmulSizes, sizes: { M: p.M, N: p.N, K: p.K } });
+}
+
+/**
+ * How many K chunks split-K should use for a product on a GPU: enough for about 1024
+ * workgroups of matmul.wgsl, each chunk at least 64 deep; 1 (no split) for products that
+ * already make that many. An estimate (BENCHMARKS.md): the sweeps time it, the host does not
+ * use it yet.
+ */
+export function splitKChunks(M: number, N: number, K: number): number {
+  const tiles = divUp(M, MATMUL_TILE) * divUp(N, MATMUL_TILE);
+  return Math.max(1, Math.min(Math.ceil(1024 / tiles), Math.floor(K / 64)));
+}
+
+/**
+ * C = op(A)·op(B) in two dispatches: matmul.wgsl's split-K over `chunks` slices of K into
+ * `scratch` [chunks×M×N] (at least), then column_sum over the chunks into C.
+ */
+export function matmulSplitK(device: GPUDevice, p: {
+  label: string;
+  a: GPUBuffer; b: GPUBuffer; c: GPUBuffer;
+  /** at least chunks·M·N floats */
+  scratch: GPUBuffer;
+  M: number; N: number; K: number;
+  transA?: boolean; transB?: boolean;
+  chunks: number;
+}): Dispatch[] {
+  const partial = matmulDispatch(device, { ...p, label: `${p.label}.partial`, c: p.scratch }, 'matmul', p.chunks);
+  const layers = partial.workgroups[2];
+  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N })];
 }
 
 // bias_activation.wgsl

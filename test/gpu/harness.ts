@@ -96,16 +96,20 @@ async function runKernels(
   });
 }
 
-export interface MatmulCase { M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: K.MatmulVariant }
+export interface MatmulCase {
+  M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: K.MatmulVariant;
+  /** split-K over this many chunks of K (matmul.wgsl and column_sum) */ chunks?: number;
+}
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
-    const name = `${c.variant} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
-    const got = await runKernels(name, { a, b }, { c: c.M * c.N }, ['c'], (x) => [
-      K.matmul(device, { label: name, a: x.a, b: x.b, c: x.c, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB, variant: c.variant }),
-    ]);
+    const name = `${c.chunks ? `split-K ×${c.chunks}` : c.variant} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const p = { label: name, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
+    const got = await runKernels(name, { a, b }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N }, ['c'], (x) => c.chunks
+      ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks })
+      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant })]);
     out.push(compare(name, got.c, ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB), TOL));
   }
   return out;

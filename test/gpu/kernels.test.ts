@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../src/model/options.js';
-import { matmulVariant, MATMUL_VARIANTS } from '../../src/kernels/kernels.js';
+import { matmulVariant, MATMUL_VARIANTS, splitKChunks } from '../../src/kernels/kernels.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
 
@@ -41,6 +41,25 @@ describe('kernels vs float64 reference', () => {
       });
     }
   }
+
+  it('matmul split-K (partial products over chunks of K, then column_sum) at every transpose form', async () => {
+    const cases = [];
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (const [M, N] of [[1, 1], [3, 17], [17, 65], [65, 3], [129, 33]]) {
+        // K = 3 with 2 chunks is one layer (chunks are multiples of 16); 17 → 2 layers, 65 → 3, 129 → 5, 200 → 7 (a short last one)
+        for (const [K, chunks] of [[3, 2], [17, 2], [65, 3], [129, 5], [200, 7]]) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, chunks, seed: seed++ });
+      }
+    }
+    expectAll('matmul split-K', await h.call('matmul', cases));
+  });
+
+  it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep, none for large products', () => {
+    expect(splitKChunks(128, 1000, 784)).toBe(8);   // 4 × 32 tiles
+    expect(splitKChunks(64, 256, 784)).toBe(12);    // 2 × 8 tiles; 784 / 64 caps it
+    expect(splitKChunks(4096, 4096, 4096)).toBe(1);
+    expect(splitKChunks(784, 1000, 128)).toBe(2);   // 25 × 32 tiles; K = 128 allows 2
+    expect(splitKChunks(4, 8, 2)).toBe(1);
+  });
 
   it('the host picks matmul_direct on a CPU adapter, matmul elsewhere', () => {
     expect(matmulVariant(64, 64, true)).toBe('matmul_direct');
