@@ -15,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, counterAdd, gather, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, counterAdd, gather, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
@@ -44,6 +44,12 @@ export interface NetworkOptions {
   seed?: number;
   /** A device to use; otherwise one is acquired (and destroyed with the network). */
   device?: GPUDevice;
+  /**
+   * Which kernels do the matrix products: 'auto' (default) picks by adapter: the barrier-free
+   * 'direct' ones on CPU adapters (SwiftShader), the 'tiled' ones on GPUs. Forcing one is for
+   * benchmarks and tests; both give the same results to f32 rounding.
+   */
+  kernels?: KernelFamily;
 }
 
 export interface TrainProgress {
@@ -185,8 +191,9 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   if (options.device !== undefined && (typeof options.device !== 'object' || options.device === null || !('queue' in options.device))) {
     throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   }
+  const kernels = checkOneOf('kernels', options.kernels ?? 'auto', KERNEL_FAMILIES);
   const device = options.device ?? (await acquireDevice());
-  return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init });
+  return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels });
 }
 
 /**
@@ -220,6 +227,7 @@ function checkOptimizer(o: SgdSettings): SgdSettings {
 }
 
 interface Config {
+  kernels: KernelFamily;
   sizes: number[];
   rule: Rule;
   activation: Activation;
@@ -236,6 +244,8 @@ export class Network {
   readonly loss: Loss;
   readonly seed: number;
   readonly init: InitScale;
+  /** The kernels asked for (NetworkOptions.kernels). */
+  readonly kernels: KernelFamily;
   /** The adapter's name, for logs and benchmark tables. */
   readonly adapter: string;
   private settings: SgdSettings;
@@ -260,6 +270,7 @@ export class Network {
     this.loss = cfg.loss;
     this.seed = cfg.seed;
     this.init = cfg.init;
+    this.kernels = cfg.kernels;
     this.settings = cfg.optimizer;
     this.adapter = describeAdapter(device);
     device.lost.then((info) => {
@@ -876,7 +887,7 @@ export class Network {
     if (g) {
       this.graphs.delete(n); // re-insert as most recent
     } else {
-      g = new StepGraph(this.device, n, { sizes: this.sizes, rule: this.rule, activation: this.activation, loss: this.loss }, this.params);
+      g = new StepGraph(this.device, n, { sizes: this.sizes, rule: this.rule, activation: this.activation, loss: this.loss, kernels: this.kernels }, this.params);
       if (this.graphs.size >= GRAPH_CACHE) {
         const [oldest, old] = this.graphs.entries().next().value!;
         old.destroy();

@@ -50,6 +50,15 @@ export function matmulVariant(_M: number, _N: number, cpuAdapter = false): Matmu
   return cpuAdapter ? 'matmul_direct' : 'matmul';
 }
 
+/** The two kernel families of the products: tiled through workgroup memory (GPUs), or direct (CPU adapters). */
+export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct'] as const;
+export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
+
+/** The matmul kernel of a family; undefined ('auto') lets matmulVariant choose. */
+export function familyVariant(family: KernelFamily): MatmulVariant | undefined {
+  return family === 'tiled' ? 'matmul' : family === 'direct' ? 'matmul_direct' : undefined;
+}
+
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
 export function isCpuAdapter(device: GPUDevice): boolean {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;

@@ -21,6 +21,8 @@ export interface GraphConfig {
   rule: Rule;
   activation: Activation;
   loss: Loss;
+  /** which kernels do the products (NetworkOptions.kernels) */
+  kernels: K.KernelFamily;
 }
 
 export class StepGraph {
@@ -69,7 +71,7 @@ export class StepGraph {
       for (let k = 0; k < L; k++) {
         const layer = `Layer${k + 1}`;
         this.forward.push(
-          K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
+          K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k], variant: K.familyVariant(cfg.kernels) }),
           K.biasActivation(device, {
             label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
             pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
@@ -89,7 +91,7 @@ export class StepGraph {
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         this.backward.push(
-          K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
+          K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true, variant: K.familyVariant(cfg.kernels) }),
           K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
         );
         if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
@@ -115,6 +117,7 @@ export class StepGraph {
     return K.hiddenSignal(this.device, {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
+      form: this.cfg.kernels === 'auto' ? undefined : this.cfg.kernels,
     });
   }
 

@@ -274,6 +274,7 @@ async function sgd(cases: SgdCase[]): Promise<Comparison[]> {
 export interface StepCase {
   sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number;
   learningRate: number; loss?: Loss; momentum?: number; weightDecay?: number; init?: InitScale;
+  kernels?: K.KernelFamily;
 }
 
 /**
@@ -300,7 +301,7 @@ async function step(c: StepCase): Promise<Comparison[]> {
         const vAfter = await net.getOptimizerState();
         const used = c.rule === 'brsf' ? { ...before, feedback: after.feedback } : before;
         const want = ref.referenceStep(cfg, used, x, labels, c.n, vBefore);
-        const tag = `${c.rule} ${c.activation} ${c.loss ?? 'xent'} μ=${c.momentum ?? 0} λ=${c.weightDecay ?? 0} [${c.sizes}] n=${c.n} step ${s}`;
+        const tag = `${c.rule} ${c.activation} ${c.loss ?? 'xent'} μ=${c.momentum ?? 0} λ=${c.weightDecay ?? 0} [${c.sizes}] n=${c.n}${c.kernels ? ` ${c.kernels} kernels` : ''} step ${s}`;
         out.push(compare(`${tag} loss`, [loss], [want.loss], TOL));
         grads.weights.forEach((g, k) => out.push(compare(`${tag} dW${k + 1}`, g, want.gradWeights[k], TOL)));
         grads.biases.forEach((g, k) => out.push(compare(`${tag} db${k + 1}`, g, want.gradBiases[k], TOL)));
@@ -746,6 +747,23 @@ async function determinism(c: { steps: number }) {
   });
 }
 
+/** The kernels each family puts in a step: shader and entry point of every product. */
+async function kernelChoice() {
+  return scoped('kernelChoice', async () => {
+    const out: Record<'auto' | 'tiled' | 'direct', string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [] };
+    out.cpu = K.isCpuAdapter(device);
+    for (const kernels of ['auto', 'tiled', 'direct'] as const) {
+      const net = await createNetwork({ sizes: [4, 6, 5, 3], kernels, device });
+      try {
+        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$/.test(d.shader)).map((d) => `${d.shader}:${d.entryPoint}`);
+      } finally {
+        net.destroy();
+      }
+    }
+    return out;
+  });
+}
+
 /**
  * profileStep and traceStep train exactly as trainStep does (bit for bit, brsf's redraw and
  * momentum included), list every kernel of describeStep in order, and give GPU times where the
@@ -880,7 +898,7 @@ const harness = {
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
   checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
-  profiling,
+  profiling, kernelChoice,
 };
 export type Harness = typeof harness;
 

@@ -90,6 +90,14 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
   expect(r).toHaveLength(7);
 });
 
+it('kernels: tiled and direct put their own products in the step; auto picks direct on a CPU adapter, tiled on a GPU', async () => {
+  const r = await h.call('kernelChoice', undefined);
+  // 3 forward and 3 dW products, 2 hidden signals
+  expect(r.tiled.sort()).toEqual([...Array(6).fill('matmul:main'), ...Array(2).fill('hidden_signal:main')].sort());
+  expect(r.direct.sort()).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct')].sort());
+  expect(r.auto.sort()).toEqual(r.cpu ? r.direct : r.tiled);
+});
+
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {
   const r = await h.call('profiling', { steps: 3 });
   // Chromium on SwiftShader has timestamp queries; the times below need them.

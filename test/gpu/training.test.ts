@@ -33,14 +33,17 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
     [65, 129, 17, 65],
     [129, 3, 65, 129],
   ];
-  for (const rule of ['fa', 'bp'] as const) {
-    it(`${rule}: 3 steps at each of ${shapes.length} awkward shapes`, async () => {
-      const results: Comparison[] = [];
-      for (const [i, hd, o, n] of shapes) {
-        results.push(...await h.call('step', { sizes: [i, hd, o], rule, activation: 'relu', n, seed: i + hd, steps: 3, learningRate: 0.05 }));
-      }
-      expectAll(`${rule} step`, results);
-    });
+  // 'auto' picks by adapter (the direct kernels on SwiftShader); 'tiled' runs here what GPUs run.
+  for (const kernels of ['auto', 'tiled', 'direct'] as const) {
+    for (const rule of ['fa', 'bp'] as const) {
+      it(`${rule}: 3 steps at each of ${shapes.length} awkward shapes, ${kernels} kernels`, async () => {
+        const results: Comparison[] = [];
+        for (const [i, hd, o, n] of shapes) {
+          results.push(...await h.call('step', { sizes: [i, hd, o], rule, activation: 'relu', n, seed: i + hd, steps: 3, learningRate: 0.05, kernels }));
+        }
+        expectAll(`${rule} step`, results);
+      });
+    }
   }
 
 });
@@ -54,7 +57,8 @@ describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs t
       for (const [sizes, init] of depths) {
         for (const activation of ACTIVATIONS) {
           for (const loss of LOSSES) {
-            results.push(...await h.call('step', { sizes, rule, activation, loss, init, n: 13, seed: seed++, steps: 3, learningRate: 0.02, momentum: 0.9, weightDecay: 0.01 }));
+            // the tiled kernels (what GPUs run) for half the cases, the adapter's choice for the rest
+            results.push(...await h.call('step', { sizes, rule, activation, loss, init, n: 13, seed: seed, steps: 3, learningRate: 0.02, momentum: 0.9, weightDecay: 0.01, kernels: seed++ % 2 ? 'tiled' : 'auto' }));
           }
         }
       }
