@@ -3,7 +3,7 @@
  * configurations of issue 6, and a matmul sweep. Times are wall-clock over many steps in few
  * submits, after a warm-up, ended by onSubmittedWorkDone (no readback inside the timed part).
  */
-import { createNetwork, describeAdapter, type KernelTime, type Rule } from '../src/index.js';
+import { createNetwork, describeAdapter, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
 import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
@@ -69,8 +69,8 @@ async function repeatDispatches(device: GPUDevice, list: readonly Dispatch[], re
   await device.queue.onSubmittedWorkDone();
 }
 
-export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number) {
-  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
+export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto') {
+  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
   try {
     const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 10, lossEvery: 10 });
@@ -87,9 +87,9 @@ export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule,
  * dispatch repeated alone in one pass and timed by the wall clock (which includes the
  * per-dispatch overhead, dominant for tiny kernels on a GPU). Says which method it used.
  */
-export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number): Promise<{ method: string; kernels: KernelTime[]; stepMs: number }> {
-  const t = await benchSteps(device, cfg, rule, seconds);
-  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01 });
+export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto'): Promise<{ method: string; kernels: KernelTime[]; stepMs: number }> {
+  const t = await benchSteps(device, cfg, rule, seconds, kernels);
+  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
   try {
     const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 2, lossEvery: 2 });
@@ -172,19 +172,19 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
   }
 }
 
-export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean }, log: (line: string) => void) {
+export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily }, log: (line: string) => void) {
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
-  log('\ntraining steps (fa and bp, one step per pass, loss read back once per timed run)');
+  log(`\ntraining steps (fa and bp, one step per pass, loss read back once per timed run; ${options.kernels ?? 'auto'} kernels)`);
   log('config            batch  rule  steps/s     ms/step   GFLOP/s');
   for (const cfg of options.configs) {
     for (const rule of options.rules) {
-      const r = await benchSteps(device, cfg, rule, options.seconds);
+      const r = await benchSteps(device, cfg, rule, options.seconds, options.kernels);
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
     }
   }
   if (options.profile) {
     for (const cfg of options.configs) {
-      const p = await profileStep(device, cfg, 'fa', options.seconds);
+      const p = await profileStep(device, cfg, 'fa', options.seconds, options.kernels);
       const total = p.kernels.reduce((a, k) => a + k.ms, 0);
       log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms`);
       log('kernel                           shader                  grid          ms       %   GFLOP/s');

@@ -33,6 +33,7 @@ if [ "$what" = perf ]; then
   if [ -f .gpu/run.sh ]; then
     deno xor 2>&1 | tee "$out/deno-xor.txt"
     deno bench --seconds $s --profile 2>&1 | tee "$out/deno-bench.txt"
+    deno bench --seconds $s --profile --kernels direct --configs 784-1000-10 --matmul 0 2>&1 | tee "$out/deno-bench-direct.txt"
     deno compare --seconds $s 2>&1 | tee "$out/deno-compare.txt"
   fi
   if [ -f .gpu-node/run.sh ]; then

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  acquireDevice, ACTIVATIONS, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
@@ -20,7 +20,7 @@ import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
-       fa-webgpu bench [--seconds S] [--quick] [--profile] [--configs ID,...] [--matmul S,...]
+       fa-webgpu bench [--seconds S] [--quick] [--profile] [--configs ID,...] [--matmul S,...] [--kernels K]
        fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
@@ -64,6 +64,7 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       (default 256,1024,2048,4096,networks)
   --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
                       where the adapter has it, else each kernel timed alone)
+  --kernels K         the steps' product kernels: auto (default), tiled or direct
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our
@@ -255,8 +256,9 @@ async function experiment(argv: string[]): Promise<void> {
 }
 
 async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, configs: { type: 'string' }, matmul: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
+  const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
   const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
   const configs = ids.map((id) => STEP_CONFIGS.find((c) => c.id === id) ?? usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`));
   const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
@@ -273,6 +275,7 @@ async function bench(argv: string[]): Promise<void> {
       configs,
       matmuls,
       profile: values.profile ?? false,
+      kernels,
     }, (line) => console.log(line));
   } finally {
     device.destroy();

@@ -32,7 +32,7 @@ it('xor prints the loss every 200 of 1000 steps, falling, then predictions equal
 
 it('refuses bad options with the usage text and exit code 2', () => {
   for (const args of [['xor', '--rule', 'nope'], ['xor', '--steps', '0'], ['xor', '--lr=-1'], ['xor', '--lr', 'abc'], ['xor', '--bogus'], ['train'],
-    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope']]) {
+    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu']]) {
     const r = run(args);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);
@@ -42,11 +42,13 @@ it('refuses bad options with the usage text and exit code 2', () => {
 // Benchmarks are judged by their tables, not by timed tests; these only check that the programs
 // run and print every row (a kernel that compiled in Chromium once hung Deno's compiler here).
 it('bench prints steps/s, a per-kernel profile and every matmul variant', () => {
-  const r = run(['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05']);
+  const r = run(['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05', '--kernels', 'tiled']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +fa +[\d.]+/m);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +bp +[\d.]+/m);
+  expect(r.stdout).toMatch(/tiled kernels\)$/m);
+  expect(r.stdout).toMatch(/^Layer1\.forward\.matmul +matmul +1×1×1/m);
   for (const kernel of ['Layer1.forward.matmul', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer2.update.b']) {
     expect(r.stdout).toMatch(new RegExp(`^${kernel.replace('.', '\\.')} +\\w+ +1×1×1 +[\\d.]+`, 'm'));
   }
