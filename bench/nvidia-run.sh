@@ -34,6 +34,7 @@ if [ "$what" = perf ]; then
     deno xor 2>&1 | tee "$out/deno-xor.txt"
     deno bench --seconds $s --profile 2>&1 | tee "$out/deno-bench.txt"
     deno bench --seconds $s --profile --kernels direct --configs 784-1000-10 --matmul 0 2>&1 | tee "$out/deno-bench-direct.txt"
+    deno bench --seconds $s --profile --kernels split-k --matmul 0 2>&1 | tee "$out/deno-bench-split-k.txt"
     deno compare --seconds $s 2>&1 | tee "$out/deno-compare.txt"
   fi
   if [ -f .gpu-node/run.sh ]; then
@@ -42,6 +43,8 @@ if [ "$what" = perf ]; then
       cat "$out/dawn-compare-$c.txt"
       retry "$out/dawn-bench-$c.txt" dawn bench --seconds $s --configs $c --matmul 0
       cat "$out/dawn-bench-$c.txt"
+      retry "$out/dawn-bench-split-k-$c.txt" dawn bench --seconds $s --configs $c --matmul 0 --kernels split-k --profile
+      cat "$out/dawn-bench-split-k-$c.txt"
     done
     retry "$out/dawn-compare-matmul.txt" dawn compare --seconds $s --only matmul
     cat "$out/dawn-compare-matmul.txt"

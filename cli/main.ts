@@ -64,7 +64,7 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       (default 256,1024,2048,4096,networks)
   --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
                       where the adapter has it, else each kernel timed alone)
-  --kernels K         the steps' product kernels: auto (default), tiled or direct
+  --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our

@@ -50,13 +50,17 @@ export function matmulVariant(_M: number, _N: number, cpuAdapter = false): Matmu
   return cpuAdapter ? 'matmul_direct' : 'matmul';
 }
 
-/** The two kernel families of the products: tiled through workgroup memory (GPUs), or direct (CPU adapters). */
-export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct'] as const;
+/**
+ * The kernel families of the products: tiled through workgroup memory (GPUs), direct (CPU
+ * adapters), or tiled with split-K where a product has few tiles and a long K (a candidate for
+ * GPUs, splitKChunks); 'auto' picks tiled or direct by adapter.
+ */
+export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
 
 /** The matmul kernel of a family; undefined ('auto') lets matmulVariant choose. */
 export function familyVariant(family: KernelFamily): MatmulVariant | undefined {
-  return family === 'tiled' ? 'matmul' : family === 'direct' ? 'matmul_direct' : undefined;
+  return family === 'tiled' || family === 'split-k' ? 'matmul' : family === 'direct' ? 'matmul_direct' : undefined;
 }
 
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */

@@ -71,7 +71,7 @@ export class StepGraph {
       for (let k = 0; k < L; k++) {
         const layer = `Layer${k + 1}`;
         this.forward.push(
-          K.matmul(device, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k], variant: K.familyVariant(cfg.kernels) }),
+          ...this.product(buffer, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
           K.biasActivation(device, {
             label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
             pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
@@ -91,7 +91,7 @@ export class StepGraph {
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         this.backward.push(
-          K.matmul(device, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true, variant: K.familyVariant(cfg.kernels) }),
+          ...this.product(buffer, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
           K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
         );
         if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
@@ -103,6 +103,18 @@ export class StepGraph {
       for (const b of made) b.destroy();
       throw e;
     }
+  }
+
+  /**
+   * C = op(A)·op(B) with the family's kernel: one matmul dispatch, or with 'split-k' on a
+   * product that has few tiles and a long K, a split-K pair over a scratch buffer of its own.
+   */
+  private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }): Dispatch[] {
+    const chunks = this.cfg.kernels === 'split-k' ? K.splitKChunks(p.M, p.N, p.K) : 1;
+    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: K.familyVariant(this.cfg.kernels) })];
+    const scratch = buffer(`${p.c.label}.partials`, chunks * p.M * p.N);
+    this.extra.push(scratch);
+    return K.matmulSplitK(this.device, { ...p, scratch, chunks });
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */
@@ -117,7 +129,7 @@ export class StepGraph {
     return K.hiddenSignal(this.device, {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
-      form: this.cfg.kernels === 'auto' ? undefined : this.cfg.kernels,
+      form: this.cfg.kernels === 'auto' ? undefined : this.cfg.kernels === 'direct' ? 'direct' : 'tiled',
     });
   }
 

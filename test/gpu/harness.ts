@@ -750,12 +750,13 @@ async function determinism(c: { steps: number }) {
 /** The kernels each family puts in a step: shader and entry point of every product. */
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
-    const out: Record<'auto' | 'tiled' | 'direct', string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [] };
+    const out: Record<K.KernelFamily, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [] };
     out.cpu = K.isCpuAdapter(device);
-    for (const kernels of ['auto', 'tiled', 'direct'] as const) {
-      const net = await createNetwork({ sizes: [4, 6, 5, 3], kernels, device });
+    for (const kernels of K.KERNEL_FAMILIES) {
+      // K = 200 in the first layer's forward product: split-K makes 3 chunks of it
+      const net = await createNetwork({ sizes: [200, 6, 5, 3], kernels, device });
       try {
-        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$/.test(d.shader)).map((d) => `${d.shader}:${d.entryPoint}`);
+        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }

@@ -90,12 +90,16 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
   expect(r).toHaveLength(7);
 });
 
-it('kernels: tiled and direct put their own products in the step; auto picks direct on a CPU adapter, tiled on a GPU', async () => {
+it('kernels: each family puts its own products in the step; auto picks direct on a CPU adapter, tiled on a GPU', async () => {
   const r = await h.call('kernelChoice', undefined);
+  const kinds = (list: string[]) => list.map((l) => l.split(' ').slice(1).join(' ')).filter((k) => !k.startsWith('column_sum')).sort();
   // 3 forward and 3 dW products, 2 hidden signals
-  expect(r.tiled.sort()).toEqual([...Array(6).fill('matmul:main'), ...Array(2).fill('hidden_signal:main')].sort());
-  expect(r.direct.sort()).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct')].sort());
-  expect(r.auto.sort()).toEqual(r.cpu ? r.direct : r.tiled);
+  expect(kinds(r.tiled)).toEqual([...Array(6).fill('matmul:main'), ...Array(2).fill('hidden_signal:main')].sort());
+  expect(kinds(r.direct)).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct')].sort());
+  expect(r.auto).toEqual(r.cpu ? r.direct : r.tiled);
+  // split-k: the first forward product (7×6×200) in 3 layers of partial products and their sum; the rest as tiled
+  expect(r['split-k'].filter((l) => l.startsWith('Layer1.forward'))).toEqual(['Layer1.forward.matmul.partial matmul:main ×3', 'Layer1.forward.matmul.sum column_sum:main']);
+  expect(r['split-k'].filter((l) => !l.startsWith('Layer1.forward'))).toEqual(r.tiled.filter((l) => !l.startsWith('Layer1.forward')));
 });
 
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {

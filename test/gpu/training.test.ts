@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, LOSSES, RULES, type InitScale } from '../../src/model/options.js';
+import { KERNEL_FAMILIES } from '../../src/kernels/kernels.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
 
@@ -32,9 +33,11 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
     [17, 65, 10, 17],
     [65, 129, 17, 65],
     [129, 3, 65, 129],
+    // K of 300 and 150: split-K cuts these products into 2 to 4 chunks
+    [300, 20, 5, 150],
   ];
   // 'auto' picks by adapter (the direct kernels on SwiftShader); 'tiled' runs here what GPUs run.
-  for (const kernels of ['auto', 'tiled', 'direct'] as const) {
+  for (const kernels of KERNEL_FAMILIES) {
     for (const rule of ['fa', 'bp'] as const) {
       it(`${rule}: 3 steps at each of ${shapes.length} awkward shapes, ${kernels} kernels`, async () => {
         const results: Comparison[] = [];
