@@ -111,8 +111,8 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
 /**
  * How many K chunks split-K should use for a product on a GPU: enough for about 1024
  * workgroups of matmul.wgsl, each chunk at least 64 deep; 1 (no split) for products that
- * already make that many. An estimate (BENCHMARKS.md): the sweeps time it, the host does not
- * use it yet.
+ * already make that many. An estimate (BENCHMARKS.md), not yet measured on a GPU: the sweeps
+ * and the opt-in 'split-k' kernel family use it, 'auto' does not.
  */
 export function splitKChunks(M: number, N: number, K: number): number {
   const tiles = divUp(M, MATMUL_TILE) * divUp(N, MATMUL_TILE);
