@@ -472,10 +472,7 @@ export class Network {
           }
           const part = await this.runAndRead('train', history, window, () => {});
           losses.set(part, done);
-          const bad = part.findIndex((v) => !Number.isFinite(v));
-          snapshots.settle(Number.isFinite(part[0]));
-          this.stepsDone += window;
-          if (bad >= 0) throw this.diverged(`train: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
+          this.settleWindow(part, (bad) => `train: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
           done += window;
           options.onProgress?.({ step: done, steps, loss: part[window - 1] });
         }
@@ -524,10 +521,7 @@ export class Network {
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
           gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : Uint32Array.from({ length: gpuTrain.rows }, (_, i) => i));
           const losses = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize));
-          const bad = losses.findIndex((v) => !Number.isFinite(v));
-          this.snapshots!.settle(Number.isFinite(losses[0]));
-          this.stepsDone += losses.length;
-          if (bad >= 0) throw this.diverged(`fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
+          this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
             epoch: e + 1,
             learningRate: rate,
@@ -615,10 +609,7 @@ export class Network {
             const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
             const part = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? null : { perEpoch, skip: rows - perEpoch * batch, start: position });
             losses.set(part, done);
-            const bad = part.findIndex((v) => !Number.isFinite(v));
-            this.snapshots!.settle(Number.isFinite(part[0]));
-            this.stepsDone += k;
-            if (bad >= 0) throw this.diverged(`trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
+            this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
             done += k;
             position += k;
             epoch = Math.floor(this.stepsDone / perEpoch);
@@ -723,8 +714,7 @@ export class Network {
           ms: ms[i], gflops: d.flops && ms[i] > 0 ? d.flops / ms[i] / 1e6 : null,
         }));
       } catch (e) {
-        if (this.state === 'lost') throw new FaWebGpuError('device-lost', `profileStep: the GPU device was lost (${this.lostReason}); create a new network`);
-        throw e;
+        throw this.lostOr('profileStep', e);
       } finally {
         timed.destroy();
       }
@@ -923,6 +913,17 @@ export class Network {
     return this.snapshots;
   }
 
+  /**
+   * After a window of steps (one snapshot, one readback): keeps the snapshot if the window's
+   * first loss is finite, counts the steps, and throws 'diverged' at the first non-finite loss.
+   */
+  private settleWindow(losses: Float32Array, where: (bad: number) => string): void {
+    this.snapshots!.settle(Number.isFinite(losses[0]));
+    this.stepsDone += losses.length;
+    const bad = losses.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw this.diverged(where(bad));
+  }
+
   private diverged(what: string): FaWebGpuError {
     const good = this.snapshots?.goodStep;
     const back = good == null ? 'no finite state was recorded' : `restoreLastFinite() puts back the state after step ${good}`;
@@ -1048,6 +1049,11 @@ export class Network {
     }
   }
 
+  /** What a GPU call that failed should throw: 'device-lost' once the device is lost, else its own error. */
+  private lostOr(label: string, e: unknown): unknown {
+    return this.state === 'lost' ? new FaWebGpuError('device-lost', `${label}: the GPU device was lost (${this.lostReason}); create a new network`) : e;
+  }
+
   /** Encodes work, then a copy of `count` f32 from `source`, submits, and maps the copy. */
   private async runAndRead(label: string, source: GPUBuffer, count: number, encode: (e: GPUCommandEncoder) => void): Promise<Float32Array> {
     const size = count * F32_BYTES;
@@ -1060,8 +1066,7 @@ export class Network {
       await staging.mapAsync(GPUMapMode.READ);
       return new Float32Array(staging.getMappedRange().slice(0));
     } catch (e) {
-      if (this.state === 'lost') throw new FaWebGpuError('device-lost', `${label}: the GPU device was lost (${this.lostReason}); create a new network`);
-      throw e;
+      throw this.lostOr(label, e);
     } finally {
       staging.destroy();
     }
