@@ -27,6 +27,15 @@ export const STEP_CONFIGS: StepConfig[] = [
   { id: '784-1024x3-10', name: '784-1024×3-10', sizes: [784, 1024, 1024, 1024, 10], batch: 256 },
 ];
 
+/** The configurations with these ids, in that order; throws naming an unknown id and the known ones. */
+export function stepConfigs(ids: readonly string[]): StepConfig[] {
+  return ids.map((id) => {
+    const c = STEP_CONFIGS.find((s) => s.id === id);
+    if (!c) throw new Error(`unknown configuration ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((s) => s.id).join(', ')}`);
+    return c;
+  });
+}
+
 /** Multiply-adds ×2 of one training step (forward, weight gradients, hidden signals). */
 export function stepFlops(sizes: number[], batch: number): number {
   let f = 0;
@@ -132,14 +141,23 @@ export function parseMatmulCase(spec: string): MatmulCase | null {
   return { M, N, K, transA: m[4].includes(':ta'), transB: m[4].includes(':tb') };
 }
 
-/** The products a training step of each network does with matmul: forward, and dW (op(A) = hᵀ). */
-export function networkMatmuls(configs: readonly StepConfig[]): MatmulCase[] {
+/**
+ * The products a training step of each network does with matmul: forward, and dW (op(A) = hᵀ);
+ * a shape already in `after` or met before is left out (784-1024×3-10 repeats its middle layer).
+ */
+export function networkMatmuls(configs: readonly StepConfig[], after: readonly MatmulCase[] = []): MatmulCase[] {
+  const key = (mc: MatmulCase) => `${mc.M}×${mc.N}×${mc.K} ${mc.transA ? 'Aᵀ' : 'A'}${mc.transB ? 'Bᵀ' : 'B'}`;
+  const seen = new Set(after.map(key));
   const out: MatmulCase[] = [];
   for (const c of configs) {
     for (let k = 0; k + 1 < c.sizes.length; k++) {
       const [i, o] = [c.sizes[k], c.sizes[k + 1]];
-      out.push({ M: c.batch, N: o, K: i, what: `${c.id} forward ${k + 1}` });
-      out.push({ M: i, N: o, K: c.batch, transA: true, what: `${c.id} dW${k + 1}` });
+      for (const mc of [
+        { M: c.batch, N: o, K: i, what: `${c.id} forward ${k + 1}` },
+        { M: i, N: o, K: c.batch, transA: true, what: `${c.id} dW${k + 1}` },
+      ]) {
+        if (!seen.has(key(mc))) { seen.add(key(mc)); out.push(mc); }
+      }
     }
   }
   return out;
@@ -183,26 +201,42 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
     }
   }
   if (options.profile) {
-    for (const cfg of options.configs) {
-      const p = await profileStep(device, cfg, 'fa', options.seconds, options.kernels);
-      const total = p.kernels.reduce((a, k) => a + k.ms, 0);
-      log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms`);
-      log('kernel                           shader                  grid          ms       %   GFLOP/s');
-      for (const k of p.kernels) {
-        log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
-      }
-    }
+    for (const cfg of options.configs) await logProfile(device, cfg, options.seconds, log, options.kernels);
   }
-  if (!options.matmuls.length) return;
+  if (options.matmuls.length) await logMatmulSweep(device, options.matmuls, options.seconds, log);
+}
+
+/** Prints the per-kernel time of an FA step of `cfg` (profileStep) as a table. */
+export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: number, log: (line: string) => void, kernels?: KernelFamily): Promise<void> {
+  const p = await profileStep(device, cfg, 'fa', seconds, kernels);
+  const total = p.kernels.reduce((a, k) => a + k.ms, 0);
+  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms`);
+  log('kernel                           shader                  grid          ms       %   GFLOP/s');
+  for (const k of p.kernels) {
+    log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
+  }
+}
+
+/**
+ * Prints ms and GFLOP/s of every matmul column (each kernel, split-K) per shape, * on what the
+ * host picks; `extra` adds columns timed by the caller (tf.matMul in compare.ts).
+ */
+export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = []): Promise<void> {
   const cpu = isCpuAdapter(device);
-  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses); * marks what the host picks on this adapter`);
-  log(`shape (M×N×K)        from                   ${MATMUL_COLUMNS.map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
-  for (const mc of options.matmuls) {
+  const cell = (text: string, gflops: string) => `${text.padStart(18)} ${gflops.padStart(8)}`;
+  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what the host picks on this adapter`);
+  log(`shape (M×N×K)        from                   ${[...MATMUL_COLUMNS, ...extra.map((e) => e.name)].map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
+  for (const mc of shapes) {
     const chosen = matmulVariant(mc.M, mc.N, cpu);
+    const flops = 2 * mc.M * mc.N * mc.K;
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? 'square').padEnd(22)}`;
     for (const v of MATMUL_COLUMNS) {
-      const r = await benchMatmul(device, mc, options.seconds, v);
-      line += r === null ? `${'—'.padStart(18)} ${'—'.padStart(8)}` : `${((v === chosen ? '*' : '') + (r.chunks > 1 ? `(${r.chunks}) ` : '') + r.msEach.toFixed(3)).padStart(18)} ${r.gflops.toFixed(1).padStart(8)}`;
+      const r = await benchMatmul(device, mc, seconds, v);
+      line += r === null ? cell('—', '—') : cell(`${v === chosen ? '*' : ''}${r.chunks > 1 ? `(${r.chunks}) ` : ''}${r.msEach.toFixed(3)}`, r.gflops.toFixed(1));
+    }
+    for (const e of extra) {
+      const ms = await e.msEach(mc);
+      line += cell(ms.toFixed(3), (flops / ms / 1e6).toFixed(1));
     }
     log(line);
   }

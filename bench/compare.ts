@@ -10,9 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describeAdapter } from '../src/index.js';
-import { isCpuAdapter, matmulVariant } from '../src/kernels/kernels.js';
+import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, benchMatmul, benchSteps, COMPARE_PARTS, MATMUL_COLUMNS, perSecond, profileStep, STEP_CONFIGS, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, benchSteps, COMPARE_PARTS, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -21,7 +21,6 @@ export interface CompareOptions {
   /** seconds per timed figure (ours and tf.js alike) */
   seconds: number;
 }
-
 
 /**
  * tf.js on its webgpu backend, sharing nothing with our device. Under Node, import this module
@@ -35,11 +34,7 @@ export async function setupTfjs(): Promise<string> {
 }
 
 export async function runCompare(device: GPUDevice, options: CompareOptions, log: (line: string) => void): Promise<void> {
-  const configs = (options.configs ?? STEP_CONFIGS.map((c) => c.id)).map((id) => {
-    const c = STEP_CONFIGS.find((s) => s.id === id);
-    if (!c) throw new Error(`unknown configuration ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((s) => s.id).join(', ')}`);
-    return c;
-  });
+  const configs = stepConfigs(options.configs ?? STEP_CONFIGS.map((c) => c.id));
   const parts = options.parts ?? [...COMPARE_PARTS];
   const seconds = options.seconds;
   log(`adapter: ${describeAdapter(device)}; TensorFlow.js ${tf.version_core} (${tf.getBackend()}); ${new Date().toISOString().slice(0, 10)}`);
@@ -56,44 +51,15 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     }
   }
   if (parts.includes('profile')) {
-    for (const c of configs) {
-      const p = await profileStep(device, c, 'fa', seconds);
-      const total = p.kernels.reduce((a, k) => a + k.ms, 0);
-      log(`\nper kernel: ${c.name}, batch ${c.batch}, FA (${p.method}); the step ${p.stepMs.toFixed(3)} ms, its kernels ${total.toFixed(3)} ms`);
-      for (const k of p.kernels) {
-        log(`  ${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.ms.toFixed(3).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%${k.gflops === null ? '' : `  ${k.gflops.toPrecision(3)} GFLOP/s`}`);
-      }
-    }
+    for (const c of configs) await logProfile(device, c, seconds, log);
   }
   if (parts.includes('matmul')) {
     // Square products (up to 4096³ on a GPU; a CPU adapter takes half a minute for one 4096³),
-    // and the networks' own (forward, and dW = hᵀ·δ), repeated shapes once.
-    const cpu = isCpuAdapter(device);
-    const shapes: MatmulCase[] = (cpu ? [256] : [256, 1024, 4096]).map((n) => ({ M: n, N: n, K: n, what: 'square' }));
-    const seen = new Set(shapes.map((mc) => `${mc.M}×${mc.N}×${mc.K} A`));
-    // XOR's products are a few dozen multiply-adds: launch cost only, which the steps show.
-    for (const c of configs.filter((c) => c.id !== 'xor')) {
-      for (let k = 0; k + 1 < c.sizes.length; k++) {
-        for (const mc of [
-          { M: c.batch, N: c.sizes[k + 1], K: c.sizes[k], what: `${c.id} forward ${k + 1}` },
-          { M: c.sizes[k], N: c.sizes[k + 1], K: c.batch, transA: true, what: `${c.id} dW${k + 1}` },
-        ]) {
-          const key = `${mc.M}×${mc.N}×${mc.K} ${mc.transA ? 'Aᵀ' : 'A'}`;
-          if (!seen.has(key)) { seen.add(key); shapes.push(mc); }
-        }
-      }
-    }
-    log('\nmatmul, ms each (GFLOP/s): every kernel, split-K (its chunks of K in parentheses; GPUs only) and tf.matMul; * marks what the host picks on this adapter');
-    log(`${'shape (M×N×K)'.padEnd(18)} ${'from'.padEnd(24)}${MATMUL_COLUMNS.map((n) => n.padStart(22)).join('')}${'tf.matMul'.padStart(22)}`);
-    const cell = (ms: number, flops: number, mark = '') => `${mark}${ms.toFixed(3)} (${(flops / ms / 1e6).toPrecision(3)})`.padStart(22);
-    const column = (r: Awaited<ReturnType<typeof benchMatmul>>, flops: number, mark: string) => (r === null ? '—'.padStart(22) : cell(r.msEach, flops, `${mark}${r.chunks > 1 ? `(${r.chunks}) ` : ''}`));
-    for (const mc of shapes) {
-      const flops = 2 * mc.M * mc.N * mc.K;
-      const chosen = matmulVariant(mc.M, mc.N, cpu);
-      let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}`.padEnd(18)} ${(mc.what ?? '').padEnd(24)}`;
-      for (const v of MATMUL_COLUMNS) line += column(await benchMatmul(device, mc, seconds, v), flops, v === chosen ? '*' : '');
-      log(line + cell(await tfMatmul(mc, seconds), flops));
-    }
+    // and the networks' own. XOR's are a few dozen multiply-adds: launch cost only, which the
+    // steps show.
+    const squares: MatmulCase[] = (isCpuAdapter(device) ? [256] : [256, 1024, 4096]).map((n) => ({ M: n, N: n, K: n }));
+    const shapes = [...squares, ...networkMatmuls(configs.filter((c) => c.id !== 'xor'), squares)];
+    await logMatmulSweep(device, shapes, seconds, log, [{ name: 'tf.matMul', msEach: (mc) => tfMatmul(mc, seconds) }]);
   }
 }
 

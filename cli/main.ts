@@ -15,7 +15,7 @@ import {
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
-import { COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS } from '../bench/bench.js';
+import { COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
@@ -255,12 +255,21 @@ async function experiment(argv: string[]): Promise<void> {
   console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg)`);
 }
 
+/** --configs: the benchmark configurations named, or a usage error. */
+function configsOption(ids: string[]): StepConfig[] {
+  try {
+    return stepConfigs(ids);
+  } catch (e) {
+    return usage(`--configs: ${(e as Error).message}`);
+  }
+}
+
 async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
   const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
   const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
-  const configs = ids.map((id) => STEP_CONFIGS.find((c) => c.id === id) ?? usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`));
+  const configs = configsOption(ids);
   const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
   const matmuls = specs.flatMap((spec) => {
     if (spec === 'networks') return networkMatmuls(configs);
@@ -286,7 +295,7 @@ async function compare(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, configs: { type: 'string' }, only: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 2, 0.01, 600);
   const configs = values.configs?.split(',');
-  for (const id of configs ?? []) if (!STEP_CONFIGS.some((c) => c.id === id)) usage(`--configs: unknown ${JSON.stringify(id)}; expected ${STEP_CONFIGS.map((c) => c.id).join(', ')}`);
+  if (configs) configsOption(configs);
   const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
   // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
   // webgpu backend looks for when its module loads (only for this command).
