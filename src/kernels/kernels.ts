@@ -6,6 +6,7 @@
 import { UniformLayout } from '../gpu/uniforms.js';
 import type { Activation } from '../model/options.js';
 import { checkGrid, createDispatch, divUp, grid1d, type Dispatch } from './dispatch.js';
+import type { ShaderName } from './shaders.js';
 
 /** The `ACTIVATION` override of bias_activation.wgsl and hidden_signal.wgsl. */
 export const ACTIVATION_CODE: Record<Activation, number> = {
@@ -21,15 +22,21 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
   return `${buffer.label}${suffix} [${cols === undefined ? rows : `${rows}×${cols}`}]`;
 }
 
-// matmul.wgsl (with kChunk for split-K), matmul_wide.wgsl, matmul_big.wgsl, matmul_direct.wgsl
+// matmul.wgsl (with kChunk for split-K), matmul_wide.wgsl (also as matmul_big), matmul_direct.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
 const MatmulSplitSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32']] as const);
 /** K per staging step of matmul.wgsl (SLAB): split-K chunks are multiples of it. */
 const MATMUL_SLAB = 16;
-/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64), matmul_big.wgsl (128). */
+/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64). */
 export const MATMUL_TILE = 32;
 export const MATMUL_WIDE_TILE = 64;
-const MATMUL_TILES: Record<MatmulVariant, number> = { matmul: MATMUL_TILE, matmul_wide: MATMUL_WIDE_TILE, matmul_big: 128, matmul_direct: MATMUL_WIDE_TILE };
+/** The shader of each variant, its override constants and its tile of C (rows and columns per workgroup). */
+const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; constants: Record<string, number>; tile: number }> = {
+  matmul: { shader: 'matmul', constants: {}, tile: MATMUL_TILE },
+  matmul_wide: { shader: 'matmul_wide', constants: {}, tile: MATMUL_WIDE_TILE },
+  matmul_big: { shader: 'matmul_wide', constants: { TILE: 128, LANES: 16, SLAB: 8 }, tile: 128 },
+  matmul_direct: { shader: 'matmul_direct', constants: {}, tile: MATMUL_WIDE_TILE },
+};
 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
@@ -84,13 +91,12 @@ export function matmul(device: GPUDevice, p: {
   /** Default: chosen by shape (matmulVariant). */
   variant?: MatmulVariant;
 }): Dispatch {
-  const shader = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
-  return matmulDispatch(device, p, shader, 1);
+  return matmulDispatch(device, p, p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device)), 1);
 }
 
-function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, shader: MatmulVariant, kChunks: number): Dispatch {
+function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
-  const tile = MATMUL_TILES[shader];
+  const { shader, constants, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : Math.ceil(p.K / kChunks / MATMUL_SLAB) * MATMUL_SLAB;
   const layers = Math.ceil(p.K / kChunk);
   const storage: [GPUBuffer, string][] = [
@@ -100,7 +106,7 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
   ];
   const common = {
     label: p.label, shader, outputs: [2], storage, flops: 2 * p.M * p.N * p.K,
-    constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    constants: { ...constants, TRANS_A: Number(transA), TRANS_B: Number(transB) },
     workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), layers]),
   };
   return shader === 'matmul'
