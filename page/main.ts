@@ -4,7 +4,7 @@
  * here and only here; everything on the GPU is a library call.
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, loadIdxDataset, loadMnistDigits, RULES,
+  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
   RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
@@ -23,9 +23,12 @@ interface Data {
   test: Dataset;
   kind: '2d' | 'image';
   names: readonly string[];
-  /** A few training rows (normalised) for alignment metrics and the trace. */
+  /** A few training rows, normalised as the trainers normalise them, for alignment metrics and the trace. */
   probe: { x: Float32Array; labels: Int32Array };
 }
+
+/** What loadData gives; the probe needs the trainers' normalisation. */
+type Loaded = Omit<Data, 'probe'>;
 
 interface Run {
   rule: Rule;
@@ -63,6 +66,12 @@ function setStatus(text: string): void {
   $('status').textContent = text;
 }
 
+/** "Stopped (diverged): …" for the library's errors (with their code), "Stopped: …" for others. */
+function failure(what: string, e: unknown): string {
+  if (e instanceof FaWebGpuError) return `${what} (${e.code}): ${e.message}`;
+  return `${what}: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 function options() {
   const f = new FormData(form);
   const hiddenText = String(f.get('hidden') ?? '').trim();
@@ -82,8 +91,8 @@ function options() {
   };
 }
 
-async function loadData(o: ReturnType<typeof options>): Promise<Data> {
-  const twoD = (train: Dataset, test: Dataset): Data => ({ train, test, kind: '2d', names: [], probe: { x: train.x.slice(0, 2 * Math.min(32, train.labels.length)) as Float32Array, labels: train.labels.slice(0, 32) } });
+async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
+  const twoD = (train: Dataset, test: Dataset): Loaded => ({ train, test, kind: '2d', names: [] });
   const opts = (seed: number) => ({ n: 400, noise: o.noise, seed });
   switch (o.data) {
     case 'xor4': {
@@ -106,8 +115,7 @@ async function loadData(o: ReturnType<typeof options>): Promise<Data> {
       const parts = [/train-images/, /train-labels/, /t10k-images/, /t10k-labels/].map(pick);
       if (parts.some((p) => !p)) throw new Error('Pick the four Fashion-MNIST files: train-images, train-labels, t10k-images and t10k-labels (…-idx?-ubyte, gzipped or not).');
       setStatus('Reading the Fashion-MNIST files…');
-      const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-      const [train, test] = await Promise.all([loadIdxDataset(parts[0]!, parts[1]!, 10, names), loadIdxDataset(parts[2]!, parts[3]!, 10, names)]);
+      const [train, test] = await Promise.all([loadIdxDataset(parts[0]!, parts[1]!, 10, FASHION_MNIST_CLASSES), loadIdxDataset(parts[2]!, parts[3]!, 10, FASHION_MNIST_CLASSES)]);
       return images(train, subset(test, range(1000)));
     }
     default: throw new Error(`unknown dataset ${o.data}`);
@@ -118,10 +126,8 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function images(train: Dataset, test: Dataset): Data {
-  const scale = train.x instanceof Uint8Array ? 1 / 255 : 1;
-  const probe = { x: Float32Array.from(train.x.subarray(0, 32 * train.features), (v) => v * scale), labels: train.labels.slice(0, 32) };
-  return { train, test, kind: 'image', names: train.classNames ?? range(train.classes).map(String), probe };
+function images(train: Dataset, test: Dataset): Loaded {
+  return { train, test, kind: 'image', names: train.classNames ?? range(train.classes).map(String) };
 }
 
 /** Rebuilds both networks from the controls. A newer reset supersedes one still running. */
@@ -164,7 +170,7 @@ async function reset(): Promise<void> {
       fresh.push({ rule, net, trainer, color: COLORS[i], canvas, stats, accuracy: null, testLoss: null, trainLoss: null, alignment: [] });
       if (superseded()) return;
     }
-    data = loaded;
+    data = { ...loaded, probe: normalizedRows(loaded.train, Math.min(32, loaded.train.labels.length), fresh[0].trainer.normalization) };
     runs = fresh;
     $('models').replaceChildren(...cards);
     makeCharts(o.rules, o.hidden.length);
@@ -175,7 +181,7 @@ async function reset(): Promise<void> {
     for (const b of Object.values(buttons)) b.disabled = false;
   } catch (e) {
     if (superseded()) return;
-    setStatus(e instanceof FaWebGpuError ? `Error (${e.code}): ${e.message}` : `Error: ${e instanceof Error ? e.message : String(e)}`);
+    setStatus(failure('Error', e));
     buttons.reset.disabled = false;
   } finally {
     if (superseded()) {
@@ -226,8 +232,7 @@ async function render(): Promise<void> {
     } else {
       const count = 24;
       const scale = d.test.x instanceof Uint8Array ? 1 : 255;
-      const x = Float32Array.from(d.test.x.subarray(0, count * d.test.features), (v) => (d.test.x instanceof Uint8Array ? v / 255 : v));
-      const logits = await r.net.predict(x);
+      const logits = await r.net.predict(normalizedRows(d.test, count, r.trainer.normalization).x);
       const predicted = argmaxRows(logits, count, d.test.classes);
       drawImages(r.canvas, d.test.x, scale, count, Math.round(Math.sqrt(d.test.features)), predicted, d.test.labels, d.names);
     }
@@ -336,7 +341,7 @@ async function loop(): Promise<void> {
     } catch (e) {
       running = false;
       buttons.start.textContent = 'Start';
-      setStatus(e instanceof FaWebGpuError ? `Stopped (${e.code}): ${e.message}` : `Stopped: ${String(e)}`);
+      setStatus(failure('Stopped', e));
     }
     await new Promise(requestAnimationFrame);
   }
@@ -358,7 +363,7 @@ function wire(): void {
     try {
       await serial(() => advance(1));
     } catch (e) {
-      setStatus(e instanceof FaWebGpuError ? `Stopped (${e.code}): ${e.message}` : `Stopped: ${String(e)}`);
+      setStatus(failure('Stopped', e));
     } finally {
       buttons.step.disabled = false;
     }
