@@ -91,6 +91,30 @@ export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule,
 }
 
 /**
+ * Seconds of each of `epochs` epochs of Network.fit (FA, the configuration's batch, no
+ * evaluation) over `rows` random byte-valued samples held on the GPU: the whole path of real
+ * training (the shuffle, each batch gathered on the GPU, every step's loss kept and read back
+ * once an epoch). The first epoch includes creating the step's pipelines.
+ */
+export async function benchEpochs(device: GPUDevice, cfg: StepConfig, rule: Rule, epochs: number, rows = 60_000, kernels: KernelFamily = 'auto'): Promise<number[]> {
+  const rng = new Pcg32(2, 5);
+  const classes = cfg.sizes[cfg.sizes.length - 1];
+  const x = new Uint8Array(rows * cfg.sizes[0]);
+  for (let i = 0; i < x.length; i += 4) {
+    const v = rng.nextUint32();
+    x[i] = v & 255; x[i + 1] = (v >>> 8) & 255; x[i + 2] = (v >>> 16) & 255; x[i + 3] = v >>> 24;
+  }
+  const data = { x, labels: Int32Array.from({ length: rows }, (_, i) => i % classes), features: cfg.sizes[0], classes };
+  const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
+  try {
+    const r = await net.fit(data, { epochs, batchSize: cfg.batch });
+    return r.epochs.map((e) => e.seconds);
+  } finally {
+    net.destroy();
+  }
+}
+
+/**
  * Time of each kernel of one FA training step: Network.profileStep (GPU timestamps, a pass per
  * kernel, the mean over several steps) where the device has 'timestamp-query'; without it, each
  * dispatch repeated alone in one pass and timed by the wall clock (which includes the
@@ -190,7 +214,7 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
   }
 }
 
-export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily }, log: (line: string) => void) {
+export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number }, log: (line: string) => void) {
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
   log(`\ntraining steps (fa and bp, one step per pass, loss read back once per timed run; ${options.kernels ?? 'auto'} kernels)`);
   log('config            batch  rule  steps/s     ms/step   GFLOP/s');
@@ -198,6 +222,16 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
     for (const rule of options.rules) {
       const r = await benchSteps(device, cfg, rule, options.seconds, options.kernels);
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
+    }
+  }
+  if (options.epochs) {
+    const rows = 60_000;
+    log(`\nepochs of fit (fa, ${rows.toLocaleString('en')} random samples on the GPU, gathered and shuffled there; the first epoch includes pipeline creation)`);
+    log('config            batch  steps  epoch seconds (each)                 best ms  steps/s');
+    for (const cfg of options.configs) {
+      const s = await benchEpochs(device, cfg, 'fa', options.epochs, rows, options.kernels);
+      const best = Math.min(...s), steps = Math.floor(rows / cfg.batch);
+      log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${String(steps).padStart(5)}  ${s.map((v) => v.toFixed(4)).join(' ').padEnd(36)} ${(1000 * best).toFixed(1).padStart(8)}  ${(steps / best).toFixed(0).padStart(7)}`);
     }
   }
   if (options.profile) {

@@ -20,7 +20,7 @@ import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
-       fa-webgpu bench [--seconds S] [--quick] [--profile] [--configs ID,...] [--matmul S,...] [--kernels K]
+       fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K]
        fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
@@ -64,6 +64,8 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       (default 256,1024,2048,4096,networks)
   --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
                       where the adapter has it, else each kernel timed alone)
+  --epochs N          also N epochs of fit (FA) over 60,000 random samples per network, each
+                      epoch's seconds (the whole training path: shuffle, gather, readback)
   --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
@@ -265,9 +267,10 @@ function configsOption(ids: string[]): StepConfig[] {
 }
 
 async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
   const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
+  const epochs = integer('epochs', values.epochs, 0, 0);
   const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
   const configs = configsOption(ids);
   const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
@@ -285,6 +288,7 @@ async function bench(argv: string[]): Promise<void> {
       matmuls,
       profile: values.profile ?? false,
       kernels,
+      epochs,
     }, (line) => console.log(line));
   } finally {
     device.destroy();

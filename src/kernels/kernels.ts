@@ -35,6 +35,7 @@ const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; constants: Rec
   matmul: { shader: 'matmul', constants: {}, tile: MATMUL_TILE },
   matmul_wide: { shader: 'matmul_wide', constants: {}, tile: MATMUL_WIDE_TILE },
   matmul_big: { shader: 'matmul_wide', constants: { TILE: 128, LANES: 16, SLAB: 8 }, tile: 128 },
+  matmul_pipelined: { shader: 'matmul_pipelined', constants: {}, tile: 128 },
   matmul_direct: { shader: 'matmul_direct', constants: {}, tile: MATMUL_WIDE_TILE },
 };
 
@@ -42,7 +43,7 @@ const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; constants: Rec
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
  */
-export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_big', 'matmul_direct'] as const;
+export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_big', 'matmul_pipelined', 'matmul_direct'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /**
