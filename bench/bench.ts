@@ -257,13 +257,13 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
  */
 export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = []): Promise<void> {
   const cpu = isCpuAdapter(device);
-  const cell = (text: string, gflops: string) => `${text.padStart(18)} ${gflops.padStart(8)}`;
+  const cell = (text: string, gflops: string) => `${text.padStart(20)} ${gflops.padStart(8)}`;
   log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what the host picks on this adapter`);
-  log(`shape (M×N×K)        from                   ${[...MATMUL_COLUMNS, ...extra.map((e) => e.name)].map((v) => `${v} ms`.padStart(18) + '  GFLOP/s').join('')}`);
+  log(`shape (M×N×K)        from                   ${[...MATMUL_COLUMNS, ...extra.map((e) => e.name)].map((v) => `${v} ms`.padStart(20) + '  GFLOP/s').join('')}`);
   for (const mc of shapes) {
     const chosen = matmulVariant(mc.M, mc.N, cpu);
     const flops = 2 * mc.M * mc.N * mc.K;
-    let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? 'square').padEnd(22)}`;
+    let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')).padEnd(22)}`;
     for (const v of MATMUL_COLUMNS) {
       const r = await benchMatmul(device, mc, seconds, v);
       line += r === null ? cell('—', '—') : cell(`${v === chosen ? '*' : ''}${r.chunks > 1 ? `(${r.chunks}) ` : ''}${r.msEach.toFixed(3)}`, r.gflops.toFixed(1));

@@ -9,15 +9,18 @@
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
 #   bash bench/nvidia-run.sh OUTDIR [perf|fmnist]
-# perf (default): under Deno the XOR run, `bench` and `compare`; under Dawn `compare` and `bench`
-# one configuration per process, each tried up to three times (dawn.node aborts at random in
-# long runs, ../shared/gpu/README.md). A runtime whose pack is missing is skipped.
+# perf (default): under Dawn the matmul sweep and 784-1000-10's steps, profile and epochs
+# (auto and split-k kernels) first, then under Deno the XOR run and `bench`, then `compare`
+# (TensorFlow.js) under both. Dawn runs one configuration per process, each tried up to three
+# times and stopped after 90-120 s (dawn.node aborts at random in long runs,
+# ../shared/gpu/README.md). A runtime whose pack is missing is skipped; every step after
+# LIMIT seconds (default 420) is skipped.
 set -uo pipefail
 out=${1:-nvidia-out}
 what=${2:-perf}
 mkdir -p "$out"
-deno() { bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cli/fa-webgpu.mjs "$@"; }
-dawn() { bash .gpu-node/run.sh node dist/cli/fa-webgpu.mjs "$@"; }
+deno() { timeout 240 bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cli/fa-webgpu.mjs "$@"; }
+dawn() { timeout 120 bash .gpu-node/run.sh node dist/cli/fa-webgpu.mjs "$@"; }
 # Runs "$@" up to three times, keeping the output of the try that succeeded (or the last).
 retry() {
   local log=$1; shift
@@ -29,28 +32,40 @@ retry() {
 }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 s=0.5
+# Steps in order of what the issue's targets need first; each one is skipped once the run has
+# taken LIMIT seconds (default 420), so that a device call's limit leaves the files written so far.
+limit=${LIMIT:-420}
+step() { if [ "$SECONDS" -ge "$limit" ]; then echo "(skipped after ${SECONDS} s: $*)" >&2; return 1; fi; }
 if [ "$what" = perf ]; then
+  if [ -f .gpu-node/run.sh ]; then
+    step dawn matmul && retry "$out/dawn-bench-matmul.txt" dawn bench --seconds $s --configs 784-1000-10 --matmul 1024,2048,4096,networks
+    cat "$out/dawn-bench-matmul.txt" 2>/dev/null
+    for k in auto split-k; do
+      step dawn $k && retry "$out/dawn-bench-$k-784-1000-10.txt" dawn bench --seconds $s --configs 784-1000-10 --matmul 0 --kernels $k --profile --epochs 3
+      cat "$out/dawn-bench-$k-784-1000-10.txt" 2>/dev/null
+    done
+  fi
   if [ -f .gpu/run.sh ]; then
-    deno xor 2>&1 | tee "$out/deno-xor.txt"
-    deno bench --seconds $s --profile 2>&1 | tee "$out/deno-bench.txt"
-    deno bench --seconds $s --profile --kernels direct --configs 784-1000-10 --matmul 0 2>&1 | tee "$out/deno-bench-direct.txt"
-    deno bench --seconds $s --profile --kernels split-k --matmul 0 2>&1 | tee "$out/deno-bench-split-k.txt"
-    deno compare --seconds $s 2>&1 | tee "$out/deno-compare.txt"
+    step deno xor && deno xor 2>&1 | tee "$out/deno-xor.txt"
+    step deno bench && deno bench --seconds $s --profile --epochs 2 --matmul 256,1024,2048,4096,networks 2>&1 | tee "$out/deno-bench.txt"
+    step deno split-k && deno bench --seconds $s --profile --epochs 2 --kernels split-k --configs 784-256-10,784-1000-10,784-1024x3-10 --matmul 0 2>&1 | tee "$out/deno-bench-split-k.txt"
   fi
   if [ -f .gpu-node/run.sh ]; then
     for c in xor 784-256-10 784-1000-10 784-1024x3-10; do
-      retry "$out/dawn-compare-$c.txt" dawn compare --seconds $s --configs $c --only steps,profile
-      cat "$out/dawn-compare-$c.txt"
-      retry "$out/dawn-bench-$c.txt" dawn bench --seconds $s --configs $c --matmul 0
-      cat "$out/dawn-bench-$c.txt"
-      retry "$out/dawn-bench-split-k-$c.txt" dawn bench --seconds $s --configs $c --matmul 0 --kernels split-k --profile
-      cat "$out/dawn-bench-split-k-$c.txt"
+      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds $s --configs $c --only steps,profile
+      cat "$out/dawn-compare-$c.txt" 2>/dev/null
     done
-    retry "$out/dawn-compare-matmul.txt" dawn compare --seconds $s --only matmul
-    cat "$out/dawn-compare-matmul.txt"
-    retry "$out/dawn-bench-matmul.txt" dawn bench --seconds $s --configs xor --matmul 256,1024,2048,4096
-    cat "$out/dawn-bench-matmul.txt"
+    for c in 784-256-10 784-1024x3-10; do
+      step dawn split-k $c && retry "$out/dawn-bench-split-k-$c.txt" dawn bench --seconds $s --configs $c --matmul 0 --kernels split-k --profile --epochs 2
+      cat "$out/dawn-bench-split-k-$c.txt" 2>/dev/null
+    done
+    step dawn compare matmul && retry "$out/dawn-compare-matmul.txt" dawn compare --seconds $s --only matmul
+    cat "$out/dawn-compare-matmul.txt" 2>/dev/null
   fi
+  if [ -f .gpu/run.sh ]; then
+    step deno compare && deno compare --seconds $s --only steps,matmul 2>&1 | tee "$out/deno-compare.txt"
+  fi
+  echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
 elif [ "$what" = fmnist ]; then
   mkdir -p /tmp/fmnist
   for f in .fmnist/*.xz; do xz -dc "$f" | gzip -1 > "/tmp/fmnist/$(basename "$f" .xz)"; done
