@@ -8,13 +8,14 @@
 #     gzip -dc $f | xz -9 -c > .fmnist/$(basename $f).xz; done
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
-#   bash bench/nvidia-run.sh OUTDIR [perf|fmnist]
+#   bash bench/nvidia-run.sh OUTDIR [perf|quick|fmnist]
 # perf (default): under Dawn the matmul sweep and 784-1000-10's steps, profile and epochs
 # (auto and split-k kernels) first, then under Deno the XOR run and `bench`, then `compare`
 # (TensorFlow.js) under both. Dawn runs one configuration per process, each tried up to three
 # times and stopped after 90-120 s (dawn.node aborts at random in long runs,
 # ../shared/gpu/README.md). A runtime whose pack is missing is skipped; every step after
-# LIMIT seconds (default 420) is skipped.
+# LIMIT seconds (default 420) is skipped. quick: the issue's figures only (Dawn's 784-1000-10
+# steps, profile, epochs and square matmuls; Deno's bench; tf.js's steps under both), ~3 min.
 set -uo pipefail
 out=${1:-nvidia-out}
 what=${2:-perf}
@@ -66,6 +67,25 @@ if [ "$what" = perf ]; then
     step deno compare && deno compare --seconds $s --only steps,matmul 2>&1 | tee "$out/deno-compare.txt"
   fi
   echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
+elif [ "$what" = quick ]; then
+  # The issue's figures only (about 3 minutes): after a change, what moved.
+  if [ -f .gpu-node/run.sh ]; then
+    step dawn && retry "$out/dawn-bench.txt" dawn bench --seconds $s --configs 784-1000-10 --profile --epochs 3 --matmul 1024,2048,4096
+    cat "$out/dawn-bench.txt" 2>/dev/null
+  fi
+  if [ -f .gpu/run.sh ]; then
+    step deno && deno bench --seconds $s --profile --epochs 2 --matmul 4096 2>&1 | tee "$out/deno-bench.txt"
+  fi
+  if [ -f .gpu-node/run.sh ]; then
+    for c in 784-1000-10 784-1024x3-10; do
+      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds $s --configs $c --only steps
+      cat "$out/dawn-compare-$c.txt" 2>/dev/null
+    done
+  fi
+  if [ -f .gpu/run.sh ]; then
+    step deno compare && deno compare --seconds $s --only steps 2>&1 | tee "$out/deno-compare.txt"
+  fi
+  echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
 elif [ "$what" = fmnist ]; then
   mkdir -p /tmp/fmnist
   for f in .fmnist/*.xz; do xz -dc "$f" | gzip -1 > "/tmp/fmnist/$(basename "$f" .xz)"; done
@@ -74,5 +94,5 @@ elif [ "$what" = fmnist ]; then
   deno "${common[@]}" --lr 0.01 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
   deno "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
 else
-  echo "nvidia-run.sh: expected perf or fmnist, got $what" >&2; exit 2
+  echo "nvidia-run.sh: expected perf, quick or fmnist, got $what" >&2; exit 2
 fi

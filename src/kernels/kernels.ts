@@ -22,53 +22,67 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
   return `${buffer.label}${suffix} [${cols === undefined ? rows : `${rows}×${cols}`}]`;
 }
 
-// matmul.wgsl (with kChunk for split-K), matmul_wide.wgsl (also as matmul_big), matmul_direct.wgsl
+// matmul.wgsl (with kChunk for split-K), matmul_pipelined.wgsl, matmul_direct.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
 const MatmulSplitSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32']] as const);
 /** K per staging step of matmul.wgsl (SLAB): split-K chunks are multiples of it. */
 const MATMUL_SLAB = 16;
-/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_wide.wgsl and matmul_direct.wgsl (64). */
+/** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_pipelined.wgsl and matmul_direct.wgsl. */
 export const MATMUL_TILE = 32;
-export const MATMUL_WIDE_TILE = 64;
-/** The shader of each variant, its override constants and its tile of C (rows and columns per workgroup). */
-const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; constants: Record<string, number>; tile: number }> = {
-  matmul: { shader: 'matmul', constants: {}, tile: MATMUL_TILE },
-  matmul_wide: { shader: 'matmul_wide', constants: {}, tile: MATMUL_WIDE_TILE },
-  matmul_big: { shader: 'matmul_wide', constants: { TILE: 128, LANES: 16, SLAB: 8 }, tile: 128 },
-  matmul_pipelined: { shader: 'matmul_pipelined', constants: {}, tile: 128 },
-  matmul_direct: { shader: 'matmul_direct', constants: {}, tile: MATMUL_WIDE_TILE },
+export const MATMUL_PIPELINED_TILE = 128;
+export const MATMUL_DIRECT_TILE = 64;
+/** The shader of each variant and its tile of C (rows and columns per workgroup). */
+const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; tile: number }> = {
+  matmul: { shader: 'matmul', tile: MATMUL_TILE },
+  matmul_pipelined: { shader: 'matmul_pipelined', tile: MATMUL_PIPELINED_TILE },
+  matmul_direct: { shader: 'matmul_direct', tile: MATMUL_DIRECT_TILE },
 };
 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
  */
-export const MATMUL_VARIANTS = ['matmul', 'matmul_wide', 'matmul_big', 'matmul_pipelined', 'matmul_direct'] as const;
+export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
+/** Products with at least this many 128×128 tiles of C take matmul_pipelined on a GPU. */
+const PIPELINED_MIN_TILES = 128;
+
 /**
- * The kernel for a shape on an adapter. On a CPU adapter matmul_direct (no workgroup memory, no
- * barrier) won at every shape measured: SwiftShader under Chromium, 256³ in 6.8 ms against
- * 12.5 (matmul_wide) and 21.7 (matmul); the 784×256×64 weight gradient 5.8 against 14.4
- * (BENCHMARKS.md). On an H100 under wgpu matmul beat matmul_wide at 1024³ (9.6 against 6.7
- * TFLOP/s) and tied at 4096³; matmul_direct rereads every value from memory and is not meant
- * for GPUs. So: matmul_direct on CPU adapters, matmul elsewhere; the shape does not matter yet.
+ * The kernel for a shape on an adapter (BENCHMARKS.md has the sweeps):
+ * - CPU adapters: matmul_direct (no workgroup memory, no barrier) at every shape. SwiftShader
+ *   under Chromium: 256³ in 6.8 ms against 12.5 and 21.7 for tiled kernels.
+ * - GPUs, products of at least 128 tiles of 128×128 (2048² and up): matmul_pipelined. H100,
+ *   4096³: 29.0 TFLOP/s under Dawn and 27.9 under wgpu, against matmul's 12.1 and 10.0.
+ * - GPUs, smaller products: matmul (32×32 tiles, so that a batch of 128 still makes enough
+ *   workgroups); at 1024³ the two tie (11.2–11.4 TFLOP/s under Dawn), and matmul is 1.4–2.4×
+ *   faster on every product of the networks benchmarked. Split-K on top of it is chosen by the
+ *   step graph (splitKChunks).
  */
-export function matmulVariant(_M: number, _N: number, cpuAdapter = false): MatmulVariant {
-  return cpuAdapter ? 'matmul_direct' : 'matmul';
+export function matmulVariant(M: number, N: number, cpuAdapter = false): MatmulVariant {
+  if (cpuAdapter) return 'matmul_direct';
+  return divUp(M, MATMUL_PIPELINED_TILE) * divUp(N, MATMUL_PIPELINED_TILE) >= PIPELINED_MIN_TILES ? 'matmul_pipelined' : 'matmul';
 }
 
 /**
- * The kernel families of the products: tiled through workgroup memory (GPUs), direct (CPU
- * adapters), or tiled with split-K where a product has few tiles and a long K (a candidate for
- * GPUs, splitKChunks); 'auto' picks tiled or direct by adapter.
+ * The kernel families of the products. 'auto': on CPU adapters direct, on GPUs each product by
+ * shape (matmulVariant; split-K where splitKChunks splits; columnSum's form by width). 'tiled':
+ * matmul.wgsl for every product, unsplit, column sums in lanes. 'direct': matmul_direct for
+ * every product, serial column sums. 'split-k': as tiled, split where splitKChunks says (what
+ * 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run split-K
+ * steps).
  */
 export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
 
-/** The matmul kernel of a family; undefined ('auto') lets matmulVariant choose. */
-export function familyVariant(family: KernelFamily): MatmulVariant | undefined {
-  return family === 'tiled' || family === 'split-k' ? 'matmul' : family === 'direct' ? 'matmul_direct' : undefined;
+/**
+ * The kernels of a family: the matmul variant and the forms of hidden_signal and column_sum;
+ * undefined (all of 'auto') lets each kernel choose by adapter and shape.
+ */
+export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: 'tiled' | 'direct'; sum?: 'serial' | 'lanes' } {
+  if (family === 'auto') return {};
+  if (family === 'direct') return { variant: 'matmul_direct', signal: 'direct', sum: 'serial' };
+  return { variant: 'matmul', signal: 'tiled', sum: 'lanes' };
 }
 
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
@@ -97,7 +111,7 @@ export function matmul(device: GPUDevice, p: {
 
 function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
-  const { shader, constants, tile } = MATMUL_KERNELS[variant];
+  const { shader, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : Math.ceil(p.K / kChunks / MATMUL_SLAB) * MATMUL_SLAB;
   const layers = Math.ceil(p.K / kChunk);
   const storage: [GPUBuffer, string][] = [
@@ -107,7 +121,7 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
   ];
   const common = {
     label: p.label, shader, outputs: [2], storage, flops: 2 * p.M * p.N * p.K,
-    constants: { ...constants, TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
     workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), layers]),
   };
   return shader === 'matmul'
@@ -116,13 +130,15 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
 }
 
 /**
- * How many K chunks split-K should use for a product on a GPU: enough for about 1024
- * workgroups of matmul.wgsl, each chunk at least 64 deep; 1 (no split) for products that
- * already make that many. An estimate (BENCHMARKS.md), not yet measured on a GPU: the sweeps
- * and the opt-in 'split-k' kernel family use it, 'auto' does not.
+ * How many K chunks split-K should use for a product on a GPU: 1 (no split) for products that
+ * make 512 or more tiles of matmul.wgsl or have K < 256; else enough chunks for about 1024
+ * workgroups, each chunk at least 64 deep. H100 (BENCHMARKS.md): the forward 128×1000×784 in
+ * 0.036–0.041 ms with 8 chunks against 0.10–0.14 unsplit; the weight gradients (784×1000×128,
+ * 800 tiles) lost with 2 chunks (0.036–0.050 against 0.021–0.035), hence the limits.
  */
 export function splitKChunks(M: number, N: number, K: number): number {
   const tiles = divUp(M, MATMUL_TILE) * divUp(N, MATMUL_TILE);
+  if (tiles >= 512 || K < 256) return 1;
   return Math.max(1, Math.min(Math.ceil(1024 / tiles), Math.floor(K / 64)));
 }
 
@@ -138,10 +154,12 @@ export function matmulSplitK(device: GPUDevice, p: {
   M: number; N: number; K: number;
   transA?: boolean; transB?: boolean;
   chunks: number;
+  /** column_sum's form (default: by adapter) */
+  sum?: 'serial' | 'lanes';
 }): Dispatch[] {
   const partial = matmulDispatch(device, { ...p, label: `${p.label}.partial`, c: p.scratch }, 'matmul', p.chunks);
   const layers = partial.workgroups[2];
-  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N })];
+  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum })];
 }
 
 // bias_activation.wgsl
@@ -234,9 +252,9 @@ export function hiddenSignal(device: GPUDevice, p: {
   /** Default: 'direct' where the matmul is matmul_direct, else 'tiled'. */
   form?: 'tiled' | 'direct';
 }): Dispatch {
-  // The barrier-free form where matmul_direct is the matmul (CPU adapters).
-  const direct = p.form === undefined ? matmulVariant(p.rows, p.hidden, isCpuAdapter(device)) === 'matmul_direct' : p.form === 'direct';
-  const tile = direct ? MATMUL_WIDE_TILE : MATMUL_TILE;
+  // The barrier-free form on CPU adapters, where matmul_direct is the matmul.
+  const direct = p.form === undefined ? isCpuAdapter(device) : p.form === 'direct';
+  const tile = direct ? MATMUL_DIRECT_TILE : MATMUL_TILE;
   const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden, p.signConcordant ? ' (magnitudes)' : '');
   return createDispatch(device, {
     label: p.label,
@@ -289,7 +307,16 @@ export function mseLoss(device: GPUDevice, p: {
 
 // column_sum.wgsl
 
-/** out[j] = Σ_i g[i, j]: bias gradients, and the batch loss from per-row losses. */
+/** From this many columns a GPU has threads enough for column_sum's serial form. */
+const SERIAL_SUM_MIN_COLS = 65536;
+
+/**
+ * out[j] = Σ_i g[i, j]: bias gradients, the batch loss from per-row losses, split-K's partial
+ * products. One thread per column ('serial') on CPU adapters, and on GPUs for sums of 65,536
+ * columns or more (split-K's partial products of the first layers, which the H100 summed in
+ * 0.007–0.008 ms serially against 0.014–0.023 with lanes); 16 lanes per column on GPUs below
+ * that (the bias gradients: 1024 columns of 256 rows in 0.009 ms against 0.052 serially).
+ */
 export function columnSum(device: GPUDevice, p: {
   label: string;
   /** [rows×cols] */
@@ -297,14 +324,18 @@ export function columnSum(device: GPUDevice, p: {
   /** [cols] */
   out: GPUBuffer;
   rows: number; cols: number;
+  /** Default: 'serial' on CPU adapters and for 65,536 columns or more, else 'lanes'. */
+  form?: 'serial' | 'lanes';
 }): Dispatch {
+  const lanes = (p.form ?? (isCpuAdapter(device) || p.cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes')) === 'lanes';
   return createDispatch(device, {
     label: p.label,
     shader: 'column_sum', outputs: [1],
+    entryPoint: lanes ? 'lanes' : 'main',
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },
     storage: [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]],
-    workgroups: checkGrid(device, p.label, [divUp(p.cols, 64), 1, 1]),
+    workgroups: checkGrid(device, p.label, [divUp(p.cols, lanes ? 16 : 64), 1, 1]),
   });
 }
 

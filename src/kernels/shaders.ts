@@ -3,7 +3,6 @@
  * is the shader that runs; specialisation is by `override` constants and uniforms only).
  */
 import matmul from '../../shaders/matmul.wgsl?raw';
-import matmul_wide from '../../shaders/matmul_wide.wgsl?raw';
 import matmul_direct from '../../shaders/matmul_direct.wgsl?raw';
 import matmul_pipelined from '../../shaders/matmul_pipelined.wgsl?raw';
 import bias_activation from '../../shaders/bias_activation.wgsl?raw';
@@ -19,6 +18,6 @@ import gather from '../../shaders/gather.wgsl?raw';
 import accuracy from '../../shaders/accuracy.wgsl?raw';
 
 export const SHADERS = {
-  matmul, matmul_wide, matmul_direct, matmul_pipelined, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
+  matmul, matmul_direct, matmul_pipelined, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

@@ -85,14 +85,14 @@ export class StepGraph {
         cfg.loss === 'mse'
           ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
           : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
-        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1 }),
+        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: K.familyForms(cfg.kernels).sum }),
       );
 
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         this.backward.push(
           ...this.product(buffer, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
-          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1] }),
+          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: K.familyForms(cfg.kernels).sum }),
         );
         if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
@@ -106,15 +106,19 @@ export class StepGraph {
   }
 
   /**
-   * C = op(A)·op(B) with the family's kernel: one matmul dispatch, or with 'split-k' on a
-   * product that has few tiles and a long K, a split-K pair over a scratch buffer of its own.
+   * C = op(A)·op(B) with the family's kernel: one matmul dispatch, or (with 'split-k', and with
+   * 'auto' on a GPU) on a product that has few tiles and a long K, a split-K pair over a scratch
+   * buffer of its own.
    */
   private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }): Dispatch[] {
-    const chunks = this.cfg.kernels === 'split-k' ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: K.familyVariant(this.cfg.kernels) })];
+    const { kernels } = this.cfg;
+    const split = kernels === 'split-k' || (kernels === 'auto' && !K.isCpuAdapter(this.device));
+    const chunks = split ? K.splitKChunks(p.M, p.N, p.K) : 1;
+    const forms = K.familyForms(kernels);
+    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: forms.variant })];
     const scratch = buffer(`${p.c.label}.partials`, chunks * p.M * p.N);
     this.extra.push(scratch);
-    return K.matmulSplitK(this.device, { ...p, scratch, chunks });
+    return K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: forms.sum });
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */
@@ -129,7 +133,7 @@ export class StepGraph {
     return K.hiddenSignal(this.device, {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
-      form: this.cfg.kernels === 'auto' ? undefined : this.cfg.kernels === 'direct' ? 'direct' : 'tiled',
+      form: K.familyForms(this.cfg.kernels).signal,
     });
   }
 

@@ -53,20 +53,26 @@ describe('kernels vs float64 reference', () => {
     expectAll('matmul split-K', await h.call('matmul', cases));
   });
 
-  it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep, none for large products', () => {
+  it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep; none for 512 tiles or more, or K < 256', () => {
     expect(splitKChunks(128, 1000, 784)).toBe(8);   // 4 × 32 tiles
     expect(splitKChunks(64, 256, 784)).toBe(12);    // 2 × 8 tiles; 784 / 64 caps it
+    expect(splitKChunks(256, 1024, 784)).toBe(4);   // 8 × 32 tiles
+    expect(splitKChunks(1024, 10, 256)).toBe(4);    // 32 tiles; 256 / 64 caps it
     expect(splitKChunks(4096, 4096, 4096)).toBe(1);
-    expect(splitKChunks(784, 1000, 128)).toBe(2);   // 25 × 32 tiles; K = 128 allows 2
+    expect(splitKChunks(784, 1000, 128)).toBe(1);   // 25 × 32 tiles, and K < 256
+    expect(splitKChunks(1000, 10, 128)).toBe(1);    // K < 256
+    expect(splitKChunks(512, 1024, 4096)).toBe(1);  // 16 × 32 = 512 tiles
     expect(splitKChunks(4, 8, 2)).toBe(1);
   });
 
-  it('the host picks matmul_direct on a CPU adapter, matmul elsewhere', () => {
+  it('the host picks matmul_direct on a CPU adapter; on a GPU matmul_pipelined from 128 tiles of 128×128, matmul below', () => {
     expect(matmulVariant(64, 64, true)).toBe('matmul_direct');
     expect(matmulVariant(1, 1000, true)).toBe('matmul_direct');
-    expect(matmulVariant(1000, 10, true)).toBe('matmul_direct');
+    expect(matmulVariant(4096, 4096, true)).toBe('matmul_direct');
     expect(matmulVariant(64, 256, false)).toBe('matmul');
-    expect(matmulVariant(4096, 4096, false)).toBe('matmul');
+    expect(matmulVariant(1024, 1024, false)).toBe('matmul');           // 64 tiles
+    expect(matmulVariant(1024, 2048, false)).toBe('matmul_pipelined'); // 128 tiles
+    expect(matmulVariant(4096, 4096, false)).toBe('matmul_pipelined');
   });
 
   it('bias_activation for every activation and the logits form', async () => {
@@ -96,8 +102,8 @@ describe('kernels vs float64 reference', () => {
     expectAll('mse_loss', await h.call('mseLoss', cases));
   });
 
-  it('column_sum at every rows × cols', async () => {
-    const cases = SIZES.flatMap((rows) => SIZES.map((cols) => ({ rows, cols, seed: seed++ })));
+  it('column_sum (serial and lanes) at every rows × cols', async () => {
+    const cases = (['serial', 'lanes'] as const).flatMap((form) => [...SIZES, 300].flatMap((rows) => SIZES.map((cols) => ({ rows, cols, form, seed: seed++ }))));
     expectAll('column_sum', await h.call('columnSum', cases));
   });
 

@@ -2,7 +2,11 @@
  * Float32 GPU results against float64 reference values. The error measure is norm-wise:
  * relErr = max_i |got_i − want_i| / max_i |want_i| (llm.c's absolute + relative tolerance with
  * the absolute part scaled to the tensor), so near-zero entries produced by cancellation do not
- * dominate. The first few offending entries are kept for the failure message.
+ * dominate. Where every entry is one sum (a column sum, a dot product), a tensor of one or a few
+ * entries has no large neighbour to scale by: `magnitude` then gives each entry's sum of
+ * absolute terms (Σ|x|, Σ|a·b|), the scale of float32 rounding in that sum (its error bound is
+ * about n·ε·Σ|terms|), and entry i is held to tol · max(max|want|, magnitude_i). The first few
+ * offending entries are kept for the failure message.
  */
 export interface Mismatch {
   index: number;
@@ -23,25 +27,27 @@ export interface Comparison {
 /** Entries whose expected magnitude is below this are compared absolutely against it. */
 const FLOOR = 1e-12;
 
-export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): Comparison {
+export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, magnitude?: ArrayLike<number>): Comparison {
   if (got.length !== want.length) {
     return { name, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false };
   }
   let scale = FLOOR;
   for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
   let maxAbs = 0;
+  let relErr = 0;
   let worst: Mismatch | null = null;
   const mismatches: Mismatch[] = [];
   for (let i = 0; i < got.length; i++) {
     const diff = Math.abs(got[i] - want[i]);
     const err = Number.isNaN(diff) ? Infinity : diff;
-    if (worst === null || err > maxAbs) {
-      maxAbs = err;
+    const entryScale = magnitude ? Math.max(scale, Math.abs(magnitude[i])) : scale;
+    maxAbs = Math.max(maxAbs, err);
+    if (worst === null || err / entryScale > relErr) {
+      relErr = err / entryScale;
       worst = { index: i, got: got[i], want: want[i] };
     }
-    if (err > tol * scale && mismatches.length < 5) mismatches.push({ index: i, got: got[i], want: want[i] });
+    if (err > tol * entryScale && mismatches.length < 5) mismatches.push({ index: i, got: got[i], want: want[i] });
   }
-  const relErr = maxAbs / scale;
   return { name, count: got.length, relErr, maxAbs, worst, mismatches, ok: mismatches.length === 0 };
 }
 
