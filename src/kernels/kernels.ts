@@ -134,7 +134,7 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
  * make 512 or more tiles of matmul.wgsl or have K < 256; else enough chunks for about 1024
  * workgroups, each chunk at least 64 deep. H100 (BENCHMARKS.md): the forward 128×1000×784 in
  * 0.036–0.041 ms with 8 chunks against 0.10–0.14 unsplit; the weight gradients (784×1000×128,
- * 800 tiles) lost with 2 chunks (0.036–0.050 against 0.021–0.035), hence the limits.
+ * 800 tiles) lost with 2 chunks (0.034–0.055 against 0.021–0.039), hence the limits.
  */
 export function splitKChunks(M: number, N: number, K: number): number {
   const tiles = divUp(M, MATMUL_TILE) * divUp(N, MATMUL_TILE);
