@@ -129,6 +129,7 @@ export interface Trainer {
   run(steps: number): Promise<Float32Array>;
   /** Loss and accuracy on the test set, on the GPU. */
   evaluate(): Promise<Evaluation>;
+  /** Whole epochs this trainer has run: its own steps / stepsPerEpoch (the network's other steps do not count). */
   readonly epoch: number;
   readonly stepsPerEpoch: number;
   readonly normalization: Affine;
@@ -583,7 +584,9 @@ export class Network {
     const epochsPerOrder = Math.max(1, Math.min(1024, Math.floor(65536 / rows)));
     const gpuTrain = new GpuDataset(this.device, train, 'train', epochsPerOrder);
     const gpuTest = options.test ? new GpuDataset(this.device, options.test, 'test') : null;
-    let epoch = 0, position = 0, destroyed = false;
+    // The trainer's own steps (not the network's: steps of train or traceStep before or between
+    // runs do not move its epochs), and where it is in the current orders.
+    let trained = 0, epoch = 0, position = 0, destroyed = false;
     // Epoch e takes rows order(e)[0 … perEpoch·batch); the cursor jumps over each epoch's remainder.
     const setOrders = (first: number) => {
       const all = new Uint32Array(rows * epochsPerOrder);
@@ -612,7 +615,8 @@ export class Network {
             this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
             done += k;
             position += k;
-            epoch = Math.floor(this.stepsDone / perEpoch);
+            trained += k;
+            epoch = Math.floor(trained / perEpoch);
             if (position === perEpoch * epochsPerOrder) {
               position = 0;
               setOrders(epoch);

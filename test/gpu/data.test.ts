@@ -23,6 +23,11 @@ for (const bytes of [false, true]) {
       expect(c.ok, describeComparison(c)).toBe(true);
     }
     expect(r.testAccuracy.got).toBe(r.testAccuracy.want);
+    // 10 steps an epoch; pieces of 3, 22 and 5 steps end in epochs 0, 2, 3
+    expect(r.perEpoch).toBe(10);
+    expect(r.trainerEpochs).toEqual([0, 2, 3]);
+    // a trainer made after 30 + 21 steps of the same network counts from 0: 9 steps, then 1 more
+    expect(r.lateEpochs).toEqual([0, 1]);
     console.log(r.epochs.map((e, i) => `epoch ${i + 1}: train loss ${e.trainLoss.toFixed(4)}, test accuracy ${e.testAccuracy.toFixed(3)}`).join('\n'));
     expect(r.epochs[2].testAccuracy).toBeGreaterThan(0.5);
     expect(h.errors).toEqual([]);

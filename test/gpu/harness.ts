@@ -537,10 +537,23 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
       const perEpoch = trainer.stepsPerEpoch;
       const pieces = [3, perEpoch * c.epochs - 3 - 5, 5];
       const trainerLosses: number[] = [];
-      for (const k of pieces) trainerLosses.push(...(await trainer.run(k)));
+      const trainerEpochs: number[] = [];
+      for (const k of pieces) {
+        trainerLosses.push(...(await trainer.run(k)));
+        trainerEpochs.push(trainer.epoch);
+      }
       trainer.destroy();
-      const trainerEpochs = Array.from({ length: c.epochs }, (_, e) => trainerLosses.slice(e * perEpoch, (e + 1) * perEpoch).reduce((x, y) => x + y, 0) / perEpoch);
       const pt = await t.getParameters();
+      // A trainer counts its own steps: one made after other training starts at epoch 0.
+      await t.train(Float32Array.from(data.x), data.labels, { steps: 2 * perEpoch + 1 });
+      const late = await t.trainer(data, { batchSize: c.batchSize });
+      const lateEpochs: number[] = [];
+      for (const k of [perEpoch - 1, 1]) {
+        await late.run(k);
+        lateEpochs.push(late.epoch);
+      }
+      late.destroy();
+      const trainerMeans = Array.from({ length: c.epochs }, (_, e) => trainerLosses.slice(e * perEpoch, (e + 1) * perEpoch).reduce((x, y) => x + y, 0) / perEpoch);
       const pa = await a.getParameters(), pb = await b.getParameters();
       const xt = norm(testData);
       const logits = await a.predict(xt);
@@ -549,7 +562,10 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
       return {
         losses: compare('epoch train loss, fit vs replay', epochLosses, replay, TOL),
         weights: pa.weights.map((w, k) => compare(`W${k + 1} after fit vs replay`, w, pb.weights[k], TOL)),
-        trainer: [compare('epoch train loss, fit vs trainer', epochLosses, trainerEpochs, 0), ...pa.weights.map((w, k) => compare(`W${k + 1} after fit vs trainer`, w, pt.weights[k], 0))],
+        trainer: [compare('epoch train loss, fit vs trainer', epochLosses, trainerMeans, 0), ...pa.weights.map((w, k) => compare(`W${k + 1} after fit vs trainer`, w, pt.weights[k], 0))],
+        trainerEpochs,
+        lateEpochs,
+        perEpoch,
         testLoss: compare('test loss, evaluate vs reference on predict', [last.loss], [want.loss], TOL),
         testAccuracy: { got: last.accuracy, want: accuracy(logits, testData.labels, 4) },
         epochs: fitted.epochs.map((r) => ({ trainLoss: r.trainLoss, testAccuracy: r.test!.accuracy })),
