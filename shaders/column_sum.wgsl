@@ -8,6 +8,8 @@
 //     16 lanes (lane y takes rows y, y + 16, …), whose partial sums are then added in workgroup
 //     memory. On a GPU a thread's walk down the rows is latency-bound (db of 256 rows × 10
 //     columns took 0.05 ms on an H100 with main); the lanes make it 16 times shorter.
+//   masked: as main, times f′(pre[j]): hidden_signal.wgsl's split-K layers (rows = layers,
+//     cols = batch × hidden) added and masked into δ. Binds pre [cols] too.
 
 struct Sizes {
   rows: u32,
@@ -19,6 +21,21 @@ struct Sizes {
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 // out: [cols]
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// pre: [cols], the pre-activation whose f′ masks the sums; bound only for `masked`
+@group(0) @binding(3) var<storage, read> pre: array<f32>;
+
+// f′ for `masked`: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid (as hidden_signal.wgsl)
+override ACTIVATION: u32 = 1u;
+
+fn derivative(x: f32) -> f32 {
+  switch ACTIVATION {
+    case 1u: { return select(0.0, 1.0, x > 0.0); }
+    case 2u: { return select(0.01, 1.0, x > 0.0); }
+    case 3u: { let t = tanh(x); return 1.0 - t * t; }
+    case 4u: { let s = 1.0 / (1.0 + exp(-x)); return s * (1.0 - s); }
+    default: { return 1.0; }
+  }
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -27,6 +44,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var s = 0.0;
   for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
   out[j] = s;
+}
+
+@compute @workgroup_size(64)
+fn masked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let j = gid.x + gid.y * groups.x * 64u;
+  if (j >= sizes.cols) { return; }
+  var s = 0.0;
+  for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
+  out[j] = s * derivative(pre[j]);
 }
 
 const LANES = 16u;

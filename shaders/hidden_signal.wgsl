@@ -11,7 +11,11 @@
 // forms, as the matmul kernels are:
 //   main (GPUs), tiled as matmul.wgsl: 32×32 tile of delta per workgroup, 4×4 per thread in
 //     named vec4 registers, the classes walked in slabs of 16 through workgroup memory.
-//     Dispatch: (ceil(hidden / 32), ceil(rows / 32), 1) workgroups of 8×8 threads.
+//     Dispatch: (ceil(hidden / 32), ceil(rows / 32), layers) workgroups of 8×8 threads.
+//     Split-K, as matmul.wgsl (layers > 1, for few tiles and many classes): layer z sums only
+//     c in [z·kChunk, (z+1)·kChunk) and writes its unmasked partial sum to delta + z·rows·hidden
+//     (delta is then a scratch buffer [layers×rows×hidden]); column_sum.wgsl's `masked` adds the
+//     layers and applies f′. kChunk is a multiple of 16; without split-K, kChunk = classes.
 //   direct (CPU adapters), as matmul_direct.wgsl: 8×8 per thread read straight from storage,
 //     no workgroup memory, no barrier. Dispatch: (ceil(hidden / 64), ceil(rows / 64), 1)
 //     workgroups of 8×8 threads.
@@ -20,6 +24,7 @@ struct Sizes {
   rows: u32,
   hidden: u32,
   classes: u32,
+  kChunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> sizes: Sizes;
@@ -29,7 +34,7 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> f: array<f32>;
 // pre: [rows×hidden], the layer's pre-activation a
 @group(0) @binding(3) var<storage, read> pre: array<f32>;
-// delta: [rows×hidden]
+// delta: [rows×hidden]; with split-K the partial sums [layers×rows×hidden]
 @group(0) @binding(4) var<storage, read_write> delta: array<f32>;
 // w: W [hidden×classes], whose signs SIGN_CONCORDANT uses (bound for every rule)
 @group(0) @binding(5) var<storage, read> w: array<f32>;
@@ -86,7 +91,7 @@ fn feedback(c: u32, j: u32) -> f32 {
 }
 
 @compute @workgroup_size(8, 8)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   let t = lid.y * LANES + lid.x;
@@ -96,7 +101,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
 
-  for (var k0 = 0u; k0 < sizes.classes; k0 += SLAB) {
+  let kBegin = wid.z * sizes.kChunk;
+  let kEnd = min(sizes.classes, kBegin + sizes.kChunk);
+  for (var k0 = kBegin; k0 < kEnd; k0 += SLAB) {
     for (var q = 0u; q < 8u; q++) {
       let idx = t + q * 64u;
       // e rows are contiguous over c: consecutive threads walk c.
@@ -122,10 +129,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 
   let row = row0 + lid.y * 4u;
   let col = col0 + lid.x * 4u;
+  if (groups.z > 1u) {
+    // Split-K: this layer's unmasked partial sums.
+    let base = wid.z * sizes.rows * sizes.hidden;
+    storePartial(base, row, col, acc0);
+    storePartial(base, row + 1u, col, acc1);
+    storePartial(base, row + 2u, col, acc2);
+    storePartial(base, row + 3u, col, acc3);
+    return;
+  }
   store(row, col, acc0);
   store(row + 1u, col, acc1);
   store(row + 2u, col, acc2);
   store(row + 3u, col, acc3);
+}
+
+// The in-range part of one 4-wide row segment of a split-K layer, unmasked.
+fn storePartial(base: u32, row: u32, col: u32, s: vec4<f32>) {
+  if (row >= sizes.rows) { return; }
+  let i = base + row * sizes.hidden + col;
+  for (var q = 0u; q < 4u; q++) {
+    if (col + q < sizes.hidden) { delta[i + q] = s[q]; }
+  }
 }
 
 @compute @workgroup_size(8, 8)

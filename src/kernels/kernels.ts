@@ -25,7 +25,7 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
 // matmul.wgsl (with kChunk for split-K), matmul_pipelined.wgsl, matmul_direct.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
 const MatmulSplitSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32']] as const);
-/** K per staging step of matmul.wgsl (SLAB): split-K chunks are multiples of it. */
+/** K per staging step of matmul.wgsl and hidden_signal.wgsl (SLAB): split-K chunks are multiples of it. */
 const MATMUL_SLAB = 16;
 /** Rows and columns of C per workgroup: matmul.wgsl (TILE), matmul_pipelined.wgsl and matmul_direct.wgsl. */
 export const MATMUL_TILE = 32;
@@ -112,8 +112,8 @@ export function matmul(device: GPUDevice, p: {
 function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const { shader, tile } = MATMUL_KERNELS[variant];
-  const kChunk = kChunks === 1 ? p.K : Math.ceil(p.K / kChunks / MATMUL_SLAB) * MATMUL_SLAB;
-  const layers = Math.ceil(p.K / kChunk);
+  const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
+  const layers = splitLayers(p.K, kChunks);
   const storage: [GPUBuffer, string][] = [
     [p.a, transA ? shape(p.a, p.K, p.M, 'ᵀ') : shape(p.a, p.M, p.K)],
     [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
@@ -127,6 +127,16 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
   return shader === 'matmul'
     ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
     : createDispatch(device, { ...common, uniform: MatmulSizes, sizes: { M: p.M, N: p.N, K: p.K } });
+}
+
+/** K per split-K layer: K / chunks rounded up to a multiple of the kernels' slab (16). */
+function splitChunk(K: number, chunks: number): number {
+  return Math.ceil(K / chunks / MATMUL_SLAB) * MATMUL_SLAB;
+}
+
+/** The layers `chunks` chunks of K make (fewer where rounding the chunk up to 16 covers K sooner). */
+function splitLayers(K: number, chunks: number): number {
+  return chunks === 1 ? 1 : Math.ceil(K / splitChunk(K, chunks));
 }
 
 /**
@@ -226,14 +236,10 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
 }
 
 // hidden_signal.wgsl
-const SignalSizes = new UniformLayout([['rows', 'u32'], ['hidden', 'u32'], ['classes', 'u32']] as const);
+const SignalSizes = new UniformLayout([['rows', 'u32'], ['hidden', 'u32'], ['classes', 'u32'], ['kChunk', 'u32']] as const);
 
-/**
- * δ = (e·F) ⊙ f′(pre). F is a feedback matrix [classes×hidden] (fa, kp, dfa), W
- * [hidden×classes] read as Wᵀ (`transposed`, bp), or magnitudes M [classes×hidden] with the
- * signs of Wᵀ (`signConcordant`, usf/frsf/brsf). Activation 'linear' gives the unmasked s = e·F.
- */
-export function hiddenSignal(device: GPUDevice, p: {
+/** What hiddenSignal and hiddenSignalSplitK take. */
+export interface SignalParams {
   label: string;
   /** [rows×classes], the error the signal comes from */
   e: GPUBuffer;
@@ -249,12 +255,58 @@ export function hiddenSignal(device: GPUDevice, p: {
   transposed: boolean;
   signConcordant: boolean;
   activation: Activation;
-  /** Default: 'direct' where the matmul is matmul_direct, else 'tiled'. */
+}
+
+/**
+ * δ = (e·F) ⊙ f′(pre). F is a feedback matrix [classes×hidden] (fa, kp, dfa), W
+ * [hidden×classes] read as Wᵀ (`transposed`, bp), or magnitudes M [classes×hidden] with the
+ * signs of Wᵀ (`signConcordant`, usf/frsf/brsf). Activation 'linear' gives the unmasked s = e·F.
+ */
+export function hiddenSignal(device: GPUDevice, p: SignalParams & {
+  /** Default: 'direct' on CPU adapters, else 'tiled'. */
   form?: 'tiled' | 'direct';
 }): Dispatch {
   // The barrier-free form on CPU adapters, where matmul_direct is the matmul.
   const direct = p.form === undefined ? isCpuAdapter(device) : p.form === 'direct';
+  return signalDispatch(device, p, direct, 1, shape(p.delta, p.rows, p.hidden));
+}
+
+/**
+ * The same δ in two dispatches, for few tiles and many classes: hidden_signal.wgsl's split-K
+ * (`main`, one layer per chunk of the classes, each a multiple of 16) writes unmasked partial
+ * sums into `scratch`, then column_sum's `masked` adds the layers and applies f′ into delta.
+ */
+export function hiddenSignalSplitK(device: GPUDevice, p: SignalParams & {
+  /** at least chunks·rows·hidden floats */
+  scratch: GPUBuffer;
+  chunks: number;
+}): Dispatch[] {
+  const layers = splitLayers(p.classes, p.chunks);
+  // One layer (few classes): the kernel's own masked store, no partial sums.
+  if (layers === 1) return [signalDispatch(device, p, false, 1, shape(p.delta, p.rows, p.hidden))];
+  const partial = signalDispatch(device, { ...p, label: `${p.label}.partial`, delta: p.scratch }, false, p.chunks,
+    `${p.scratch.label} [${layers}×${p.rows}×${p.hidden}] (partial sums)`);
+  const count = p.rows * p.hidden;
+  const sum = createDispatch(device, {
+    label: `${p.label}.sum`,
+    shader: 'column_sum', outputs: [1],
+    entryPoint: 'masked',
+    constants: { ACTIVATION: ACTIVATION_CODE[p.activation] },
+    uniform: RowsCols,
+    sizes: { rows: layers, cols: count },
+    storage: [
+      [p.scratch, `${p.scratch.label} [${layers}×${p.rows}×${p.hidden}] (partial sums)`],
+      [p.delta, shape(p.delta, p.rows, p.hidden)],
+      [p.pre, shape(p.pre, p.rows, p.hidden)],
+    ],
+    workgroups: grid1d(device, `${p.label}.sum`, count, 64),
+  });
+  return [partial, sum];
+}
+
+function signalDispatch(device: GPUDevice, p: SignalParams, direct: boolean, kChunks: number, deltaShape: string): Dispatch {
   const tile = direct ? MATMUL_DIRECT_TILE : MATMUL_TILE;
+  const kChunk = kChunks === 1 ? p.classes : splitChunk(p.classes, kChunks);
   const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden, p.signConcordant ? ' (magnitudes)' : '');
   return createDispatch(device, {
     label: p.label,
@@ -262,15 +314,15 @@ export function hiddenSignal(device: GPUDevice, p: {
     entryPoint: direct ? 'direct' : 'main',
     constants: { TRANSPOSED: Number(p.transposed), SIGN_CONCORDANT: Number(p.signConcordant), ACTIVATION: ACTIVATION_CODE[p.activation] },
     uniform: SignalSizes,
-    sizes: { rows: p.rows, hidden: p.hidden, classes: p.classes },
+    sizes: { rows: p.rows, hidden: p.hidden, classes: p.classes, kChunk },
     storage: [
       [p.e, shape(p.e, p.rows, p.classes)],
       [p.f, fShape],
       [p.pre, shape(p.pre, p.rows, p.hidden)],
-      [p.delta, shape(p.delta, p.rows, p.hidden)],
+      [p.delta, deltaShape],
       [p.w, p.signConcordant ? shape(p.w, p.hidden, p.classes, ' (signs)') : `${p.w.label} (unused)`],
     ],
-    workgroups: checkGrid(device, p.label, [divUp(p.hidden, tile), divUp(p.rows, tile), 1]),
+    workgroups: checkGrid(device, p.label, [divUp(p.hidden, tile), divUp(p.rows, tile), Math.ceil(p.classes / kChunk)]),
     flops: 2 * p.rows * p.hidden * p.classes,
   });
 }

@@ -94,13 +94,13 @@ export class StepGraph {
           ...this.product(buffer, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
           K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: K.familyForms(cfg.kernels).sum }),
         );
-        if (k > 0) this.backward.push(this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
+        if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
   
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
       destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
-      for (const b of made) b.destroy();
+      for (const b of new Set([...made, ...this.extra])) b.destroy();
       throw e;
     }
   }
@@ -111,9 +111,8 @@ export class StepGraph {
    * buffer of its own.
    */
   private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }): Dispatch[] {
+    const chunks = this.splits() ? K.splitKChunks(p.M, p.N, p.K) : 1;
     const { kernels } = this.cfg;
-    const split = kernels === 'split-k' || (kernels === 'auto' && !K.isCpuAdapter(this.device));
-    const chunks = split ? K.splitKChunks(p.M, p.N, p.K) : 1;
     const forms = K.familyForms(kernels);
     if (chunks === 1) return [K.matmul(this.device, { ...p, variant: forms.variant })];
     const scratch = buffer(`${p.c.label}.partials`, chunks * p.M * p.N);
@@ -126,15 +125,28 @@ export class StepGraph {
     return k === 0 ? this.x : this.hidden[k - 1];
   }
 
-  /** hidden_signal for hidden layer h into `out`; activation 'linear' gives the unmasked s_h. */
-  private signal(h: number, rule: Rule, activation: Activation, out: GPUBuffer, label: string, deltas = this.deltas): Dispatch {
+  /** Whether products and signals may be split over K: the 'split-k' family, and 'auto' on a GPU. */
+  private splits(): boolean {
+    const { kernels } = this.cfg;
+    return kernels === 'split-k' || (kernels === 'auto' && !K.isCpuAdapter(this.device));
+  }
+
+  /**
+   * hidden_signal for hidden layer h into `out`; activation 'linear' gives the unmasked s_h.
+   * Split over the classes as the products are (a scratch buffer of its own) where they are.
+   */
+  private signal(h: number, rule: Rule, activation: Activation, out: GPUBuffer, label: string, deltas = this.deltas): Dispatch[] {
     const { sizes } = this.cfg;
     const path = feedbackPath(rule, h, sizes, this.params.weights, this.params.feedback, deltas);
-    return K.hiddenSignal(this.device, {
+    const p = {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
-      form: K.familyForms(this.cfg.kernels).signal,
-    });
+    };
+    const chunks = this.splits() ? K.splitKChunks(p.rows, p.hidden, p.classes) : 1;
+    if (chunks === 1) return [K.hiddenSignal(this.device, { ...p, form: K.familyForms(this.cfg.kernels).signal })];
+    const scratch = storageBuffer(this.device, `${out.label}.partials`, chunks * p.rows * p.hidden);
+    this.extra.push(scratch);
+    return K.hiddenSignalSplitK(this.device, { ...p, scratch, chunks });
   }
 
   /**
@@ -161,12 +173,12 @@ export class StepGraph {
       const sBp = buffer(`s${h}.bp`, this.n * sizes[h]);
       bpDeltas[h - 1] = buffer(`δ${h}.bp`, this.n * sizes[h]);
       dispatches.push(
-        this.signal(h, rule, 'linear', s, `Layer${h}.alignment.signal`),
-        this.signal(h, 'bp', 'linear', sBp, `Layer${h}.alignment.signal.bp`, bpDeltas),
-        this.signal(h, 'bp', activation, bpDeltas[h - 1], `Layer${h}.alignment.delta.bp`, bpDeltas),
+        ...this.signal(h, rule, 'linear', s, `Layer${h}.alignment.signal`),
+        ...this.signal(h, 'bp', 'linear', sBp, `Layer${h}.alignment.signal.bp`, bpDeltas),
+        ...this.signal(h, 'bp', activation, bpDeltas[h - 1], `Layer${h}.alignment.delta.bp`, bpDeltas),
       );
       // The rule's own δ_h, which s_{h−1} needs, as the step computes it.
-      if (h > 1) dispatches.push(this.signal(h, rule, activation, this.deltas[h - 1], `Layer${h}.alignment.delta`));
+      if (h > 1) dispatches.push(...this.signal(h, rule, activation, this.deltas[h - 1], `Layer${h}.alignment.delta`));
       dispatches.push(K.dotNorms(d, { label: `Layer${h}.alignment.signal_angle`, a: s, b: sBp, out: sums, rows: this.n, cols: sizes[h], bTransposed: false, slot: 2 * (h - 1) }));
       const traits = RULE_TRAITS[rule];
       const shapesAgree = traits.feedback === 'layer' || (traits.feedback === 'direct' && h === L - 1);

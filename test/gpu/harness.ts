@@ -155,7 +155,10 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
   return out;
 }
 
-export interface HiddenSignalCase { rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: 'tiled' | 'direct'; seed: number }
+export interface HiddenSignalCase {
+  rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: 'tiled' | 'direct'; seed: number;
+  /** split-K over this many chunks of the classes (hidden_signal main, then column_sum masked) */ chunks?: number;
+}
 
 async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
@@ -164,10 +167,11 @@ async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
     const w = random(c.seed + 3, c.hidden * c.classes);
     for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
     const kind = c.transposed ? 'Wᵀ (bp)' : c.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)';
-    const name = `hidden_signal (${c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
-    const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden }, ['delta'], (x) => [
-      K.hiddenSignal(device, { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation, form: c.form }),
-    ]);
+    const name = `hidden_signal (${c.chunks ? `split-K ×${c.chunks}` : c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
+    const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden, scratch: (c.chunks ?? 1) * c.rows * c.hidden }, ['delta'], (x) => {
+      const p = { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation };
+      return c.chunks ? K.hiddenSignalSplitK(device, { ...p, scratch: x.scratch, chunks: c.chunks }) : [K.hiddenSignal(device, { ...p, form: c.form })];
+    });
     const fEff = c.signConcordant ? ref.signConcordant(f, w, c.classes, c.hidden) : f;
     // Σ_k |e_k·f_k| per entry (the activation's derivative is at most 1): the scale of rounding in each dot product
     const magnitude = ref.hiddenSignal(e.map(Math.abs), fEff.map(Math.abs), pre, c.rows, c.hidden, c.classes, c.transposed, 'linear');
@@ -771,8 +775,9 @@ async function kernelChoice() {
     const out: Record<K.KernelFamily, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [] };
     out.cpu = K.isCpuAdapter(device);
     for (const kernels of K.KERNEL_FAMILIES) {
-      // K = 300 in the first layer's forward product: split-K makes 4 chunks of it
-      const net = await createNetwork({ sizes: [300, 6, 5, 3], kernels, device });
+      // K = 300 in the first layer's forward product and 260 in the third's, 260 classes in the
+      // first hidden signal (e = δ2): split-K makes 4 chunks of each
+      const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device });
       try {
         out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {

@@ -97,6 +97,19 @@ describe('kernels vs float64 reference', () => {
     });
   }
 
+  it('hidden_signal split-K (partial sums over chunks of the classes, then column_sum masked) for every rule form and activation', async () => {
+    const cases = [];
+    for (const [transposed, signConcordant] of [[false, false], [true, false], [false, true]] as const) {
+      for (const activation of ACTIVATIONS) {
+        // classes = 3 with 2 chunks is one layer (chunks are multiples of 16); 17 → 2 layers, 129 → 5, 300 → 4 (a short last one)
+        for (const [rows, hidden, classes, chunks] of [[5, 7, 3, 2], [17, 65, 17, 2], [3, 129, 129, 5], [65, 17, 300, 4]]) {
+          cases.push({ rows, hidden, classes, transposed, signConcordant, activation, form: 'tiled' as const, chunks, seed: seed++ });
+        }
+      }
+    }
+    expectAll('hidden_signal split-K', await h.call('hiddenSignal', cases));
+  });
+
   it('mse_loss: output error and per-row loss', async () => {
     const cases = SIZES.flatMap((rows) => [2, 3, 17, 65].map((classes) => ({ rows, classes, seed: seed++ })));
     expectAll('mse_loss', await h.call('mseLoss', cases));

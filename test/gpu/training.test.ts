@@ -33,8 +33,10 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
     [17, 65, 10, 17],
     [65, 129, 17, 65],
     [129, 3, 65, 129],
-    // K of 300 and 150: split-K cuts these products into 2 to 4 chunks
+    // K of 300: split-K cuts the forward product into 4 chunks (where splitting is on)
     [300, 20, 5, 150],
+    // 260 outputs: the hidden signal e·B (classes 260) in 4 layers of partial sums
+    [5, 9, 260, 11],
   ];
   // 'auto' picks by adapter (the direct kernels on SwiftShader); 'tiled' runs here what GPUs run.
   for (const kernels of KERNEL_FAMILIES) {
