@@ -55,9 +55,9 @@ const PIPELINED_MIN_TILES = 128;
  * - GPUs, products of at least 128 tiles of 128×128 (2048² and up): matmul_pipelined. H100,
  *   4096³: 29.0 TFLOP/s under Dawn and 27.9 under wgpu, against matmul's 12.1 and 10.0.
  * - GPUs, smaller products: matmul (32×32 tiles, so that a batch of 128 still makes enough
- *   workgroups); at 1024³ the two tie (11.2–11.4 TFLOP/s under Dawn), and matmul is 1.4–2.4×
- *   faster on every product of the networks benchmarked. Split-K on top of it is chosen by the
- *   step graph (splitKChunks).
+ *   workgroups); at 1024³ the two tie (11.2–11.4 TFLOP/s under Dawn), and on the networks'
+ *   products (all below 128 tiles) matmul was within 5% of matmul_pipelined or faster, up to
+ *   1.7×. Split-K on top of it is chosen by the step graph (splitKChunks).
  */
 export function matmulVariant(M: number, N: number, cpuAdapter = false): MatmulVariant {
   if (cpuAdapter) return 'matmul_direct';
@@ -167,38 +167,60 @@ export function matmulSplitK(device: GPUDevice, p: {
   /** column_sum's form (default: by adapter) */
   sum?: 'serial' | 'lanes';
 }): Dispatch[] {
-  const partial = matmulDispatch(device, { ...p, label: `${p.label}.partial`, c: p.scratch }, 'matmul', p.chunks);
+  const partial = matmulPartials(device, p);
   const layers = partial.workgroups[2];
   return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum })];
 }
 
-// bias_activation.wgsl
+/**
+ * The first half of matmulSplitK alone: matmul.wgsl's partial products into `scratch`, for a
+ * consumer that adds them itself (biasActivation's `partials`); its grid's z is the layer count.
+ */
+export function matmulPartials(device: GPUDevice, p: {
+  label: string;
+  a: GPUBuffer; b: GPUBuffer;
+  scratch: GPUBuffer;
+  M: number; N: number; K: number;
+  transA?: boolean; transB?: boolean;
+  chunks: number;
+}): Dispatch {
+  return matmulDispatch(device, { ...p, label: `${p.label}.partial`, c: p.scratch }, 'matmul', p.chunks);
+}
+
+// column_sum.wgsl
 const RowsCols = new UniformLayout([['rows', 'u32'], ['cols', 'u32']] as const);
+// bias_activation.wgsl
+const BiasSizes = new UniformLayout([['rows', 'u32'], ['cols', 'u32'], ['layers', 'u32']] as const);
 
 /**
  * pre += bias (broadcast over rows); with `out`, also out = f(pre) (a hidden layer);
- * without it, only the bias (the logits).
+ * without it, only the bias (the logits). With `partials` (a hidden layer whose product was
+ * split, matmulPartials), pre = Σ of the partial products + bias, written whole.
  */
 export function biasActivation(device: GPUDevice, p: {
   label: string;
-  /** [rows×cols], updated in place */
+  /** [rows×cols], updated in place (written whole with partials) */
   pre: GPUBuffer;
   /** [cols] */
   bias: GPUBuffer;
   /** [rows×cols]; omitted for the output layer */
   out?: GPUBuffer;
+  /** split-K's partial products [layers×rows×cols]; needs out */
+  partials?: { buffer: GPUBuffer; layers: number };
   rows: number; cols: number;
   activation: Activation;
 }): Dispatch {
+  if (p.partials && !p.out) throw new Error(`${p.label}: partial products are added only for a hidden layer (with out)`);
   const storage: [GPUBuffer, string][] = [[p.pre, shape(p.pre, p.rows, p.cols)], [p.bias, shape(p.bias, p.cols)]];
   if (p.out) storage.push([p.out, shape(p.out, p.rows, p.cols)]);
+  if (p.partials) storage.push([p.partials.buffer, `${p.partials.buffer.label} [${p.partials.layers}×${p.rows}×${p.cols}] (partial products)`]);
   return createDispatch(device, {
     label: p.label,
     shader: 'bias_activation', outputs: p.out ? [0, 2] : [0],
-    entryPoint: p.out ? 'main' : 'add_bias',
+    entryPoint: p.partials ? 'sum_main' : p.out ? 'main' : 'add_bias',
     constants: p.out ? { ACTIVATION: ACTIVATION_CODE[p.activation] } : {},
-    uniform: RowsCols,
-    sizes: { rows: p.rows, cols: p.cols },
+    uniform: BiasSizes,
+    sizes: { rows: p.rows, cols: p.cols, layers: p.partials?.layers ?? 1 },
     storage,
     workgroups: grid1d(device, p.label, p.rows * p.cols, 256),
   });

@@ -70,14 +70,13 @@ export class StepGraph {
 
       for (let k = 0; k < L; k++) {
         const layer = `Layer${k + 1}`;
-        this.forward.push(
-          ...this.product(buffer, { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] }),
-          K.biasActivation(device, {
-            label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
-            pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
-            rows: n, cols: sizes[k + 1], activation,
-          }),
-        );
+        const product = { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] };
+        const epilogue = {
+          label: `${layer}.forward.${k === L - 1 ? 'bias' : 'bias_activation'}`,
+          pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
+          rows: n, cols: sizes[k + 1], activation,
+        };
+        this.forward.push(...this.product(buffer, product, epilogue));
       }
 
       const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
@@ -106,18 +105,23 @@ export class StepGraph {
   }
 
   /**
-   * C = op(A)·op(B) with the family's kernel: one matmul dispatch, or (with 'split-k', and with
-   * 'auto' on a GPU) on a product that has few tiles and a long K, a split-K pair over a scratch
-   * buffer of its own.
+   * C = op(A)·op(B) with the family's kernel, then the forward's bias_activation if given: one
+   * matmul dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has few
+   * tiles and a long K, split-K over a scratch buffer of its own, whose partial products a
+   * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
    */
-  private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }): Dispatch[] {
+  private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
     const chunks = this.splits() ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const { kernels } = this.cfg;
-    const forms = K.familyForms(kernels);
-    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: forms.variant })];
+    const forms = K.familyForms(this.cfg.kernels);
+    const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
+    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: forms.variant }), ...after()];
     const scratch = buffer(`${p.c.label}.partials`, chunks * p.M * p.N);
     this.extra.push(scratch);
-    return K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: forms.sum });
+    if (epilogue?.out) {
+      const partial = K.matmulPartials(this.device, { ...p, scratch, chunks });
+      return [partial, K.biasActivation(this.device, { ...epilogue, partials: { buffer: scratch, layers: partial.workgroups[2] } })];
+    }
+    return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: forms.sum }), ...after()];
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */

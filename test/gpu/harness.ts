@@ -115,19 +115,26 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   return out;
 }
 
-export interface BiasActivationCase { rows: number; cols: number; activation: Activation | 'logits'; seed: number }
+export interface BiasActivationCase {
+  rows: number; cols: number; activation: Activation | 'logits'; seed: number;
+  /** split-K layers of partial products that sum_main adds first (hidden layers only) */ layers?: number;
+}
 
 async function biasActivation(cases: BiasActivationCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const pre = random(c.seed, c.rows * c.cols, 2), bias = random(c.seed + 1, c.cols);
-    const name = `bias_activation ${c.activation} ${c.rows}×${c.cols}`;
+    const name = `bias_activation ${c.activation} ${c.rows}×${c.cols}${c.layers ? ` + ${c.layers} partial products` : ''}`;
     const logits = c.activation === 'logits';
     const activation: Activation = c.activation === 'logits' ? 'linear' : c.activation;
-    const got = await runKernels(name, { pre, bias }, logits ? {} : { h: c.rows * c.cols }, logits ? ['pre'] : ['pre', 'h'], (x) => [
-      K.biasActivation(device, { label: name, pre: x.pre, bias: x.bias, out: x.h, rows: c.rows, cols: c.cols, activation }),
+    const count = c.rows * c.cols;
+    const partials = random(c.seed + 2, (c.layers ?? 0) * count);
+    const got = await runKernels(name, { pre, bias, partials }, logits ? {} : { h: count }, logits ? ['pre'] : ['pre', 'h'], (x) => [
+      K.biasActivation(device, { label: name, pre: x.pre, bias: x.bias, out: x.h, rows: c.rows, cols: c.cols, activation, partials: c.layers ? { buffer: x.partials, layers: c.layers } : undefined }),
     ]);
-    const want = ref.biasActivation(pre, bias, c.rows, c.cols, activation);
+    // With partials, pre's old values are replaced by the layers' sum.
+    const product = c.layers ? ref.columnSum(partials, c.layers, count) : pre;
+    const want = ref.biasActivation(product, bias, c.rows, c.cols, activation);
     out.push(compare(`${name} pre`, got.pre, want.pre, TOL));
     if (!logits) out.push(compare(`${name} out`, got.h, want.out, TOL));
   }
@@ -779,7 +786,7 @@ async function kernelChoice() {
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
       const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device });
       try {
-        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
+        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }

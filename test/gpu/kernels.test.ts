@@ -81,6 +81,11 @@ describe('kernels vs float64 reference', () => {
     expectAll('bias_activation', await h.call('biasActivation', cases));
   });
 
+  it('bias_activation adding split-K partial products first (sum_main) for every activation', async () => {
+    const cases = ACTIVATIONS.flatMap((activation) => [[1, 1, 1], [3, 17, 2], [17, 65, 3], [129, 3, 5]].map(([rows, cols, layers]) => ({ rows, cols, activation, layers, seed: seed++ })));
+    expectAll('bias_activation sum_main', await h.call('biasActivation', cases));
+  });
+
   it('softmax_cross_entropy: d_logits, per-row and mean loss, from near-uniform to saturated rows', async () => {
     const cases = [0.1, 4, 40].flatMap((scale) => SIZES.flatMap((rows) => [2, 3, 10, 17, 65].map((classes) => ({ rows, classes, scale, seed: seed++ }))));
     expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));

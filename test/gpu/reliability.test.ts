@@ -100,15 +100,18 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   expect(kinds(r.direct, /^column_sum/)).toEqual(Array(4).fill('column_sum:main'));
   // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
   expect(r.auto).toEqual(r.cpu ? r.direct : r['split-k']);
-  // split-k: the forward products 7×6×300 and 7×3×260 in 4 layers of partial products and their
-  // sum, the first hidden signal (260 classes) in 4 layers of partial sums, added and masked; the rest as tiled
+  // split-k: the forward products 7×6×300 and 7×3×260 in 4 layers of partial products, which
+  // the hidden layer's bias_activation adds itself and the logits' column_sum adds before the
+  // bias; the first hidden signal (260 classes) in 4 layers of partial sums, added and masked;
+  // the rest as tiled
   const split: Record<string, string[]> = {
-    'Layer1.forward.matmul matmul:main': ['Layer1.forward.matmul.partial matmul:main ×4', 'Layer1.forward.matmul.sum column_sum:lanes'],
+    'Layer1.forward.matmul matmul:main': ['Layer1.forward.matmul.partial matmul:main ×4'],
+    'Layer1.forward.bias_activation bias_activation:main': ['Layer1.forward.bias_activation bias_activation:sum_main'],
     'Layer3.forward.matmul matmul:main': ['Layer3.forward.matmul.partial matmul:main ×4', 'Layer3.forward.matmul.sum column_sum:lanes'],
     'Layer1.backward.signal hidden_signal:main': ['Layer1.backward.signal.partial hidden_signal:main ×4', 'Layer1.backward.signal.sum column_sum:masked'],
   };
   expect(r['split-k']).toEqual(r.tiled.flatMap((l) => split[l] ?? [l]));
-  expect(r.tiled.filter((l) => split[l])).toHaveLength(3);
+  expect(r.tiled.filter((l) => split[l])).toHaveLength(4);
 });
 
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {
