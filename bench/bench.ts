@@ -240,11 +240,43 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
   if (options.matmuls.length) await logMatmulSweep(device, options.matmuls, options.seconds, log);
 }
 
+/**
+ * CPU milliseconds to record one FA training step as Network.train records it (a pass of the
+ * step's dispatches, then the loss copy), over `steps` steps in one command buffer that is never
+ * submitted: the host's share of a step, below which the GPU's share cannot take it.
+ */
+export async function recordMsPerStep(device: GPUDevice, cfg: StepConfig, kernels: KernelFamily = 'auto', steps = 256): Promise<number> {
+  const net = await createNetwork({ sizes: cfg.sizes, rule: 'fa', device, kernels });
+  const loss = storageBuffer(device, 'bench.loss', 1), history = storageBuffer(device, 'bench.history', steps);
+  try {
+    const list = net.describeStep(cfg.batch);
+    const record = () => {
+      const encoder = device.createCommandEncoder({ label: 'bench.record' });
+      for (let s = 0; s < steps; s++) {
+        const pass = encoder.beginComputePass();
+        encodeDispatches(pass, list);
+        pass.end();
+        encoder.copyBufferToBuffer(loss, 0, history, 4 * s, 4);
+      }
+      encoder.finish();
+    };
+    record();
+    const t0 = performance.now();
+    record();
+    return (performance.now() - t0) / steps;
+  } finally {
+    loss.destroy();
+    history.destroy();
+    net.destroy();
+  }
+}
+
 /** Prints the per-kernel time of an FA step of `cfg` (profileStep) as a table. */
 export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: number, log: (line: string) => void, kernels?: KernelFamily): Promise<void> {
   const p = await profileStep(device, cfg, 'fa', seconds, kernels);
   const total = p.kernels.reduce((a, k) => a + k.ms, 0);
-  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms`);
+  const record = await recordMsPerStep(device, cfg, kernels);
+  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${record.toFixed(3)} ms (${p.kernels.length} dispatches)`);
   log('kernel                           shader                  grid          ms       %   GFLOP/s');
   for (const k of p.kernels) {
     log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
