@@ -1,6 +1,6 @@
 // column_sum: out[j] = Σ_i g[i, j] for g [rows×cols].
 // Used for bias gradients (db = Σ_rows δ), for the batch loss (Σ of rowLoss as [rows×1]) and to
-// add split-K's partial products (rows = layers). Two entry points, one result up to rounding:
+// add split-K's partial products (rows = layers). main and lanes give one result up to rounding:
 //   main (CPU adapters; GPUs for 65,536 columns or more, which make threads enough): one thread
 //     per column, workgroups of 64, grid (ceil(cols / 64), 1, 1); each thread walks the rows in
 //     order, so neighbouring threads read neighbouring addresses.
