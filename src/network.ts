@@ -14,7 +14,7 @@ import { checkParametersFit, GpuParameters, type GpuState } from './model/parame
 import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
-import { normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
+import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
 import { correctRows, columnSum, counterAdd, gather, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
@@ -520,7 +520,7 @@ export class Network {
           const started = performance.now();
           const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
-          gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : Uint32Array.from({ length: gpuTrain.rows }, (_, i) => i));
+          gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
           const losses = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize));
           this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
@@ -591,7 +591,7 @@ export class Network {
     const setOrders = (first: number) => {
       const all = new Uint32Array(rows * epochsPerOrder);
       for (let e = 0; e < epochsPerOrder; e++) {
-        all.set(shuffle ? shuffledOrder(rows, this.seed, first + e) : Uint32Array.from({ length: rows }, (_, i) => i), e * rows);
+        all.set(shuffle ? shuffledOrder(rows, this.seed, first + e) : identityOrder(rows), e * rows);
       }
       gpuTrain.setOrder(all);
     };

@@ -34,9 +34,16 @@ export function normalizer(train: Dataset, mode: Normalization): Affine {
   return { scale: 1 / std, offset: -mean / std };
 }
 
+/** Rows 0..n−1 in order (a plain loop: Uint32Array.from with a map function is ~15× slower). */
+export function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
 /** Rows 0..n−1 in an order drawn from (seed, epoch): Fisher-Yates with PCG32. */
 export function shuffledOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const order = identityOrder(n);
   const rng = new Pcg32(seed, 1000 + epoch);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.nextUniform() * (i + 1));
