@@ -176,6 +176,7 @@ const FIRST_SUBMIT = 8;
 function* submitChunks(steps: number): Generator<[number, number]> {
   for (let s0 = 0, size = FIRST_SUBMIT; s0 < steps; s0 += size, size = Math.min(2 * size, STEPS_PER_SUBMIT)) yield [s0, Math.min(size, steps - s0)];
 }
+
 /** Step graphs kept for recently used batch sizes. */
 const GRAPH_CACHE = 6;
 const MAX_LAYER = 1 << 24;
