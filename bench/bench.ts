@@ -120,21 +120,23 @@ export async function benchEpochs(device: GPUDevice, cfg: StepConfig, rule: Rule
  * dispatch repeated alone in one pass and timed by the wall clock (which includes the
  * per-dispatch overhead, dominant for tiny kernels on a GPU). Says which method it used.
  */
-export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto'): Promise<{ method: string; kernels: KernelTime[]; stepMs: number }> {
+export async function profileStep(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto'): Promise<{ method: string; kernels: KernelTime[]; stepMs: number; recordMs: number }> {
   const t = await benchSteps(device, cfg, rule, seconds, kernels);
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
   try {
     const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 2, lossEvery: 2 });
+    const list = net.describeStep(cfg.batch);
+    const recordMs = recordMsPerStep(device, list);
     if (device.features.has('timestamp-query')) {
       const steps = Math.max(1, Math.min(32, Math.ceil((1000 * seconds) / t.msPerStep)));
-      return { method: `timestamp-query, a pass per kernel, mean of ${steps} steps`, stepMs: t.msPerStep, kernels: await net.profileStep(x, labels, { steps }) };
+      return { method: `timestamp-query, a pass per kernel, mean of ${steps} steps`, stepMs: t.msPerStep, recordMs, kernels: await net.profileStep(x, labels, { steps }) };
     }
-    const list = net.describeStep(cfg.batch);
     const ms = await isolated(device, list, seconds);
     return {
       method: 'each kernel repeated alone, wall clock',
       stepMs: t.msPerStep,
+      recordMs,
       kernels: list.map((d, i) => ({ label: d.label, shader: d.shader, entryPoint: d.entryPoint, workgroups: d.workgroups, ms: ms[i], gflops: d.flops ? d.flops / ms[i] / 1e6 : null })),
     };
   } finally {
@@ -241,15 +243,14 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
 }
 
 /**
- * CPU milliseconds to record one FA training step as Network.train records it (a pass of the
- * step's dispatches, then the loss copy), over `steps` steps in one command buffer that is never
- * submitted: the host's share of a step, below which the GPU's share cannot take it.
+ * CPU milliseconds to record one training step (its dispatches, `list`) as Network.train records
+ * it (a pass of the step's dispatches, then the loss copy), over `steps` steps in one command
+ * buffer that is never submitted: the host's share of a step, below which the GPU's share cannot
+ * take it.
  */
-export async function recordMsPerStep(device: GPUDevice, cfg: StepConfig, kernels: KernelFamily = 'auto', steps = 256): Promise<number> {
-  const net = await createNetwork({ sizes: cfg.sizes, rule: 'fa', device, kernels });
+export function recordMsPerStep(device: GPUDevice, list: readonly Dispatch[], steps = 256): number {
   const loss = storageBuffer(device, 'bench.loss', 1), history = storageBuffer(device, 'bench.history', steps);
   try {
-    const list = net.describeStep(cfg.batch);
     const record = () => {
       const encoder = device.createCommandEncoder({ label: 'bench.record' });
       for (let s = 0; s < steps; s++) {
@@ -267,7 +268,6 @@ export async function recordMsPerStep(device: GPUDevice, cfg: StepConfig, kernel
   } finally {
     loss.destroy();
     history.destroy();
-    net.destroy();
   }
 }
 
@@ -275,8 +275,7 @@ export async function recordMsPerStep(device: GPUDevice, cfg: StepConfig, kernel
 export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: number, log: (line: string) => void, kernels?: KernelFamily): Promise<void> {
   const p = await profileStep(device, cfg, 'fa', seconds, kernels);
   const total = p.kernels.reduce((a, k) => a + k.ms, 0);
-  const record = await recordMsPerStep(device, cfg, kernels);
-  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${record.toFixed(3)} ms (${p.kernels.length} dispatches)`);
+  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${p.recordMs.toFixed(3)} ms (${p.kernels.length} dispatches)`);
   log('kernel                           shader                  grid          ms       %   GFLOP/s');
   for (const k of p.kernels) {
     log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);

@@ -305,24 +305,10 @@ export function hiddenSignalSplitK(device: GPUDevice, p: SignalParams & {
 }): Dispatch[] {
   const layers = splitLayers(p.classes, p.chunks);
   // One layer (few classes): the kernel's own masked store, no partial sums.
-  if (layers === 1) return [signalDispatch(device, p, false, 1, shape(p.delta, p.rows, p.hidden))];
+  if (layers === 1) return [hiddenSignal(device, { ...p, form: 'tiled' })];
   const partial = signalDispatch(device, { ...p, label: `${p.label}.partial`, delta: p.scratch }, false, p.chunks,
     `${p.scratch.label} [${layers}×${p.rows}×${p.hidden}] (partial sums)`);
-  const count = p.rows * p.hidden;
-  const sum = createDispatch(device, {
-    label: `${p.label}.sum`,
-    shader: 'column_sum', outputs: [1],
-    entryPoint: 'masked',
-    constants: { ACTIVATION: ACTIVATION_CODE[p.activation] },
-    uniform: RowsCols,
-    sizes: { rows: layers, cols: count },
-    storage: [
-      [p.scratch, `${p.scratch.label} [${layers}×${p.rows}×${p.hidden}] (partial sums)`],
-      [p.delta, shape(p.delta, p.rows, p.hidden)],
-      [p.pre, shape(p.pre, p.rows, p.hidden)],
-    ],
-    workgroups: grid1d(device, `${p.label}.sum`, count, 64),
-  });
+  const sum = columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.delta, rows: layers, cols: p.rows * p.hidden, mask: { pre: p.pre, activation: p.activation } });
   return [partial, sum];
 }
 
@@ -400,16 +386,22 @@ export function columnSum(device: GPUDevice, p: {
   rows: number; cols: number;
   /** Default: 'serial' on CPU adapters and for 65,536 columns or more, else 'lanes'. */
   form?: 'serial' | 'lanes';
+  /** out[j] × f′(pre[j]) (`masked`, serial): hidden_signal's split-K layers into δ. */
+  mask?: { pre: GPUBuffer; activation: Activation };
 }): Dispatch {
-  const lanes = (p.form ?? (isCpuAdapter(device) || p.cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes')) === 'lanes';
+  const storage: [GPUBuffer, string][] = [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]];
+  if (p.mask) storage.push([p.mask.pre, shape(p.mask.pre, p.cols)]);
+  const lanes = !p.mask && (p.form ?? (isCpuAdapter(device) || p.cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes')) === 'lanes';
   return createDispatch(device, {
     label: p.label,
     shader: 'column_sum', outputs: [1],
-    entryPoint: lanes ? 'lanes' : 'main',
+    entryPoint: p.mask ? 'masked' : lanes ? 'lanes' : 'main',
+    constants: p.mask ? { ACTIVATION: ACTIVATION_CODE[p.mask.activation] } : {},
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },
-    storage: [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]],
-    workgroups: checkGrid(device, p.label, [divUp(p.cols, lanes ? 16 : 64), 1, 1]),
+    storage,
+    // masked folds its grid into y past the per-dimension limit; main and lanes take x only
+    workgroups: p.mask ? grid1d(device, p.label, p.cols, 64) : checkGrid(device, p.label, [divUp(p.cols, lanes ? 16 : 64), 1, 1]),
   });
 }
 

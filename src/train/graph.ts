@@ -42,12 +42,19 @@ export class StepGraph {
   readonly forward: Dispatch[] = [];
   readonly lossPass: Dispatch[] = [];
   readonly backward: Dispatch[] = [];
+  /** Buffers besides the tensors above: split-K scratch, the alignment pass's (owned()). */
   private readonly extra: GPUBuffer[] = [];
+  /** The family's kernel forms, and whether products and signals may be split over K. */
+  private readonly forms: ReturnType<typeof K.familyForms>;
+  private readonly split: boolean;
   private alignmentPass?: { dispatches: Dispatch[]; sums: GPUBuffer };
 
   constructor(private readonly device: GPUDevice, readonly n: number, private readonly cfg: GraphConfig, private readonly params: GpuParameters) {
     const { sizes, rule, activation } = cfg;
     const L = sizes.length - 1;
+    this.forms = K.familyForms(cfg.kernels);
+    // Split over K: the 'split-k' family, and 'auto' on a GPU.
+    this.split = cfg.kernels === 'split-k' || (cfg.kernels === 'auto' && !K.isCpuAdapter(device));
     // The largest activation decides whether this batch fits; check before making anything.
     checkFits(device, `a batch of ${n} rows`, n * Math.max(...sizes));
     const made: GPUBuffer[] = [];
@@ -76,7 +83,7 @@ export class StepGraph {
           pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
           rows: n, cols: sizes[k + 1], activation,
         };
-        this.forward.push(...this.product(buffer, product, epilogue));
+        this.forward.push(...this.product(product, epilogue));
       }
 
       const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
@@ -84,14 +91,14 @@ export class StepGraph {
         cfg.loss === 'mse'
           ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
           : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
-        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: K.familyForms(cfg.kernels).sum }),
+        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: this.forms.sum }),
       );
 
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         this.backward.push(
-          ...this.product(buffer, { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
-          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: K.familyForms(cfg.kernels).sum }),
+          ...this.product({ label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
+          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum }),
         );
         if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
@@ -99,7 +106,7 @@ export class StepGraph {
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
       destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
-      for (const b of new Set([...made, ...this.extra])) b.destroy();
+      for (const b of [...made, ...this.extra]) b.destroy();
       throw e;
     }
   }
@@ -110,18 +117,16 @@ export class StepGraph {
    * tiles and a long K, split-K over a scratch buffer of its own, whose partial products a
    * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
    */
-  private product(buffer: (label: string, count: number) => GPUBuffer, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
-    const chunks = this.splits() ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const forms = K.familyForms(this.cfg.kernels);
+  private product(p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
+    const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
     const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
-    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: forms.variant }), ...after()];
-    const scratch = buffer(`${p.c.label}.partials`, chunks * p.M * p.N);
-    this.extra.push(scratch);
+    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: this.forms.variant }), ...after()];
+    const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
     if (epilogue?.out) {
       const partial = K.matmulPartials(this.device, { ...p, scratch, chunks });
       return [partial, K.biasActivation(this.device, { ...epilogue, partials: { buffer: scratch, layers: partial.workgroups[2] } })];
     }
-    return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: forms.sum }), ...after()];
+    return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: this.forms.sum }), ...after()];
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */
@@ -129,10 +134,11 @@ export class StepGraph {
     return k === 0 ? this.x : this.hidden[k - 1];
   }
 
-  /** Whether products and signals may be split over K: the 'split-k' family, and 'auto' on a GPU. */
-  private splits(): boolean {
-    const { kernels } = this.cfg;
-    return kernels === 'split-k' || (kernels === 'auto' && !K.isCpuAdapter(this.device));
+  /** A buffer the graph owns beyond its tensors (destroyed with it). */
+  private owned(label: string, count: number): GPUBuffer {
+    const b = storageBuffer(this.device, label, count);
+    this.extra.push(b);
+    return b;
   }
 
   /**
@@ -146,10 +152,9 @@ export class StepGraph {
       label, e: path.source, f: path.matrix, pre: this.pre[h - 1], delta: out, w: path.weightsAbove,
       rows: this.n, hidden: sizes[h], classes: path.sourceWidth, transposed: path.transposed, signConcordant: path.signConcordant, activation,
     };
-    const chunks = this.splits() ? K.splitKChunks(p.rows, p.hidden, p.classes) : 1;
-    if (chunks === 1) return [K.hiddenSignal(this.device, { ...p, form: K.familyForms(this.cfg.kernels).signal })];
-    const scratch = storageBuffer(this.device, `${out.label}.partials`, chunks * p.rows * p.hidden);
-    this.extra.push(scratch);
+    const chunks = this.split ? K.splitKChunks(p.rows, p.hidden, p.classes) : 1;
+    if (chunks === 1) return [K.hiddenSignal(this.device, { ...p, form: this.forms.signal })];
+    const scratch = this.owned(`${out.label}.partials`, chunks * p.rows * p.hidden);
     return K.hiddenSignalSplitK(this.device, { ...p, scratch, chunks });
   }
 
@@ -164,18 +169,13 @@ export class StepGraph {
     const { sizes, rule, activation } = this.cfg;
     const L = sizes.length - 1;
     const d = this.device;
-    const buffer = (label: string, count: number) => {
-      const b = storageBuffer(d, label, count);
-      this.extra.push(b);
-      return b;
-    };
-    const sums = buffer('alignment.sums', 6 * (L - 1));
+    const sums = this.owned('alignment.sums', 6 * (L - 1));
     const dispatches = [...this.forward, ...this.lossPass];
     const bpDeltas = [...this.deltas];
     for (let h = L - 1; h >= 1; h--) {
-      const s = buffer(`s${h}`, this.n * sizes[h]);
-      const sBp = buffer(`s${h}.bp`, this.n * sizes[h]);
-      bpDeltas[h - 1] = buffer(`δ${h}.bp`, this.n * sizes[h]);
+      const s = this.owned(`s${h}`, this.n * sizes[h]);
+      const sBp = this.owned(`s${h}.bp`, this.n * sizes[h]);
+      bpDeltas[h - 1] = this.owned(`δ${h}.bp`, this.n * sizes[h]);
       dispatches.push(
         ...this.signal(h, rule, 'linear', s, `Layer${h}.alignment.signal`),
         ...this.signal(h, 'bp', 'linear', sBp, `Layer${h}.alignment.signal.bp`, bpDeltas),
@@ -190,7 +190,7 @@ export class StepGraph {
         const [rows, cols] = [sizes[h + 1], sizes[h]];
         let f = this.params.feedback[h - 1];
         if (traits.signConcordant) {
-          const eff = buffer(`F${h + 1}`, rows * cols);
+          const eff = this.owned(`F${h + 1}`, rows * cols);
           dispatches.push(K.effectiveFeedback(d, { label: `Layer${h}.alignment.feedback`, m: f, w: this.params.weights[h], out: eff, rows, cols }));
           f = eff;
         }
