@@ -9,7 +9,10 @@
 //     memory. On a GPU a thread's walk down the rows is latency-bound (db of 256 rows × 10
 //     columns took 0.05 ms on an H100 with main); the lanes make it 16 times shorter.
 //   masked: as main, times f′(pre[j]): hidden_signal.wgsl's split-K layers (rows = layers,
-//     cols = batch × hidden) added and masked into δ. Binds pre [cols] too.
+//     cols = batch × hidden) added and masked into δ. Binds pre [cols] as aux.
+//   lanes_loss: as lanes, and one column more: lossSum[0] = Σ_i rowLoss[i] (rowLoss [rows]
+//     bound as aux), grid (ceil((cols + 1) / 16), 1, 1). The output layer's bias gradient and
+//     the batch loss (the mean: rowLoss is divided by rows) in one launch.
 
 struct Sizes {
   rows: u32,
@@ -21,8 +24,10 @@ struct Sizes {
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 // out: [cols]
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-// pre: [cols], the pre-activation whose f′ masks the sums; bound only for `masked`
-@group(0) @binding(3) var<storage, read> pre: array<f32>;
+// aux: masked: pre [cols], the pre-activation whose f′ masks the sums; lanes_loss: rowLoss [rows]
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
+// lossSum: [1], Σ rowLoss (lanes_loss only)
+@group(0) @binding(4) var<storage, read_write> lossSum: array<f32>;
 
 // f′ for `masked`: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid (as hidden_signal.wgsl)
 override ACTIVATION: u32 = 1u;
@@ -52,11 +57,23 @@ fn masked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (j >= sizes.cols) { return; }
   var s = 0.0;
   for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
-  out[j] = s * derivative(pre[j]);
+  out[j] = s * derivative(aux[j]);
 }
 
 const LANES = 16u;
 var<workgroup> partial: array<f32, 256>;  // [lane][column]
+
+// The sum of the workgroup's 16 lanes of column lid.x, each lane's s given; valid in lane 0.
+fn addLanes(lid: vec3<u32>, s: f32) -> f32 {
+  partial[lid.y * LANES + lid.x] = s;
+  workgroupBarrier();
+  // Lanes y and y + half, for half = 8, 4, 2, 1: lane 0 ends with the column's sum.
+  for (var half = LANES / 2u; half > 0u; half /= 2u) {
+    if (lid.y < half) { partial[lid.y * LANES + lid.x] += partial[(lid.y + half) * LANES + lid.x]; }
+    workgroupBarrier();
+  }
+  return partial[lid.x];
+}
 
 @compute @workgroup_size(16, 16)
 fn lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -65,12 +82,21 @@ fn lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   if (j < sizes.cols) {
     for (var i = lid.y; i < sizes.rows; i += LANES) { s += g[i * sizes.cols + j]; }
   }
-  partial[lid.y * LANES + lid.x] = s;
-  workgroupBarrier();
-  // Lanes y and y + half, for half = 8, 4, 2, 1: lane 0 ends with the column's sum.
-  for (var half = LANES / 2u; half > 0u; half /= 2u) {
-    if (lid.y < half) { partial[lid.y * LANES + lid.x] += partial[(lid.y + half) * LANES + lid.x]; }
-    workgroupBarrier();
+  let total = addLanes(lid, s);
+  if (lid.y == 0u && j < sizes.cols) { out[j] = total; }
+}
+
+@compute @workgroup_size(16, 16)
+fn lanes_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let j = wid.x * LANES + lid.x;
+  var s = 0.0;
+  if (j < sizes.cols) {
+    for (var i = lid.y; i < sizes.rows; i += LANES) { s += g[i * sizes.cols + j]; }
+  } else if (j == sizes.cols) {
+    for (var i = lid.y; i < sizes.rows; i += LANES) { s += aux[i]; }
   }
-  if (lid.y == 0u && j < sizes.cols) { out[j] = partial[lid.x]; }
+  let total = addLanes(lid, s);
+  if (lid.y == 0u) {
+    if (j < sizes.cols) { out[j] = total; } else if (j == sizes.cols) { lossSum[0] = total; }
+  }
 }

@@ -913,7 +913,7 @@ export class Network {
    * loss and backward, then the update once every gradient exists.
    */
   private stepDispatches(graph: StepGraph): Dispatch[] {
-    return [...this.preStep, ...graph.forward, ...graph.lossPass, ...graph.backward, ...this.updateDispatches()];
+    return [...this.preStep, ...graph.forwardLoss, ...graph.backward, ...this.updateDispatches()];
   }
 
   /** One whole training step on the graph's current batch, in its own pass. */
@@ -1042,7 +1042,7 @@ export class Network {
             columnSum(this.device, { label: 'Eval.count', g: correct, out: count, rows: n, cols: 1 }),
           ];
           made.push(...own);
-          entry = { graph, count, dispatches: [own[0], own[1], ...graph.forward, ...graph.lossPass, own[2], own[3]] };
+          entry = { graph, count, dispatches: [own[0], own[1], ...graph.forwardLoss, graph.lossMean, own[2], own[3]] };
           perSize.set(n, entry);
         }
         const pass = encoder.beginComputePass({ label: 'evaluate' });

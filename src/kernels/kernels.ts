@@ -227,12 +227,20 @@ export function biasActivation(device: GPUDevice, p: {
 }
 
 // softmax_cross_entropy.wgsl
-const SoftmaxSizes = new UniformLayout([['rows', 'u32'], ['classes', 'u32']] as const);
+const SoftmaxSizes = new UniformLayout([['rows', 'u32'], ['classes', 'u32'], ['inputs', 'u32']] as const);
+// mse_loss.wgsl, accuracy.wgsl
+const RowsClasses = new UniformLayout([['rows', 'u32'], ['classes', 'u32']] as const);
+/** The most classes softmax_cross_entropy.wgsl's `output` entry takes (its 16 class lanes). */
+export const OUTPUT_LAYER_MAX_CLASSES = 16;
 
-/** rowLoss = −log softmax(logits)[y] / rows and dLogits = (softmax − onehot) / rows. */
+/**
+ * rowLoss = −log softmax(logits)[y] / rows and dLogits = (softmax − onehot) / rows. With
+ * `layer`, the output layer first, in the same launch: logits = h·W + b, written to `logits`
+ * (at most OUTPUT_LAYER_MAX_CLASSES classes).
+ */
 export function softmaxCrossEntropy(device: GPUDevice, p: {
   label: string;
-  /** [rows×classes] */
+  /** [rows×classes]; written with `layer` */
   logits: GPUBuffer;
   /** [rows] i32 */
   labels: GPUBuffer;
@@ -241,19 +249,29 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
   /** [rows] */
   rowLoss: GPUBuffer;
   rows: number; classes: number;
+  /** h [rows×inputs], W [inputs×classes], b [classes] */
+  layer?: { h: GPUBuffer; w: GPUBuffer; bias: GPUBuffer; inputs: number };
 }): Dispatch {
+  const storage: [GPUBuffer, string][] = [
+    [p.logits, shape(p.logits, p.rows, p.classes)],
+    [p.labels, shape(p.labels, p.rows)],
+    [p.dLogits, shape(p.dLogits, p.rows, p.classes)],
+    [p.rowLoss, shape(p.rowLoss, p.rows)],
+  ];
+  const l = p.layer;
+  if (l) {
+    if (p.classes > OUTPUT_LAYER_MAX_CLASSES) throw new Error(`${p.label}: the fused output layer takes at most ${OUTPUT_LAYER_MAX_CLASSES} classes, got ${p.classes}`);
+    storage.push([l.h, shape(l.h, p.rows, l.inputs)], [l.w, shape(l.w, l.inputs, p.classes)], [l.bias, shape(l.bias, p.classes)]);
+  }
   return createDispatch(device, {
     label: p.label,
-    shader: 'softmax_cross_entropy', outputs: [2, 3],
+    shader: 'softmax_cross_entropy', outputs: l ? [0, 2, 3] : [2, 3],
+    entryPoint: l ? 'output' : 'main',
     uniform: SoftmaxSizes,
-    sizes: { rows: p.rows, classes: p.classes },
-    storage: [
-      [p.logits, shape(p.logits, p.rows, p.classes)],
-      [p.labels, shape(p.labels, p.rows)],
-      [p.dLogits, shape(p.dLogits, p.rows, p.classes)],
-      [p.rowLoss, shape(p.rowLoss, p.rows)],
-    ],
-    workgroups: checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),
+    sizes: { rows: p.rows, classes: p.classes, inputs: l?.inputs ?? 0 },
+    storage,
+    workgroups: checkGrid(device, p.label, [divUp(p.rows, l ? 4 : 64), 1, 1]),
+    flops: l ? 2 * p.rows * l.inputs * p.classes : 0,
   });
 }
 
@@ -353,7 +371,7 @@ export function mseLoss(device: GPUDevice, p: {
   return createDispatch(device, {
     label: p.label,
     shader: 'mse_loss', outputs: [2, 3],
-    uniform: SoftmaxSizes,
+    uniform: RowsClasses,
     sizes: { rows: p.rows, classes: p.classes },
     storage: [
       [p.z, shape(p.z, p.rows, p.classes)],
@@ -388,21 +406,31 @@ export function columnSum(device: GPUDevice, p: {
   form?: 'serial' | 'lanes';
   /** out[j] × f′(pre[j]) (`masked`, serial): hidden_signal's split-K layers into δ. */
   mask?: { pre: GPUBuffer; activation: Activation };
+  /** Also loss[0] = Σ rowLoss (`lanes_loss`; lanes only): the batch loss beside the output layer's db. */
+  loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }): Dispatch {
   const storage: [GPUBuffer, string][] = [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]];
   if (p.mask) storage.push([p.mask.pre, shape(p.mask.pre, p.cols)]);
-  const lanes = !p.mask && (p.form ?? (isCpuAdapter(device) || p.cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes')) === 'lanes';
+  if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.rows)], [p.loss.out, shape(p.loss.out, 1)]);
+  const lanes = !p.mask && columnSumForm(device, p.cols, p.form) === 'lanes';
+  if (p.loss && !lanes) throw new Error(`${p.label}: the batch loss is summed beside the columns only in the lanes form`);
+  const columns = p.cols + (p.loss ? 1 : 0);
   return createDispatch(device, {
     label: p.label,
-    shader: 'column_sum', outputs: [1],
-    entryPoint: p.mask ? 'masked' : lanes ? 'lanes' : 'main',
+    shader: 'column_sum', outputs: p.loss ? [1, 3] : [1],
+    entryPoint: p.mask ? 'masked' : p.loss ? 'lanes_loss' : lanes ? 'lanes' : 'main',
     constants: p.mask ? { ACTIVATION: ACTIVATION_CODE[p.mask.activation] } : {},
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },
     storage,
     // masked folds its grid into y past the per-dimension limit; main and lanes take x only
-    workgroups: p.mask ? grid1d(device, p.label, p.cols, 64) : checkGrid(device, p.label, [divUp(p.cols, lanes ? 16 : 64), 1, 1]),
+    workgroups: p.mask ? grid1d(device, p.label, p.cols, 64) : checkGrid(device, p.label, [divUp(columns, lanes ? 16 : 64), 1, 1]),
   });
+}
+
+/** columnSum's form for `cols` columns on this device, `form` if given. */
+export function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' | 'lanes'): 'serial' | 'lanes' {
+  return form ?? (isCpuAdapter(device) || cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes');
 }
 
 // sgd.wgsl
@@ -528,7 +556,7 @@ export function correctRows(device: GPUDevice, p: { label: string; z: GPUBuffer;
   return createDispatch(device, {
     label: p.label,
     shader: 'accuracy', outputs: [2],
-    uniform: SoftmaxSizes,
+    uniform: RowsClasses,
     sizes: { rows: p.rows, classes: p.classes },
     storage: [[p.z, shape(p.z, p.rows, p.classes)], [p.labels, shape(p.labels, p.rows)], [p.correct, shape(p.correct, p.rows)]],
     workgroups: checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),

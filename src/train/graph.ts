@@ -3,11 +3,14 @@
  * dispatch of a training step, made once and encoded as often as needed.
  *
  *   forward   a_k = h_{k−1}·W_k (matmul), then + b_k and h_k = f(a_k) (bias_activation)
- *   loss      e and per-row losses (softmax_cross_entropy or mse_loss), batch mean (column_sum)
+ *   loss      e and per-row losses (softmax_cross_entropy or mse_loss)
  *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum),
+ *             the batch loss Σ rowLoss (column_sum, in db_L's launch where sums take lanes),
  *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
  *   update    the network's sgd dispatches, after every gradient of the step exists
- * (Network.stepDispatches puts them in that order.)
+ * (Network.stepDispatches puts them in that order.) Where products split (GPUs), a softmax
+ * output layer of up to 16 classes is one launch with its loss (softmax_cross_entropy's
+ * `output`), in `forwardLoss` only: `forward`, for inference, keeps the plain product.
  */
 import { checkFits, storageBuffer } from '../gpu/buffers.js';
 import { destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
@@ -39,8 +42,13 @@ export class StepGraph {
   /** The batch's mean loss, one f32. */
   readonly loss: GPUBuffer;
 
+  /** Every layer's product, bias and activation: the inference pass (logits in pre[L−1]). */
   readonly forward: Dispatch[] = [];
-  readonly lossPass: Dispatch[] = [];
+  /** The forward pass and the loss kernel (e and rowLoss), as training and evaluation run it. */
+  readonly forwardLoss: Dispatch[] = [];
+  /** The batch loss Σ rowLoss into `loss`, for evaluation (the step's backward has its own). */
+  readonly lossMean: Dispatch;
+  /** Gradients and hidden signals; also writes `loss`. */
   readonly backward: Dispatch[] = [];
   /** Buffers besides the tensors above: split-K scratch, the alignment pass's (owned()). */
   private readonly extra: GPUBuffer[] = [];
@@ -75,6 +83,8 @@ export class StepGraph {
       this.rowLoss = buffer('rowLoss', n);
       this.loss = buffer('loss', 1);
 
+      const classes = sizes[L];
+      const fuseOutput = this.split && cfg.loss === 'softmax-cross-entropy' && classes <= K.OUTPUT_LAYER_MAX_CLASSES;
       for (let k = 0; k < L; k++) {
         const layer = `Layer${k + 1}`;
         const product = { label: `${layer}.forward.matmul`, a: this.input(k), b: params.weights[k], c: this.pre[k], M: n, N: sizes[k + 1], K: sizes[k] };
@@ -83,29 +93,38 @@ export class StepGraph {
           pre: this.pre[k], bias: params.biases[k], out: k === L - 1 ? undefined : this.hidden[k],
           rows: n, cols: sizes[k + 1], activation,
         };
-        this.forward.push(...this.product(product, epilogue));
+        const dispatches = this.product(product, epilogue);
+        this.forward.push(...dispatches);
+        if (k < L - 1 || !fuseOutput) this.forwardLoss.push(...dispatches);
       }
 
-      const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes: sizes[L] };
-      this.lossPass.push(
+      const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes };
+      const logits = this.pre[L - 1], e = this.deltas[L - 1];
+      this.forwardLoss.push(
         cfg.loss === 'mse'
-          ? K.mseLoss(device, { label: 'Loss.mse', z: this.pre[L - 1], dOut: this.deltas[L - 1], ...lossArgs })
-          : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits: this.pre[L - 1], dLogits: this.deltas[L - 1], ...lossArgs }),
-        K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: this.forms.sum }),
+          ? K.mseLoss(device, { label: 'Loss.mse', z: logits, dOut: e, ...lossArgs })
+          : fuseOutput
+            ? K.softmaxCrossEntropy(device, {
+              label: `Layer${L}.forward+Loss.softmax_cross_entropy`, logits, dLogits: e, ...lossArgs,
+              layer: { h: this.input(L - 1), w: params.weights[L - 1], bias: params.biases[L - 1], inputs: sizes[L - 1] },
+            })
+            : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits, dLogits: e, ...lossArgs }),
       );
+      this.lossMean = K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: this.forms.sum });
 
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
-        this.backward.push(
-          ...this.product({ label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }),
-          K.columnSum(device, { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum }),
-        );
+        const db = { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum };
+        this.backward.push(...this.product({ label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }));
+        if (k < L - 1) this.backward.push(K.columnSum(device, db));
+        // The output layer's db and the batch loss: one launch where sums take lanes.
+        else if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${layer}.backward.db+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
+        else this.backward.push(K.columnSum(device, db), this.lossMean);
         if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
-  
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
-      destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
+      this.destroyDispatches();
       for (const b of [...made, ...this.extra]) b.destroy();
       throw e;
     }
@@ -170,7 +189,7 @@ export class StepGraph {
     const L = sizes.length - 1;
     const d = this.device;
     const sums = this.owned('alignment.sums', 6 * (L - 1));
-    const dispatches = [...this.forward, ...this.lossPass];
+    const dispatches = [...this.forwardLoss];
     const bpDeltas = [...this.deltas];
     for (let h = L - 1; h >= 1; h--) {
       const s = this.owned(`s${h}`, this.n * sizes[h]);
@@ -201,9 +220,14 @@ export class StepGraph {
     return this.alignmentPass;
   }
 
+  /** Each dispatch of the graph once (the lists share some). */
+  private destroyDispatches(): void {
+    const lists = [this.forward, this.forwardLoss, this.lossMean ? [this.lossMean] : [], this.backward, this.alignmentPass?.dispatches ?? []];
+    destroyDispatches([...new Set(lists.flat())]);
+  }
+
   destroy(): void {
-    destroyDispatches([...this.forward, ...this.lossPass, ...this.backward]);
-    if (this.alignmentPass) destroyDispatches(this.alignmentPass.dispatches.filter((x) => !this.forward.includes(x) && !this.lossPass.includes(x)));
+    this.destroyDispatches();
     for (const b of [this.x, this.labels, ...this.pre, ...this.hidden, ...this.deltas, this.rowLoss, this.loss, ...this.extra]) b.destroy();
   }
 }

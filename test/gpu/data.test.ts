@@ -15,9 +15,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-for (const bytes of [false, true]) {
-  it(`fit equals a trainStep replay of the same shuffled batches and a trainer run in pieces, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features)`, async () => {
-    const r = await h.call('fitReplay', { rule: 'fa', n: 203, batchSize: 20, epochs: 3, bytes, seed: 4 });
+// The byte features run the GPU step's forms (split-k: the fused output layer in fit and evaluate).
+for (const [bytes, kernels] of [[false, 'auto'], [true, 'split-k']] as const) {
+  it(`fit equals a trainStep replay of the same shuffled batches and a trainer run in pieces, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features, ${kernels} kernels)`, async () => {
+    const r = await h.call('fitReplay', { rule: 'fa', n: 203, batchSize: 20, epochs: 3, bytes, seed: 4, kernels });
     for (const c of [r.losses, ...r.weights, r.testLoss, ...r.trainer]) {
       console.log(describeComparison(c));
       expect(c.ok, describeComparison(c)).toBe(true);

@@ -141,20 +141,38 @@ async function biasActivation(cases: BiasActivationCase[]): Promise<Comparison[]
   return out;
 }
 
-export interface SoftmaxCase { rows: number; classes: number; seed: number; /** standard deviation of the logits */ scale: number }
+export interface SoftmaxCase {
+  rows: number; classes: number; seed: number; /** standard deviation of the logits */ scale: number;
+  /** the fused output layer (`output`): logits = h·W + b from h [rows×inputs] first */ inputs?: number;
+}
 
 async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
-    const logits = random(c.seed, c.rows * c.classes, c.scale);
     const rng = new Pcg32(c.seed, 4);
     const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
-    const name = `softmax_cross_entropy ${c.rows}×${c.classes} logits σ=${c.scale}`;
-    const got = await runKernels(name, { logits, labels }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['dLogits', 'rowLoss', 'loss'], (x) => [
-      K.softmaxCrossEntropy(device, { label: name, logits: x.logits, labels: x.labels, dLogits: x.dLogits, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes }),
+    const fused = c.inputs !== undefined;
+    const name = `softmax_cross_entropy ${fused ? `output ${c.rows}×${c.inputs} · ${c.inputs}×${c.classes}` : `${c.rows}×${c.classes}`} logits σ=${c.scale}`;
+    // Fused: h·W has a standard deviation of `scale` (h of variance scale²/inputs, W of 1).
+    const h = fused ? random(c.seed + 1, c.rows * c.inputs!, c.scale / Math.sqrt(c.inputs!)) : new Float32Array(0);
+    const w = fused ? random(c.seed + 2, c.inputs! * c.classes) : new Float32Array(0);
+    const bias = fused ? random(c.seed + 3, c.classes) : new Float32Array(0);
+    const given = fused ? new Float32Array(c.rows * c.classes) : random(c.seed, c.rows * c.classes, c.scale);
+    const got = await runKernels(name, { logits: given, labels, h, w, bias }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['logits', 'dLogits', 'rowLoss', 'loss'], (x) => [
+      K.softmaxCrossEntropy(device, {
+        label: name, logits: x.logits, labels: x.labels, dLogits: x.dLogits, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes,
+        layer: fused ? { h: x.h, w: x.w, bias: x.bias, inputs: c.inputs! } : undefined,
+      }),
       K.columnSum(device, { label: `${name} mean`, g: x.rowLoss, out: x.loss, rows: c.rows, cols: 1 }),
     ]);
-    const want = ref.softmaxCrossEntropy(logits, labels, c.rows, c.classes);
+    if (fused) {
+      // The product against float64 (to the size of its terms); the loss against the reference
+      // on the logits the kernel made, so that the product's float32 rounding is not counted twice.
+      const product = ref.matmul(h, w, c.rows, c.classes, c.inputs!);
+      const terms = ref.matmul(h.map(Math.abs), w.map(Math.abs), c.rows, c.classes, c.inputs!);
+      out.push(compare(`${name} logits`, got.logits, product.map((v, i) => v + bias[i % c.classes]), TOL, terms.map((v, i) => v + Math.abs(bias[i % c.classes]))));
+    }
+    const want = ref.softmaxCrossEntropy(fused ? got.logits : given, labels, c.rows, c.classes);
     out.push(compare(`${name} dLogits`, got.dLogits, want.dLogits, TOL));
     out.push(compare(`${name} rowLoss`, got.rowLoss, want.rowLoss, TOL));
     out.push(compare(`${name} loss`, got.loss, [want.loss], TOL));
@@ -245,17 +263,19 @@ async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Compariso
   return out;
 }
 
-export interface ColumnSumCase { rows: number; cols: number; form: 'serial' | 'lanes'; seed: number }
+export interface ColumnSumCase { rows: number; cols: number; form: 'serial' | 'lanes'; seed: number; /** lanes_loss: Σ rowLoss beside */ loss?: boolean }
 
 async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const g = random(c.seed, c.rows * c.cols);
-    const name = `column_sum ${c.form} ${c.rows}×${c.cols}`;
-    const got = await runKernels(name, { g }, { out: c.cols }, ['out'], (x) => [
-      K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form }),
+    const rowLoss = c.loss ? random(c.seed + 1, c.rows) : new Float32Array(0);
+    const name = `column_sum ${c.loss ? 'lanes_loss' : c.form} ${c.rows}×${c.cols}`;
+    const got = await runKernels(name, { g, rowLoss }, { out: c.cols, loss: 1 }, ['out', 'loss'], (x) => [
+      K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form, loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined }),
     ]);
     out.push(compare(name, got.out, ref.columnSum(g, c.rows, c.cols), TOL, ref.columnSum(g.map(Math.abs), c.rows, c.cols)));
+    if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.rows, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.rows, 1)));
   }
   return out;
 }
@@ -513,14 +533,14 @@ async function spirals(c: { rule: Rule; n: number; hidden: number; steps: number
  * host in the same shuffled order must see the same losses; evaluate() against predict() and
  * the reference loss on its logits.
  */
-async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: number; bytes: boolean; seed: number }) {
+async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: number; bytes: boolean; seed: number; kernels?: K.KernelFamily }) {
   return scoped('fitReplay', async () => {
     const source = blobs({ n: c.n, classes: 4, noise: 0.4, seed: c.seed });
     // As bytes, the set exercises the packed-u8 gather path; the features become 0..255.
     const data: Dataset = c.bytes ? { ...source, x: Uint8Array.from(source.x, (v) => Math.max(0, Math.min(255, Math.round(100 * v + 128)))) } : source;
     const test = blobs({ n: 333, classes: 4, noise: 0.4, seed: c.seed + 1 });
     const testData: Dataset = c.bytes ? { ...test, x: Uint8Array.from(test.x, (v) => Math.max(0, Math.min(255, Math.round(100 * v + 128)))) } : test;
-    const options = { sizes: [2, 17, 4], rule: c.rule, seed: c.seed, learningRate: 0.3, momentum: 0.5, device };
+    const options = { sizes: [2, 17, 4], rule: c.rule, seed: c.seed, learningRate: 0.3, momentum: 0.5, kernels: c.kernels, device };
     const a = await createNetwork(options);
     const b = await createNetwork(options);
     const t = await createNetwork(options);
@@ -786,7 +806,7 @@ async function kernelChoice() {
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
       const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device });
       try {
-        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
+        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }

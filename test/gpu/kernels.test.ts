@@ -91,6 +91,13 @@ describe('kernels vs float64 reference', () => {
     expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));
   });
 
+  it('softmax_cross_entropy output: the output layer h·W + b and its loss in one launch, up to 16 classes', async () => {
+    // rows around the 4 a workgroup takes, K around the 16 slices, classes up to the 16 lanes
+    const cases = [0.1, 4, 40].flatMap((scale) => [[1, 1, 2], [3, 17, 3], [4, 16, 10], [17, 65, 16], [129, 300, 10], [65, 3, 7]]
+      .map(([rows, inputs, classes]) => ({ rows, inputs, classes, scale, seed: seed++ })));
+    expectAll('softmax_cross_entropy output', await h.call('softmaxCrossEntropy', cases));
+  });
+
   for (const form of ['tiled', 'direct'] as const) {
     it(`hidden_signal (${form}) through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation`, async () => {
       const forms = [[false, false], [true, false], [false, true]] as const;
@@ -123,6 +130,12 @@ describe('kernels vs float64 reference', () => {
   it('column_sum (serial and lanes) at every rows × cols', async () => {
     const cases = (['serial', 'lanes'] as const).flatMap((form) => [...SIZES, 300].flatMap((rows) => SIZES.map((cols) => ({ rows, cols, form, seed: seed++ }))));
     expectAll('column_sum', await h.call('columnSum', cases));
+  });
+
+  it('column_sum lanes_loss: the columns and, beside them, the sum of the per-row losses', async () => {
+    // cols of 15, 16, 17: the loss column falls in the last lanes' workgroup or in one of its own
+    const cases = [...SIZES, 300].flatMap((rows) => [1, 3, 15, 16, 17, 65].map((cols) => ({ rows, cols, form: 'lanes' as const, loss: true, seed: seed++ })));
+    expectAll('column_sum lanes_loss', await h.call('columnSum', cases));
   });
 
   it('sgd with momentum, weight decay and a transposed gradient, including a folded grid', async () => {

@@ -93,25 +93,28 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
 it('kernels: each family puts its own products and sums in the step; auto picks direct on a CPU adapter', async () => {
   const r = await h.call('kernelChoice', undefined);
   const kinds = (list: string[], shader: RegExp) => list.map((l) => l.split(' ').slice(1).join(' ')).filter((k) => shader.test(k)).sort();
-  // 3 forward and 3 dW products, 2 hidden signals; the loss and 3 bias gradients summed
-  expect(kinds(r.tiled, /^(matmul|hidden)/)).toEqual([...Array(6).fill('matmul:main'), ...Array(2).fill('hidden_signal:main')].sort());
-  expect(kinds(r.tiled, /^column_sum/)).toEqual(Array(4).fill('column_sum:lanes'));
-  expect(kinds(r.direct, /^(matmul|hidden)/)).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct')].sort());
+  // 3 forward and 3 dW products, 2 hidden signals, the loss; 3 bias gradients and the batch
+  // loss summed (the last bias gradient and the loss in one launch where sums take lanes)
+  expect(kinds(r.tiled, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul:main'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(r.tiled, /^column_sum/)).toEqual(['column_sum:lanes', 'column_sum:lanes', 'column_sum:lanes_loss']);
+  expect(kinds(r.direct, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.direct, /^column_sum/)).toEqual(Array(4).fill('column_sum:main'));
   // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
   expect(r.auto).toEqual(r.cpu ? r.direct : r['split-k']);
-  // split-k: the forward products 7×6×300 and 7×3×260 in 4 layers of partial products, which
-  // the hidden layer's bias_activation adds itself and the logits' column_sum adds before the
-  // bias; the first hidden signal (260 classes) in 4 layers of partial sums, added and masked;
-  // the rest as tiled
+  // split-k: the first forward product 7×6×300 in 4 layers of partial products, which the
+  // hidden layer's bias_activation adds itself; the output layer (3 classes) and its loss in
+  // one launch; the first hidden signal (260 classes) in 4 layers of partial sums, added and
+  // masked; the rest as tiled
   const split: Record<string, string[]> = {
     'Layer1.forward.matmul matmul:main': ['Layer1.forward.matmul.partial matmul:main ×4'],
     'Layer1.forward.bias_activation bias_activation:main': ['Layer1.forward.bias_activation bias_activation:sum_main'],
-    'Layer3.forward.matmul matmul:main': ['Layer3.forward.matmul.partial matmul:main ×4', 'Layer3.forward.matmul.sum column_sum:lanes'],
+    'Layer3.forward.matmul matmul:main': [],
+    'Layer3.forward.bias bias_activation:add_bias': [],
+    'Loss.softmax_cross_entropy softmax_cross_entropy:main': ['Layer3.forward+Loss.softmax_cross_entropy softmax_cross_entropy:output'],
     'Layer1.backward.signal hidden_signal:main': ['Layer1.backward.signal.partial hidden_signal:main ×4', 'Layer1.backward.signal.sum column_sum:masked'],
   };
   expect(r['split-k']).toEqual(r.tiled.flatMap((l) => split[l] ?? [l]));
-  expect(r.tiled.filter((l) => split[l])).toHaveLength(4);
+  expect(r.tiled.filter((l) => split[l])).toHaveLength(6);
 });
 
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {
