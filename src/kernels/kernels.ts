@@ -66,11 +66,12 @@ export function matmulVariant(M: number, N: number, cpuAdapter = false): MatmulV
 
 /**
  * The kernel families of the products. 'auto': on CPU adapters direct, on GPUs each product by
- * shape (matmulVariant; split-K where splitKChunks splits; columnSum's form by width). 'tiled':
- * matmul.wgsl for every product, unsplit, column sums in lanes. 'direct': matmul_direct for
- * every product, serial column sums. 'split-k': as tiled, split where splitKChunks says (what
- * 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run split-K
- * steps).
+ * shape (matmulVariant; split-K where splitKChunks splits; columnSum's form by width) and a
+ * softmax output layer of up to 16 classes fused with its loss. 'tiled': matmul.wgsl for every
+ * product, unsplit, column sums in lanes. 'direct': matmul_direct for every product, serial
+ * column sums. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
+ * (what 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run
+ * the GPU step).
  */
 export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
