@@ -436,7 +436,7 @@ export function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' |
 
 // sgd.wgsl
 const SgdParams = new UniformLayout([
-  ['count', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['lr', 'f32'], ['momentum', 'f32'], ['weightDecay', 'f32'],
+  ['count', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['lr', 'f32'], ['momentum', 'f32'], ['weightDecay', 'f32'], ['count2', 'u32'],
 ] as const);
 
 export interface SgdSettings {
@@ -445,44 +445,55 @@ export interface SgdSettings {
   weightDecay: number;
 }
 
-/**
- * In-place SGD with momentum and weight decay (torch.optim.SGD). With `gradTransposed`, θ is
- * [rows×cols] and grad is stored [cols×rows] (KP trains B with dWᵀ).
- */
-export function sgd(device: GPUDevice, p: {
-  label: string;
+/** A tensor sgd updates: θ, its gradient and its velocity ([count], or any buffer when momentum is 0: never touched then). */
+export interface SgdTensor {
   theta: GPUBuffer;
   grad: GPUBuffer;
-  /** [count], or any buffer when momentum is 0 (never touched then) */
   velocity: GPUBuffer;
+}
+
+/**
+ * In-place SGD with momentum and weight decay (torch.optim.SGD). With `gradTransposed`, θ is
+ * [rows×cols] and grad is stored [cols×rows] (KP trains B with dWᵀ). With `second` (a
+ * layer's bias beside its weights: sgd.wgsl's `layer`), both tensors in one launch.
+ */
+export function sgd(device: GPUDevice, p: SgdTensor & {
+  label: string;
   rows: number; cols: number;
   gradTransposed?: boolean;
+  /** [count2] (count2 = rows2·cols2), updated in the same launch; not with gradTransposed */
+  second?: SgdTensor & { rows: number; cols: number };
   settings: SgdSettings;
 }): Dispatch {
-  const count = p.rows * p.cols;
   const t = p.gradTransposed ?? false;
+  const two = p.second;
+  if (two && t) throw new Error(`${p.label}: a transposed gradient is read only for one tensor`);
+  const m = p.settings.momentum !== 0;
+  const describe = (x: SgdTensor, rows: number, cols: number, gradT: boolean): [GPUBuffer, string][] => [
+    [x.theta, shape(x.theta, rows, cols)],
+    [x.grad, gradT ? shape(x.grad, cols, rows, ' (read as ᵀ)') : shape(x.grad, rows, cols)],
+    [x.velocity, m ? shape(x.velocity, rows, cols) : `${x.velocity.label} (unused: momentum 0)`],
+  ];
+  const count2 = two ? two.rows * two.cols : 0;
   return createDispatch(device, {
     label: p.label,
-    shader: 'sgd', outputs: p.settings.momentum ? [0, 2] : [0],
-    constants: { GRAD_TRANSPOSED: Number(t) },
+    shader: 'sgd', outputs: [0, ...(m ? [2] : []), ...(two ? [3, ...(m ? [5] : [])] : [])],
+    entryPoint: two ? 'layer' : 'main',
+    constants: two ? {} : { GRAD_TRANSPOSED: Number(t) },
     uniform: SgdParams,
-    sizes: sgdValues(p.rows, p.cols, p.settings),
-    storage: [
-      [p.theta, shape(p.theta, p.rows, p.cols)],
-      [p.grad, t ? shape(p.grad, p.cols, p.rows, ' (read as ᵀ)') : shape(p.grad, p.rows, p.cols)],
-      [p.velocity, p.settings.momentum ? shape(p.velocity, p.rows, p.cols) : `${p.velocity.label} (unused: momentum 0)`],
-    ],
-    workgroups: grid1d(device, p.label, count, 256),
+    sizes: sgdValues(p.rows, p.cols, p.settings, count2),
+    storage: [...describe(p, p.rows, p.cols, t), ...(two ? describe(two, two.rows, two.cols, false) : [])],
+    workgroups: grid1d(device, p.label, p.rows * p.cols + count2, 256),
   });
 }
 
-function sgdValues(rows: number, cols: number, s: SgdSettings) {
-  return { count: rows * cols, rows, cols, lr: s.learningRate, momentum: s.momentum, weightDecay: s.weightDecay };
+function sgdValues(rows: number, cols: number, s: SgdSettings, count2: number) {
+  return { count: rows * cols, rows, cols, lr: s.learningRate, momentum: s.momentum, weightDecay: s.weightDecay, count2 };
 }
 
-/** Rewrites the optimizer settings of an sgd dispatch. */
-export function setSgdSettings(device: GPUDevice, d: Dispatch, rows: number, cols: number, settings: SgdSettings): void {
-  device.queue.writeBuffer(d.uniform, 0, SgdParams.pack(sgdValues(rows, cols, settings)));
+/** Rewrites the optimizer settings of an sgd dispatch (count2: its second tensor's elements, 0 for none). */
+export function setSgdSettings(device: GPUDevice, d: Dispatch, rows: number, cols: number, settings: SgdSettings, count2 = 0): void {
+  device.queue.writeBuffer(d.uniform, 0, SgdParams.pack(sgdValues(rows, cols, settings, count2)));
 }
 
 // feedback_draw.wgsl

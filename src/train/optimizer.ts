@@ -13,26 +13,35 @@ export interface Update {
   dispatch: Dispatch;
   rows: number;
   cols: number;
+  /** Elements of the second tensor (a layer's bias), 0 for none. */
+  count2: number;
 }
 
-/** One sgd dispatch per trained tensor, after every gradient of the step exists. */
+/**
+ * The sgd dispatches of a step, after every gradient of the step exists: one per layer for
+ * its W and b (sgd.wgsl's `layer`), and one per trained feedback matrix (kp's B, from dWᵀ).
+ */
 export function updateDispatches(device: GPUDevice, p: GpuParameters, rule: Rule, settings: SgdSettings): Update[] {
-  const make = (label: string, theta: GPUBuffer, grad: GPUBuffer, velocity: GPUBuffer, [rows, cols]: [number, number], gradTransposed = false): Update => ({
-    rows, cols, dispatch: sgd(device, { label, theta, grad, velocity, rows, cols, gradTransposed, settings }),
+  const updates: Update[] = p.weights.map((w, k) => {
+    const [rows, cols] = p.shapes.weights[k];
+    const [bRows, bCols] = p.shapes.biases[k];
+    const bias = { theta: p.biases[k], grad: p.gradBiases[k], velocity: p.velocityBiases[k], rows: bRows, cols: bCols };
+    const dispatch = sgd(device, { label: `Layer${k + 1}.update`, theta: w, grad: p.gradWeights[k], velocity: p.velocityWeights[k], rows, cols, second: bias, settings });
+    return { dispatch, rows, cols, count2: bRows * bCols };
   });
-  const updates = [
-    ...p.weights.map((w, k) => make(`Layer${k + 1}.update.W`, w, p.gradWeights[k], p.velocityWeights[k], p.shapes.weights[k])),
-    ...p.biases.map((b, k) => make(`Layer${k + 1}.update.b`, b, p.gradBiases[k], p.velocityBiases[k], p.shapes.biases[k])),
-  ];
   if (RULE_TRAITS[rule].trained) {
     // Kolen-Pollack: B_{k+2} gets dW_{k+2}ᵀ, so W − Bᵀ changes only by weight decay.
-    p.feedback.forEach((f, k) => updates.push(make(`Layer${k + 2}.update.B`, f, p.gradWeights[k + 1], p.velocityFeedback[k], p.shapes.feedback[k], true)));
+    p.feedback.forEach((f, k) => {
+      const [rows, cols] = p.shapes.feedback[k];
+      const dispatch = sgd(device, { label: `Layer${k + 2}.update.B`, theta: f, grad: p.gradWeights[k + 1], velocity: p.velocityFeedback[k], rows, cols, gradTransposed: true, settings });
+      updates.push({ dispatch, rows, cols, count2: 0 });
+    });
   }
   return updates;
 }
 
 export function setUpdateSettings(device: GPUDevice, updates: Update[], settings: SgdSettings): void {
-  for (const u of updates) setSgdSettings(device, u.dispatch, u.rows, u.cols, settings);
+  for (const u of updates) setSgdSettings(device, u.dispatch, u.rows, u.cols, settings, u.count2);
 }
 
 /** brsf: redraw every layer's magnitudes, then advance the step counter. [] for other rules. */

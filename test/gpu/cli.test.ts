@@ -49,7 +49,7 @@ it('bench prints steps/s, a per-kernel profile and every matmul variant', () => 
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +bp +[\d.]+/m);
   expect(r.stdout).toMatch(/tiled kernels\)$/m);
   expect(r.stdout).toMatch(/^Layer1\.forward\.matmul +matmul +1×1×1/m);
-  for (const kernel of ['Layer1.forward.matmul', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer2.update.b']) {
+  for (const kernel of ['Layer1.forward.matmul', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer2.update']) {
     expect(r.stdout).toMatch(new RegExp(`^${kernel.replace('.', '\\.')} +\\w+ +1×1×1 +[\\d.]+`, 'm'));
   }
   // one cell per kernel (ms, GFLOP/s: matmul, matmul_pipelined, matmul_direct), the host's pick marked with *; no split-K for K = 5

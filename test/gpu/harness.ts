@@ -283,23 +283,32 @@ async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
 export interface SgdCase {
   rows: number; cols: number; lr: number; momentum: number; weightDecay: number; gradTransposed: boolean; seed: number;
   /** force this grid, to test the folded index */ grid?: [number, number];
+  /** a second tensor [rows×cols] in the same launch (sgd.wgsl's layer) */ second?: [number, number];
 }
 
 async function sgd(cases: SgdCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const count = c.rows * c.cols;
+    const count2 = c.second ? c.second[0] * c.second[1] : 0;
     const theta = random(c.seed, count), grad = random(c.seed + 1, count), velocity = random(c.seed + 2, count);
-    const name = `sgd ${c.rows}×${c.cols} lr=${c.lr} μ=${c.momentum} λ=${c.weightDecay}${c.gradTransposed ? ' gradᵀ' : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
-    const got = await runKernels(name, { theta, grad, velocity }, {}, ['theta', 'velocity'], (x) => {
-      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, velocity: x.velocity, rows: c.rows, cols: c.cols, gradTransposed: c.gradTransposed, settings: { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay } });
+    const theta2 = random(c.seed + 3, count2), grad2 = random(c.seed + 4, count2), velocity2 = random(c.seed + 5, count2);
+    const name = `sgd ${c.rows}×${c.cols}${c.second ? ` + ${c.second.join('×')}` : ''} lr=${c.lr} μ=${c.momentum} λ=${c.weightDecay}${c.gradTransposed ? ' gradᵀ' : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const settings = { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay };
+    const got = await runKernels(name, { theta, grad, velocity, theta2, grad2, velocity2 }, {}, ['theta', 'velocity', 'theta2', 'velocity2'], (x) => {
+      const second = c.second ? { theta: x.theta2, grad: x.grad2, velocity: x.velocity2, rows: c.second[0], cols: c.second[1] } : undefined;
+      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, velocity: x.velocity, rows: c.rows, cols: c.cols, gradTransposed: c.gradTransposed, second, settings });
       return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
     });
-    const g = c.gradTransposed ? ref.transpose(grad, c.cols, c.rows) : grad;
-    const want = ref.sgdMomentum(theta, g, c.momentum ? velocity : new Float64Array(count), { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay });
-    out.push(compare(`${name} θ`, got.theta, want.theta, TOL));
-    // With momentum 0 the velocity buffer must be left as it was.
-    out.push(compare(`${name} v`, got.velocity, c.momentum ? want.velocity : velocity, c.momentum ? TOL : 0));
+    const tensors: [string, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, number][] = [['', theta, grad, velocity, got.theta, got.velocity, count]];
+    if (c.second) tensors.push(['2', theta2, grad2, velocity2, got.theta2, got.velocity2, count2]);
+    for (const [tag, t, g0, v, gotT, gotV, n] of tensors) {
+      const g = c.gradTransposed ? ref.transpose(g0, c.cols, c.rows) : g0;
+      const want = ref.sgdMomentum(t, g, c.momentum ? v : new Float64Array(n), settings);
+      out.push(compare(`${name} θ${tag}`, gotT, want.theta, TOL));
+      // With momentum 0 the velocity buffer must be left as it was.
+      out.push(compare(`${name} v${tag}`, gotV, c.momentum ? want.velocity : v, c.momentum ? TOL : 0));
+    }
   }
   return out;
 }

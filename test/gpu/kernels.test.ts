@@ -150,6 +150,17 @@ describe('kernels vs float64 reference', () => {
     expectAll('sgd', await h.call('sgd', cases));
   });
 
+  it('sgd layer: a layer\'s W and b in one launch, with and without momentum and weight decay, including a folded grid', async () => {
+    const cases = [];
+    // W of 1, 255, 256 and 257 elements put b's first element on either side of a workgroup's end
+    for (const [rows, cols, bias] of [[1, 1, 1], [3, 85, 85], [16, 16, 16], [1, 257, 257], [65, 129, 129], [1000, 70, 70]]) {
+      for (const [momentum, weightDecay] of [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]]) cases.push({ rows, cols, second: [1, bias] as [number, number], lr: 0.05, momentum, weightDecay, gradTransposed: false, seed: seed++ });
+    }
+    // 3 × 4 workgroups of 256 cover 3072 ≥ 2990 + 9: the y-fold with the second tensor at its end.
+    cases.push({ rows: 2990, cols: 1, second: [1, 9] as [number, number], lr: 0.3, momentum: 0.9, weightDecay: 0.01, gradTransposed: false, seed: seed++, grid: [3, 4] as [number, number] });
+    expectAll('sgd layer', await h.call('sgd', cases));
+  });
+
   it('feedback_draw: brsf magnitudes equal the reference draw for several keys and steps', async () => {
     const cases = [1, 17, 1000, 70_001].flatMap((count) => [[1, 0], [0xdeadbeef, 5], [12345, 4_000_000_000]].map(([key, step]) => ({ count, key, step, std: 0.2 })));
     expectAll('feedback_draw', await h.call('feedbackDraw', cases));
