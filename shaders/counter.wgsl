@@ -1,6 +1,6 @@
 // counter: counter[0] += params.by. Lets a command buffer of many steps advance state that
 // later dispatches read, without a uniform write between them: brsf's step index (by 1, after
-// the draws) and the gather cursor of epoch training (by the batch size, after each gather).
+// the draws).
 // Dispatch: (1, 1, 1).
 
 struct Params {

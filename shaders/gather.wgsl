@@ -1,8 +1,12 @@
 // gather: a batch from a dataset that lives on the GPU.
 //   x[i, f]   = source[order[cursor + i], f] · scale + offset
 //   labels[i] = sourceLabels[order[cursor + i]]
-// for i < rows, where cursor = counter[0] (advanced by counter.wgsl after each gather, so one
-// command buffer can hold a whole epoch of steps) and order is the epoch's shuffled index.
+//   next[0]   = counter[0] + by
+// for i < rows, where cursor = counter[0] and order is the epoch's shuffled index. The cursor
+// lives in two buffers that the steps take in turn (this gather reads one and writes the
+// next batch's start into the other, which the next gather reads), so one command buffer can
+// hold a whole epoch of steps without a launch to advance it; `by` is the batch, plus at an
+// epoch's last step the rows no full batch takes.
 // With SOURCE_U8 the source holds bytes (pixels), four to a u32, little-endian; scale and
 // offset normalise them (1/255 and 0 for [0, 1]).
 // Dispatch: one thread per element of x, workgroups of 256, grid (x, y, 1) with
@@ -13,6 +17,7 @@ struct Params {
   features: u32,
   scale: f32,
   offset: f32,
+  by: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -28,6 +33,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> x: array<f32>;
 // labels: [rows] i32
 @group(0) @binding(6) var<storage, read_write> labels: array<i32>;
+// next: [1] u32, the next batch's start (the other cursor buffer)
+@group(0) @binding(7) var<storage, read_write> next: array<u32>;
 
 // The source holds bytes, not f32.
 override SOURCE_U8: bool = false;
@@ -35,6 +42,7 @@ override SOURCE_U8: bool = false;
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 256u;
+  if (i == 0u) { next[0] = counter[0] + params.by; }
   if (i >= params.rows * params.features) { return; }
   let r = i / params.features;
   let f = i % params.features;

@@ -15,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, counterAdd, gather, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, gather, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
@@ -983,32 +983,43 @@ export class Network {
    */
   private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, epochs: { perEpoch: number; skip: number; start: number } | null = null): Promise<Float32Array> {
     const graph = this.graphFor(batch);
-    // Where epochs end inside the run, the cursor jumps over the rows no full batch takes.
-    const skip = epochs && epochs.skip > 0 ? counterAdd(this.device, { label: 'Batch.skip', counter: data.cursor, by: epochs.skip }) : null;
-    const fetch = gather(this.device, {
-      label: 'Batch.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter: data.cursor,
-      x: graph.x, labels: graph.labels, rows: batch, features: data.features, sourceU8: data.bytes, ...affine,
-    });
-    const advance = counterAdd(this.device, { label: 'Batch.advance', counter: data.cursor, by: batch });
+    // Gathers by cursor buffer (parity) and by whether the batch ends an epoch, where the
+    // cursor also jumps over the rows no full batch takes; made as the run needs them.
+    const gathers = new Map<string, Dispatch>();
+    const fetch = (s: number) => {
+      const ends = epochs !== null && epochs.skip > 0 && (epochs.start + s + 1) % epochs.perEpoch === 0;
+      const { counter, next, parity } = data.cursorPair(s);
+      const key = `${parity}${ends}`;
+      let d = gathers.get(key);
+      if (!d) {
+        d = gather(this.device, {
+          label: 'Batch.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by: batch + (ends ? epochs!.skip : 0),
+          x: graph.x, labels: graph.labels, rows: batch, features: data.features, sourceU8: data.bytes, ...affine,
+        });
+        gathers.set(key, d);
+      }
+      return d;
+    };
     const history = storageBuffer(this.device, 'epoch.losses', steps);
     const snapshots = this.snapshotsFor();
     try {
-      const list = [fetch, advance, ...this.stepDispatches(graph)];
+      const list = this.stepDispatches(graph);
       for (const [s0, count] of submitChunks(steps)) {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
         if (s0 === 0) snapshots.record(encoder, this.stepsDone);
         for (let s = s0; s < s0 + count; s++) {
           const pass = encoder.beginComputePass({ label: 'step' });
+          encodeDispatches(pass, [fetch(s)]);
           encodeDispatches(pass, list);
-          if (skip && (epochs!.start + s + 1) % epochs!.perEpoch === 0) encodeDispatches(pass, [skip]);
           pass.end();
           encoder.copyBufferToBuffer(graph.loss, 0, history, s * F32_BYTES, F32_BYTES);
         }
         this.device.queue.submit([encoder.finish()]);
       }
+      data.advanced(steps);
       return await this.runAndRead('epoch', history, steps, () => {});
     } finally {
-      destroyDispatches(skip ? [fetch, advance, skip] : [fetch, advance]);
+      destroyDispatches([...gathers.values()]);
       history.destroy();
     }
   }
@@ -1019,6 +1030,7 @@ export class Network {
     const made: Dispatch[] = [];
     const buffers: GPUBuffer[] = [];
     const perSize = new Map<number, { graph: StepGraph; dispatches: Dispatch[]; count: GPUBuffer }>();
+    const gathers = new Map<string, Dispatch>();
     const results = storageBuffer(this.device, 'eval.results', 2 * sizes.length);
     buffers.push(results);
     data.rewind();
@@ -1033,25 +1045,31 @@ export class Network {
           buffers.push(correct, count);
           const L = this.sizes.length - 1;
           const own = [
-            gather(this.device, {
-              label: 'Eval.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter: data.cursor,
-              x: graph.x, labels: graph.labels, rows: n, features: data.features, sourceU8: data.bytes, ...affine,
-            }),
-            counterAdd(this.device, { label: 'Eval.advance', counter: data.cursor, by: n }),
             correctRows(this.device, { label: 'Eval.correct', z: graph.pre[L - 1], labels: graph.labels, correct, rows: n, classes: this.sizes[L] }),
             columnSum(this.device, { label: 'Eval.count', g: correct, out: count, rows: n, cols: 1 }),
           ];
           made.push(...own);
-          entry = { graph, count, dispatches: [own[0], own[1], ...graph.forwardLoss, graph.lossMean, own[2], own[3]] };
+          entry = { graph, count, dispatches: [...graph.forwardLoss, graph.lossMean, ...own] };
           perSize.set(n, entry);
         }
+        const { counter, next, parity } = data.cursorPair(b);
+        let fetch = gathers.get(`${n},${parity}`);
+        if (!fetch) {
+          fetch = gather(this.device, {
+            label: 'Eval.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by: n,
+            x: entry.graph.x, labels: entry.graph.labels, rows: n, features: data.features, sourceU8: data.bytes, ...affine,
+          });
+          gathers.set(`${n},${parity}`, fetch);
+          made.push(fetch);
+        }
         const pass = encoder.beginComputePass({ label: 'evaluate' });
-        encodeDispatches(pass, entry.dispatches);
+        encodeDispatches(pass, [fetch, ...entry.dispatches]);
         pass.end();
         encoder.copyBufferToBuffer(entry.graph.loss, 0, results, 2 * b * F32_BYTES, F32_BYTES);
         encoder.copyBufferToBuffer(entry.count, 0, results, (2 * b + 1) * F32_BYTES, F32_BYTES);
       });
       this.device.queue.submit([encoder.finish()]);
+      data.advanced(sizes.length);
       const r = await this.runAndRead('evaluate', results, 2 * sizes.length, () => {});
       let loss = 0, correct = 0;
       sizes.forEach((n, b) => {

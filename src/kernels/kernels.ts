@@ -514,7 +514,7 @@ export function feedbackDraw(device: GPUDevice, p: { label: string; m: GPUBuffer
 // counter.wgsl
 const CounterParams = new UniformLayout([['by', 'u32']] as const);
 
-/** counter[0] += by: brsf's step index, or the gather cursor. */
+/** counter[0] += by: brsf's step index. */
 export function counterAdd(device: GPUDevice, p: { label: string; counter: GPUBuffer; by: number }): Dispatch {
   return createDispatch(device, {
     label: p.label,
@@ -527,9 +527,13 @@ export function counterAdd(device: GPUDevice, p: { label: string; counter: GPUBu
 }
 
 // gather.wgsl
-const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['scale', 'f32'], ['offset', 'f32']] as const);
+const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['scale', 'f32'], ['offset', 'f32'], ['by', 'u32']] as const);
 
-/** x = source[order[cursor + i]]·scale + offset and its labels, for a batch of `rows`. */
+/**
+ * x = source[order[cursor + i]]·scale + offset and its labels, for a batch of `rows`, with
+ * cursor = counter[0]; next[0] = cursor + by (the next batch's start, in the other of the
+ * dataset's two cursor buffers).
+ */
 export function gather(device: GPUDevice, p: {
   label: string;
   /** f32 [n×features], or packed bytes with sourceU8 */
@@ -537,6 +541,8 @@ export function gather(device: GPUDevice, p: {
   sourceLabels: GPUBuffer;
   order: GPUBuffer;
   counter: GPUBuffer;
+  next: GPUBuffer;
+  by: number;
   x: GPUBuffer;
   labels: GPUBuffer;
   rows: number; features: number;
@@ -545,10 +551,10 @@ export function gather(device: GPUDevice, p: {
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
-    shader: 'gather', outputs: [4, { index: 5, type: 'i32' }],
+    shader: 'gather', outputs: [4, { index: 5, type: 'i32' }, { index: 6, type: 'u32' }],
     constants: { SOURCE_U8: Number(p.sourceU8) },
     uniform: GatherParams,
-    sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset },
+    sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset, by: p.by },
     storage: [
       [p.source, `${p.source.label}${p.sourceU8 ? ' (bytes)' : ''} [n×${p.features}]`],
       [p.sourceLabels, `${p.sourceLabels.label} [n]`],
@@ -556,6 +562,7 @@ export function gather(device: GPUDevice, p: {
       [p.counter, shape(p.counter, 1)],
       [p.x, shape(p.x, p.rows, p.features)],
       [p.labels, shape(p.labels, p.rows)],
+      [p.next, shape(p.next, 1)],
     ],
     workgroups: grid1d(device, p.label, p.rows * p.features, 256),
   });

@@ -1,7 +1,9 @@
 /**
  * A dataset that lives on the GPU for a whole training run: features (bytes packed four to a
- * u32, or f32), labels, the order rows are taken in (one upload per epoch), and the cursor that
- * gather.wgsl reads and counter.wgsl advances. Batches are gathered there, never uploaded.
+ * u32, or f32), labels, the order rows are taken in (one upload per epoch), and the cursor:
+ * two u32 buffers that gathers take in turn, each reading the batch's start from one and
+ * writing the next batch's into the other (gather.wgsl). Batches are gathered there, never
+ * uploaded.
  */
 import { storageBuffer } from '../gpu/buffers.js';
 import type { Dataset } from '../data/dataset.js';
@@ -10,7 +12,9 @@ export class GpuDataset {
   readonly x: GPUBuffer;
   readonly labels: GPUBuffer;
   readonly order: GPUBuffer;
-  readonly cursor: GPUBuffer;
+  /** The cursor's two buffers; cursors[current] holds it between submits. */
+  readonly cursors: readonly [GPUBuffer, GPUBuffer];
+  private current = 0;
   readonly rows: number;
   readonly features: number;
   readonly bytes: boolean;
@@ -34,7 +38,18 @@ export class GpuDataset {
     this.x = storageBuffer(device, `${label}.x`, words.length, words);
     this.labels = storageBuffer(device, `${label}.labels`, this.rows, d.labels);
     this.order = storageBuffer(device, `${label}.order`, this.rows * epochsPerOrder, Uint32Array.from({ length: this.rows * epochsPerOrder }, (_, i) => i % this.rows));
-    this.cursor = storageBuffer(device, `${label}.cursor`, 1);
+    this.cursors = [storageBuffer(device, `${label}.cursor`, 1), storageBuffer(device, `${label}.cursor.next`, 1)];
+  }
+
+  /** Which buffer the cursor is read from and which the next start goes to, for the i-th gather from now. */
+  cursorPair(i: number): { counter: GPUBuffer; next: GPUBuffer; parity: number } {
+    const parity = (this.current + i) % 2;
+    return { counter: this.cursors[parity], next: this.cursors[1 - parity], parity };
+  }
+
+  /** Records that `gathers` gathers were submitted: the cursor moved that many times between the buffers. */
+  advanced(gathers: number): void {
+    this.current = (this.current + gathers) % 2;
   }
 
   /** Sets the order rows are taken in (up to epochsPerOrder epochs of it) and rewinds the cursor (queued before later submits). */
@@ -44,10 +59,11 @@ export class GpuDataset {
   }
 
   rewind(): void {
-    this.device.queue.writeBuffer(this.cursor, 0, new Uint32Array(1));
+    this.current = 0;
+    this.device.queue.writeBuffer(this.cursors[0], 0, new Uint32Array(1));
   }
 
   destroy(): void {
-    for (const b of [this.x, this.labels, this.order, this.cursor]) b.destroy();
+    for (const b of [this.x, this.labels, this.order, ...this.cursors]) b.destroy();
   }
 }
