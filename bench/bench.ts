@@ -276,9 +276,10 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
   const p = await profileStep(device, cfg, 'fa', seconds, kernels);
   const total = p.kernels.reduce((a, k) => a + k.ms, 0);
   log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${p.recordMs.toFixed(3)} ms (${p.kernels.length} dispatches)`);
-  log('kernel                           shader                  grid          ms       %   GFLOP/s');
+  const width = Math.max(32, ...p.kernels.map((k) => k.label.length));
+  log(`${'kernel'.padEnd(width)} shader                  grid          ms       %   GFLOP/s`);
   for (const k of p.kernels) {
-    log(`${k.label.padEnd(32)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
+    log(`${k.label.padEnd(width)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
   }
 }
 

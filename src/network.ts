@@ -15,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, gather, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, gather, updateForm, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
@@ -295,7 +295,7 @@ export class Network {
     checkParametersFit(device, this.sizes, this.rule);
     this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer.momentum > 0);
     try {
-      this.update = updateDispatches(device, this.params, this.rule, this.settings);
+      this.update = updateDispatches(device, this.params, this.rule, this.settings, updateForm(device, this.kernels));
       this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
     } catch (e) {
       // A grid past the device's limits: free what was made.

@@ -3,7 +3,7 @@
  * trained tensor (W, b, and B for kp, from dW_{h+1}ᵀ), and brsf's feedback redraws.
  */
 import type { Dispatch } from '../kernels/dispatch.js';
-import { counterAdd, feedbackDraw, setSgdSettings, sgd, type SgdSettings } from '../kernels/kernels.js';
+import { counterAdd, feedbackDraw, setSgdSettings, sgd, type SgdSettings, type SgdTensor } from '../kernels/kernels.js';
 import { drawKey } from '../model/hash.js';
 import { initStd } from '../model/init.js';
 import { RULE_TRAITS, type InitScale, type Rule } from '../model/options.js';
@@ -18,24 +18,25 @@ export interface Update {
 }
 
 /**
- * The sgd dispatches of a step, after every gradient of the step exists: one per layer for
- * its W and b (sgd.wgsl's `layer`), and one per trained feedback matrix (kp's B, from dWᵀ).
+ * The sgd dispatches of a step, after every gradient of the step exists: for each layer its W
+ * and b, in one launch (`form` 'layer', sgd.wgsl's `layer`) or one each ('tensor'); then one
+ * per trained feedback matrix (kp's B, from dWᵀ).
  */
-export function updateDispatches(device: GPUDevice, p: GpuParameters, rule: Rule, settings: SgdSettings): Update[] {
-  const updates: Update[] = p.weights.map((w, k) => {
+export function updateDispatches(device: GPUDevice, p: GpuParameters, rule: Rule, settings: SgdSettings, form: 'tensor' | 'layer'): Update[] {
+  const one = (label: string, t: SgdTensor, [rows, cols]: [number, number], gradTransposed = false): Update =>
+    ({ dispatch: sgd(device, { label, ...t, rows, cols, gradTransposed, settings }), rows, cols, count2: 0 });
+  const updates: Update[] = p.weights.flatMap((theta, k) => {
     const [rows, cols] = p.shapes.weights[k];
     const [bRows, bCols] = p.shapes.biases[k];
-    const bias = { theta: p.biases[k], grad: p.gradBiases[k], velocity: p.velocityBiases[k], rows: bRows, cols: bCols };
-    const dispatch = sgd(device, { label: `Layer${k + 1}.update`, theta: w, grad: p.gradWeights[k], velocity: p.velocityWeights[k], rows, cols, second: bias, settings });
-    return { dispatch, rows, cols, count2: bRows * bCols };
+    const w = { theta, grad: p.gradWeights[k], velocity: p.velocityWeights[k] };
+    const b = { theta: p.biases[k], grad: p.gradBiases[k], velocity: p.velocityBiases[k] };
+    if (form === 'tensor') return [one(`Layer${k + 1}.update.W`, w, [rows, cols]), one(`Layer${k + 1}.update.b`, b, [bRows, bCols])];
+    const dispatch = sgd(device, { label: `Layer${k + 1}.update`, ...w, rows, cols, second: { ...b, rows: bRows, cols: bCols }, settings });
+    return [{ dispatch, rows, cols, count2: bRows * bCols }];
   });
   if (RULE_TRAITS[rule].trained) {
     // Kolen-Pollack: B_{k+2} gets dW_{k+2}ᵀ, so W − Bᵀ changes only by weight decay.
-    p.feedback.forEach((f, k) => {
-      const [rows, cols] = p.shapes.feedback[k];
-      const dispatch = sgd(device, { label: `Layer${k + 2}.update.B`, theta: f, grad: p.gradWeights[k + 1], velocity: p.velocityFeedback[k], rows, cols, gradTransposed: true, settings });
-      updates.push({ dispatch, rows, cols, count2: 0 });
-    });
+    p.feedback.forEach((f, k) => updates.push(one(`Layer${k + 2}.update.B`, { theta: f, grad: p.gradWeights[k + 1], velocity: p.velocityFeedback[k] }, p.shapes.feedback[k], true)));
   }
   return updates;
 }

@@ -815,7 +815,7 @@ async function kernelChoice() {
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
       const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device });
       try {
-        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
+        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$|^sgd$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }

@@ -99,6 +99,9 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   expect(kinds(r.tiled, /^column_sum/)).toEqual(['column_sum:lanes', 'column_sum:lanes', 'column_sum:lanes_loss']);
   expect(kinds(r.direct, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.direct, /^column_sum/)).toEqual(Array(4).fill('column_sum:main'));
+  // W and b of a layer in one launch, or one launch each
+  expect(kinds(r.tiled, /^sgd/)).toEqual(Array(3).fill('sgd:layer'));
+  expect(kinds(r.direct, /^sgd/)).toEqual(Array(6).fill('sgd:main'));
   // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
   expect(r.auto).toEqual(r.cpu ? r.direct : r['split-k']);
   // split-k: the first forward product 7×6×300 in 4 layers of partial products, which the
