@@ -11,6 +11,9 @@
 // and writes its partial product to C + z·M·N; a column_sum over the layers gives op(A)·op(B).
 // For products with few tiles of C and a long K (a batch of 128 through 784 inputs), it gives
 // the GPU more workgroups to run. kChunk is a multiple of 16; without split-K, kChunk = K, z = 1.
+// main_sums: as main (no split-K), plus one more row of workgroups (wid.y = ceil(M / 32)) that
+// writes sums[j] = Σ_k op(B)[k, j]: a layer's bias gradient db = Σ_rows δ beside its
+// dW = hᵀ·δ, one launch instead of two. 32 columns a workgroup, 2 lanes a column.
 
 struct Sizes {
   M: u32,
@@ -26,6 +29,8 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 // C: [M×N], overwritten; with split-K [layers×M×N], one partial product per layer
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// sums: [N], op(B)'s column sums (main_sums only)
+@group(0) @binding(4) var<storage, read_write> sums: array<f32>;
 
 // Read A as stored [K×M] (op(A) = Aᵀ).
 override TRANS_A: bool = false;
@@ -56,6 +61,29 @@ fn loadB(k: u32, col: u32) -> f32 {
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  product(wid, lid);
+}
+
+var<workgroup> laneSums: array<f32, 64>;  // [lane][column] of main_sums' last row
+
+@compute @workgroup_size(8, 8)
+fn main_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.y < (sizes.M + TILE - 1u) / TILE) {
+    product(wid, lid);
+    return;
+  }
+  // Column col0 + t % 32, lane t / 32: k = lane, lane + 2, …
+  let t = lid.y * LANES + lid.x;
+  let col = wid.x * TILE + t % TILE;
+  var s = 0.0;
+  for (var k = t / TILE; k < sizes.K; k += 2u) { s += loadB(k, col); }
+  laneSums[t] = s;
+  workgroupBarrier();
+  if (t < TILE && col < sizes.N) { sums[col] = laneSums[t] + laneSums[t + TILE]; }
+}
+
+// The 32×32 tile of C (of its split-K layer) at workgroup wid.
+fn product(wid: vec3<u32>, lid: vec3<u32>) {
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   let t = lid.y * LANES + lid.x;  // 0..63

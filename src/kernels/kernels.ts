@@ -116,11 +116,15 @@ export function matmul(device: GPUDevice, p: {
   transA?: boolean; transB?: boolean;
   /** Default: chosen by shape (matmulVariant). */
   variant?: MatmulVariant;
+  /** [N]: also sums[j] = Σ_k op(B)[k, j] in the same launch (matmul.wgsl's main_sums; variant 'matmul' only) */
+  sums?: GPUBuffer;
 }): Dispatch {
-  return matmulDispatch(device, p, p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device)), 1);
+  const variant = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
+  if (p.sums && variant !== 'matmul') throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, not ${variant}`);
+  return matmulDispatch(device, p, variant, 1);
 }
 
-function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean }, variant: MatmulVariant, kChunks: number): Dispatch {
+function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean; sums?: GPUBuffer }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const { shader, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
@@ -130,13 +134,15 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
     [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
     [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
   ];
+  if (p.sums) storage.push([p.sums, `${shape(p.sums, p.N)} (column sums of ${p.b.label})`]);
   const common = {
-    label: p.label, shader, outputs: [2], storage, flops: 2 * p.M * p.N * p.K,
+    label: p.label, shader, outputs: p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
     constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
-    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile), layers]),
+    // main_sums: one more row of workgroups for the sums
+    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
   };
   return shader === 'matmul'
-    ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
+    ? createDispatch(device, { ...common, entryPoint: p.sums ? 'main_sums' : 'main', uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
     : createDispatch(device, { ...common, uniform: MatmulSizes, sizes: { M: p.M, N: p.N, K: p.K } });
 }
 

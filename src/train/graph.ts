@@ -4,7 +4,8 @@
  *
  *   forward   a_k = h_{k−1}·W_k (matmul), then + b_k and h_k = f(a_k) (bias_activation)
  *   loss      e and per-row losses (softmax_cross_entropy or mse_loss)
- *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum),
+ *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum;
+ *             for a hidden layer in dW's launch where that is an unsplit matmul.wgsl),
  *             the batch loss Σ rowLoss (column_sum, in db_L's launch where sums take lanes),
  *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
  *   update    the network's sgd dispatches, after every gradient of the step exists
@@ -115,11 +116,15 @@ export class StepGraph {
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         const db = { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum };
-        this.backward.push(...this.product({ label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true }));
-        if (k < L - 1) this.backward.push(K.columnSum(device, db));
-        // The output layer's db and the batch loss: one launch where sums take lanes.
-        else if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${layer}.backward.db+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
-        else this.backward.push(K.columnSum(device, db), this.lossMean);
+        const dW = { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true };
+        if (k === L - 1) {
+          // The output layer's db and the batch loss: one launch where sums take lanes.
+          this.backward.push(...this.product(dW));
+          if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${layer}.backward.db+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
+          else this.backward.push(K.columnSum(device, db), this.lossMean);
+        } else {
+          this.backward.push(...this.product(dW, undefined, db));
+        }
         if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
     } catch (e) {
@@ -131,15 +136,23 @@ export class StepGraph {
   }
 
   /**
-   * C = op(A)·op(B) with the family's kernel, then the forward's bias_activation if given: one
-   * matmul dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has few
-   * tiles and a long K, split-K over a scratch buffer of its own, whose partial products a
-   * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
+   * C = op(A)·op(B) with the family's kernel, then either the forward's bias_activation
+   * (`epilogue`) or op(B)'s column sums (`sums`: a hidden layer's db beside its dW). One matmul
+   * dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has few tiles and
+   * a long K, split-K over a scratch buffer of its own, whose partial products a hidden layer's
+   * bias_activation adds itself (one launch fewer) and column_sum adds otherwise. An unsplit
+   * matmul.wgsl makes the column sums in its own launch (main_sums); elsewhere a column_sum
+   * follows.
    */
-  private product(p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
+  private product(p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1], sums?: Parameters<typeof K.columnSum>[1]): Dispatch[] {
+    if (epilogue && sums) throw new Error(`${p.label}: a product takes an epilogue or column sums, not both`);
     const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
-    if (chunks === 1) return [K.matmul(this.device, { ...p, variant: this.forms.variant }), ...after()];
+    const variant = this.forms.variant ?? K.matmulVariant(p.M, p.N, K.isCpuAdapter(this.device));
+    const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : sums ? [K.columnSum(this.device, sums)] : []);
+    if (chunks === 1) {
+      if (sums && variant === 'matmul') return [K.matmul(this.device, { ...p, variant, sums: sums.out })];
+      return [K.matmul(this.device, { ...p, variant }), ...after()];
+    }
     const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
     if (epilogue?.out) {
       const partial = K.matmulPartials(this.device, { ...p, scratch, chunks });

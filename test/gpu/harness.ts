@@ -99,18 +99,23 @@ async function runKernels(
 export interface MatmulCase {
   M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: K.MatmulVariant;
   /** split-K over this many chunks of K (matmul.wgsl and column_sum) */ chunks?: number;
+  /** op(B)'s column sums in the same launch (matmul.wgsl's main_sums) */ sums?: boolean;
 }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
-    const name = `${c.chunks ? `split-K ×${c.chunks}` : c.variant} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const name = `${c.chunks ? `split-K ×${c.chunks}` : c.variant}${c.sums ? ' + sums' : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
     const p = { label: name, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
-    const got = await runKernels(name, { a, b }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N }, ['c'], (x) => c.chunks
+    const got = await runKernels(name, { a, b }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N }, ['c', 'sums'], (x) => c.chunks
       ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks })
-      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant })]);
+      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, sums: c.sums ? x.sums : undefined })]);
     out.push(compare(name, got.c, ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB), TOL));
+    if (c.sums) {
+      const opB = c.transB ? ref.transpose(b, c.N, c.K) : b;
+      out.push(compare(`${name} sums`, got.sums, ref.columnSum(opB, c.K, c.N), TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)));
+    }
   }
   return out;
 }

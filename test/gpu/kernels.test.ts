@@ -53,6 +53,15 @@ describe('kernels vs float64 reference', () => {
     expectAll('matmul split-K', await h.call('matmul', cases));
   });
 
+  it('matmul main_sums: the product and op(B)\'s column sums in one launch (db beside dW), at every transpose form', async () => {
+    const cases = [];
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      // M = 32 and 33: the sums' row of workgroups right after a whole tile row and after a partial one
+      for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, sums: true, seed: seed++ });
+    }
+    expectAll('matmul main_sums', await h.call('matmul', cases));
+  });
+
   it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep; none for 512 tiles or more, or K < 256', () => {
     expect(splitKChunks(128, 1000, 784)).toBe(8);   // 4 × 32 tiles
     expect(splitKChunks(64, 256, 784)).toBe(12);    // 2 × 8 tiles; 784 / 64 caps it
