@@ -63,6 +63,15 @@ fn masked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 const LANES = 16u;
 var<workgroup> partial: array<f32, 256>;  // [lane][column]
 
+// Lane `lane`'s part of column j's sum: rows lane, lane + 16, …; 0 past the last column.
+fn lanePart(j: u32, lane: u32) -> f32 {
+  var s = 0.0;
+  if (j < sizes.cols) {
+    for (var i = lane; i < sizes.rows; i += LANES) { s += g[i * sizes.cols + j]; }
+  }
+  return s;
+}
+
 // The sum of the workgroup's 16 lanes of column lid.x, each lane's s given; valid in lane 0.
 fn addLanes(lid: vec3<u32>, s: f32) -> f32 {
   partial[lid.y * LANES + lid.x] = s;
@@ -78,21 +87,15 @@ fn addLanes(lid: vec3<u32>, s: f32) -> f32 {
 @compute @workgroup_size(16, 16)
 fn lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let j = wid.x * LANES + lid.x;
-  var s = 0.0;
-  if (j < sizes.cols) {
-    for (var i = lid.y; i < sizes.rows; i += LANES) { s += g[i * sizes.cols + j]; }
-  }
-  let total = addLanes(lid, s);
+  let total = addLanes(lid, lanePart(j, lid.y));
   if (lid.y == 0u && j < sizes.cols) { out[j] = total; }
 }
 
 @compute @workgroup_size(16, 16)
 fn lanes_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let j = wid.x * LANES + lid.x;
-  var s = 0.0;
-  if (j < sizes.cols) {
-    for (var i = lid.y; i < sizes.rows; i += LANES) { s += g[i * sizes.cols + j]; }
-  } else if (j == sizes.cols) {
+  var s = lanePart(j, lid.y);
+  if (j == sizes.cols) {
     for (var i = lid.y; i < sizes.rows; i += LANES) { s += aux[i]; }
   }
   let total = addLanes(lid, s);
