@@ -322,6 +322,7 @@ export interface StepCase {
   sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number;
   learningRate: number; loss?: Loss; momentum?: number; weightDecay?: number; init?: InitScale;
   kernels?: K.KernelFamily;
+  /** setOptimizer before each step (the reference takes the same settings) */ perStep?: { learningRate: number; weightDecay: number; momentum?: number }[];
 }
 
 /**
@@ -337,9 +338,11 @@ async function step(c: StepCase): Promise<Comparison[]> {
       const rng = new Pcg32(c.seed, 5);
       const classes = c.sizes[c.sizes.length - 1];
       const labels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % classes);
-      const cfg = { sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate, loss: c.loss, momentum: c.momentum, weightDecay: c.weightDecay };
       const out: Comparison[] = [];
       for (let s = 1; s <= c.steps; s++) {
+        const settings = c.perStep?.[s - 1];
+        if (settings) net.setOptimizer(settings);
+        const cfg = { sizes: c.sizes, rule: c.rule, activation: c.activation, learningRate: c.learningRate, loss: c.loss, momentum: c.momentum, weightDecay: c.weightDecay, ...settings };
         const before = await net.getParameters();
         const vBefore = await net.getOptimizerState();
         const loss = await net.trainStep(x, labels);
@@ -348,7 +351,7 @@ async function step(c: StepCase): Promise<Comparison[]> {
         const vAfter = await net.getOptimizerState();
         const used = c.rule === 'brsf' ? { ...before, feedback: after.feedback } : before;
         const want = ref.referenceStep(cfg, used, x, labels, c.n, vBefore);
-        const tag = `${c.rule} ${c.activation} ${c.loss ?? 'xent'} μ=${c.momentum ?? 0} λ=${c.weightDecay ?? 0} [${c.sizes}] n=${c.n}${c.kernels ? ` ${c.kernels} kernels` : ''} step ${s}`;
+        const tag = `${c.rule} ${c.activation} ${c.loss ?? 'xent'} μ=${cfg.momentum ?? 0} λ=${cfg.weightDecay ?? 0} η=${cfg.learningRate} [${c.sizes}] n=${c.n}${c.kernels ? ` ${c.kernels} kernels` : ''} step ${s}`;
         out.push(compare(`${tag} loss`, [loss], [want.loss], TOL));
         grads.weights.forEach((g, k) => out.push(compare(`${tag} dW${k + 1}`, g, want.gradWeights[k], TOL)));
         grads.biases.forEach((g, k) => out.push(compare(`${tag} db${k + 1}`, g, want.gradBiases[k], TOL)));

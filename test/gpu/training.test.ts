@@ -53,6 +53,17 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
 
 });
 
+it('setOptimizer between steps: the next steps take the new rate, weight decay and momentum, with a launch per tensor and per layer', async () => {
+  const results: Comparison[] = [];
+  const perStep = [{ learningRate: 0.05, weightDecay: 0, momentum: 0.9 }, { learningRate: 0.02, weightDecay: 0.01, momentum: 0.5 }, { learningRate: 0.1, weightDecay: 0.001, momentum: 0.9 }];
+  for (const kernels of ['direct', 'tiled'] as const) {
+    for (const rule of ['fa', 'kp'] as const) {
+      results.push(...await h.call('step', { sizes: [7, 17, 9, 3], rule, activation: 'tanh', n: 11, seed: 31, steps: 3, learningRate: 0.05, momentum: 0.9, kernels, perStep }));
+    }
+  }
+  expectAll('setOptimizer steps', results);
+});
+
 describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs the reference step', () => {
   const depths: [number[], InitScale][] = [[[5, 17, 3], 0.2], [[7, 17, 9, 3], 'xavier'], [[3, 9, 17, 5, 11, 4], 'he']];
   for (const rule of RULES) {
