@@ -6,7 +6,7 @@
 import { createNetwork, describeAdapter, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
-import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 export interface StepConfig {
@@ -195,12 +195,14 @@ export type MatmulColumn = (typeof MATMUL_COLUMNS)[number];
 
 /**
  * ms per product (and GFLOP/s) with one kernel, or with split-K over splitKChunks chunks; null
- * for split-K where it does not apply (a CPU adapter, or a product with tiles enough already).
+ * for split-K where it does not apply (a CPU adapter, or a product with tiles enough already)
+ * and for a kernel that does not take the product (matmulVariantFits).
  */
 export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: number, variant?: MatmulColumn): Promise<{ msEach: number; gflops: number; chunks: number } | null> {
   const { M, N, K } = mc;
   const chunks = variant === 'split-K' ? splitKChunks(M, N, K) : 1;
   if (variant === 'split-K' && (chunks === 1 || isCpuAdapter(device))) return null;
+  if (variant !== undefined && variant !== 'split-K' && !matmulVariantFits(variant, mc)) return null;
   const a = storageBuffer(device, 'A', M * K, new Pcg32(1, 4).normalArray(M * K, 1));
   const b = storageBuffer(device, 'B', K * N, new Pcg32(2, 4).normalArray(K * N, 1));
   const c = storageBuffer(device, 'C', M * N);

@@ -36,14 +36,21 @@ const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; tile: number }
   matmul: { shader: 'matmul', tile: MATMUL_TILE },
   matmul_pipelined: { shader: 'matmul_pipelined', tile: MATMUL_PIPELINED_TILE },
   matmul_direct: { shader: 'matmul_direct', tile: MATMUL_DIRECT_TILE },
+  matmul_vec4: { shader: 'matmul_vec4', tile: MATMUL_PIPELINED_TILE },
 };
 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
+ * matmul_vec4 takes only A·B with K and N multiples of 4 (matmulVariantFits).
  */
-export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct'] as const;
+export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct', 'matmul_vec4'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** Whether a kernel takes a product: every one does, but matmul_vec4 only A·B with K and N multiples of 4. */
+export function matmulVariantFits(variant: MatmulVariant, p: { N: number; K: number; transA?: boolean; transB?: boolean }): boolean {
+  return variant !== 'matmul_vec4' || (!p.transA && !p.transB && p.K % 4 === 0 && p.N % 4 === 0);
+}
 
 /** Products with at least this many 128×128 tiles of C take matmul_pipelined on a GPU. */
 const PIPELINED_MIN_TILES = 128;
@@ -120,6 +127,7 @@ export function matmul(device: GPUDevice, p: {
   sums?: GPUBuffer;
 }): Dispatch {
   const variant = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
+  if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
   if (p.sums && variant !== 'matmul') throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, not ${variant}`);
   return matmulDispatch(device, p, variant, 1);
 }
@@ -135,9 +143,11 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
     [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
   ];
   if (p.sums) storage.push([p.sums, `${shape(p.sums, p.N)} (column sums of ${p.b.label})`]);
+  // matmul_vec4 has no transposed forms
+  const constants: Record<string, number> = shader === 'matmul_vec4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
   const common = {
     label: p.label, shader, outputs: p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
-    constants: { TRANS_A: Number(transA), TRANS_B: Number(transB) },
+    constants,
     // main_sums: one more row of workgroups for the sums
     workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
   };

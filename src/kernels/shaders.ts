@@ -5,6 +5,7 @@
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmul_direct from '../../shaders/matmul_direct.wgsl?raw';
 import matmul_pipelined from '../../shaders/matmul_pipelined.wgsl?raw';
+import matmul_vec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import bias_activation from '../../shaders/bias_activation.wgsl?raw';
 import softmax_cross_entropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
 import hidden_signal from '../../shaders/hidden_signal.wgsl?raw';
@@ -18,6 +19,6 @@ import gather from '../../shaders/gather.wgsl?raw';
 import accuracy from '../../shaders/accuracy.wgsl?raw';
 
 export const SHADERS = {
-  matmul, matmul_direct, matmul_pipelined, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
+  matmul, matmul_direct, matmul_pipelined, matmul_vec4, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

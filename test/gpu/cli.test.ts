@@ -52,9 +52,10 @@ it('bench prints steps/s, a per-kernel profile and every matmul variant', () => 
   for (const kernel of ['Layer1.forward.matmul', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer2.update']) {
     expect(r.stdout).toMatch(new RegExp(`^${kernel.replace('.', '\\.')} +\\w+ +1×1×1 +[\\d.]+`, 'm'));
   }
-  // one cell per kernel (ms, GFLOP/s: matmul, matmul_pipelined, matmul_direct), the host's pick marked with *; no split-K for K = 5
+  // one cell per kernel (ms, GFLOP/s: matmul, matmul_pipelined, matmul_direct), the host's pick marked with *;
+  // none for matmul_vec4 (Aᵀ) or split-K (K = 5)
   const line = r.stdout.split('\n').find((l) => l.startsWith('17×9×5 Aᵀ'));
-  expect(line).toMatch(/^17×9×5 Aᵀ( +\*?[\d.]+ +[\d.]+){3} +— +—$/);
+  expect(line).toMatch(/^17×9×5 Aᵀ( +\*?[\d.]+ +[\d.]+){3} +— +— +— +—$/);
   expect(line!.split('*')).toHaveLength(2);
 });
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../src/model/options.js';
-import { matmulVariant, MATMUL_VARIANTS, splitKChunks } from '../../src/kernels/kernels.js';
+import { matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks } from '../../src/kernels/kernels.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
 
@@ -33,7 +33,7 @@ let seed = 1;
 const triples = SIZES.flatMap((a) => SIZES.flatMap((b) => SIZES.map((c) => [a, b, c] as const)));
 
 describe('kernels vs float64 reference', () => {
-  for (const variant of MATMUL_VARIANTS) {
+  for (const variant of MATMUL_VARIANTS.filter((v) => v !== 'matmul_vec4')) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
       it(`${variant} ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} at every M, N, K in {${SIZES}}`, async () => {
         const cases = triples.map(([M, N, K]) => ({ M, N, K, transA, transB, variant, seed: seed++ }));
@@ -41,6 +41,21 @@ describe('kernels vs float64 reference', () => {
       });
     }
   }
+
+  it('matmul_vec4 A·B at every M in {1,3,17,65,129} and N, K in {4,16,68,132,260} (multiples of 4, around its 128 tile and 8-deep slab)', async () => {
+    const fours = [4, 16, 68, 132, 260];
+    const cases = SIZES.flatMap((M) => fours.flatMap((N) => fours.map((K) => ({ M, N, K, transA: false, transB: false, variant: 'matmul_vec4' as const, seed: seed++ }))));
+    expectAll('matmul_vec4', await h.call('matmul', cases));
+  });
+
+  it('matmul_vec4 takes only A·B with K and N multiples of 4; every other kernel takes every product', () => {
+    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096 })).toBe(true);
+    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096, transA: true })).toBe(false);
+    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096, transB: true })).toBe(false);
+    expect(matmulVariantFits('matmul_vec4', { N: 1000, K: 785 })).toBe(false);
+    expect(matmulVariantFits('matmul_vec4', { N: 10, K: 784 })).toBe(false);
+    for (const v of MATMUL_VARIANTS.filter((x) => x !== 'matmul_vec4')) expect(matmulVariantFits(v, { N: 3, K: 17, transA: true, transB: true })).toBe(true);
+  });
 
   it('matmul split-K (partial products over chunks of K, then column_sum) at every transpose form', async () => {
     const cases = [];
