@@ -988,14 +988,10 @@ export class Network {
     const gathers = new Map<string, Dispatch>();
     const fetch = (s: number) => {
       const ends = epochs !== null && epochs.skip > 0 && (epochs.start + s + 1) % epochs.perEpoch === 0;
-      const { counter, next, parity } = data.cursorPair(s);
-      const key = `${parity}${ends}`;
+      const key = `${data.cursorPair(s).parity}${ends}`;
       let d = gathers.get(key);
       if (!d) {
-        d = gather(this.device, {
-          label: 'Batch.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by: batch + (ends ? epochs!.skip : 0),
-          x: graph.x, labels: graph.labels, rows: batch, features: data.features, sourceU8: data.bytes, ...affine,
-        });
+        d = this.batchGather('Batch.gather', data, graph, affine, s, batch + (ends ? epochs!.skip : 0));
         gathers.set(key, d);
       }
       return d;
@@ -1022,6 +1018,18 @@ export class Network {
       destroyDispatches([...gathers.values()]);
       history.destroy();
     }
+  }
+
+  /**
+   * The gather of the i-th batch from now on the dataset's cursor: the graph's n rows into its
+   * x and labels, then the cursor moved on by `by` (into the cursor's other buffer).
+   */
+  private batchGather(label: string, data: GpuDataset, graph: StepGraph, affine: Affine, i: number, by: number): Dispatch {
+    const { counter, next } = data.cursorPair(i);
+    return gather(this.device, {
+      label, source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by,
+      x: graph.x, labels: graph.labels, rows: graph.n, features: data.features, sourceU8: data.bytes, ...affine,
+    });
   }
 
   /** Loss and accuracy over a GPU dataset in its stored order, batches of at most `batch` rows. */
@@ -1052,14 +1060,11 @@ export class Network {
           entry = { graph, count, dispatches: [...graph.forwardLoss, graph.lossMean, ...own] };
           perSize.set(n, entry);
         }
-        const { counter, next, parity } = data.cursorPair(b);
-        let fetch = gathers.get(`${n},${parity}`);
+        const key = `${n},${data.cursorPair(b).parity}`;
+        let fetch = gathers.get(key);
         if (!fetch) {
-          fetch = gather(this.device, {
-            label: 'Eval.gather', source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by: n,
-            x: entry.graph.x, labels: entry.graph.labels, rows: n, features: data.features, sourceU8: data.bytes, ...affine,
-          });
-          gathers.set(`${n},${parity}`, fetch);
+          fetch = this.batchGather('Eval.gather', data, entry.graph, affine, b, n);
+          gathers.set(key, fetch);
           made.push(fetch);
         }
         const pass = encoder.beginComputePass({ label: 'evaluate' });
