@@ -5,6 +5,8 @@
 // bounds checks are per vec4 (K and N multiples of 4 put a vec4 wholly inside or outside).
 // A GPU candidate for large products, timed by the benchmarks beside the others
 // (`fa-webgpu bench --matmul 4096`); src/kernels/kernels.ts says whether the host picks it.
+// Its inner loop and register layout are matmul_pipelined's, repeated (WGSL has no includes):
+// once timed on a GPU, it either replaces matmul_pipelined where it fits or is deleted.
 // Dispatch: (ceil(N / 128), ceil(M / 128), 1) workgroups of 16×16 threads; each thread makes an
 // 8×8 block of C (rows 8·ty … +7, columns 4·tx … +3 and 64 + 4·tx … +3).
 
