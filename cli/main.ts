@@ -56,7 +56,8 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
   --quiet             no progress bar
 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
-784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep; --quick
+784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep (every
+kernel, each where it takes the shape, and split-K; * marks the host's pick); --quick
 keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).
   --configs ID,...    which networks: ${STEP_CONFIGS.map((c) => c.id).join(', ')} (default all)
   --matmul S,...      matmul shapes: N (square), MxNxK with :ta/:tb for transposed operands,
@@ -74,7 +75,9 @@ FA step; every matmul variant on the networks' shapes beside tf.matMul. What npm
 prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2).
 
 soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
-buffers every --every steps.`;
+buffers every --every steps.
+
+COMMAND --help (or -h) prints this text.`;
 
 class UsageError extends Error {}
 
@@ -315,6 +318,11 @@ async function compare(argv: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `fa-webgpu COMMAND --help` (or -h) prints the usage for every command.
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'xor': await xor(rest); return 0;

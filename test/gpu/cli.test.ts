@@ -39,6 +39,15 @@ it('refuses bad options with the usage text and exit code 2', () => {
   }
 });
 
+it('--help after any command prints the usage and exits 0', () => {
+  for (const command of ['xor', 'experiment', 'bench', 'compare', 'soak']) {
+    const r = run([command, '--help']);
+    expect(r.status, command).toBe(0);
+    expect(r.stdout).toMatch(/^usage: fa-webgpu xor[^]*fa-webgpu bench [^]*fa-webgpu soak/);
+    expect(r.stderr).toBe('');
+  }
+});
+
 // Benchmarks are judged by their tables, not by timed tests; these only check that the programs
 // run and print every row (a kernel that compiled in Chromium once hung Deno's compiler here).
 it('bench prints steps/s, a per-kernel profile and every matmul variant', () => {
