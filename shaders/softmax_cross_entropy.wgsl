@@ -11,10 +11,13 @@
 //   output: the output layer first, logits = h·W + b (h [rows×inputs], W [inputs×classes]),
 //           written to `logits`, then main's loss: one launch where a GPU step would otherwise
 //           take two to four (the product, split-K's sum, the bias, the loss). For 16 classes
-//           or fewer. Workgroups of 16×16, grid (ceil(rows / 4), 1, 1): each takes 4 rows;
-//           thread (x, y) sums h[i, k]·W[k, x] over k = y, y + 16, … for class x and the 4
-//           rows, the 16 partial sums of each (row, class) are added in workgroup memory, and
-//           then 4 threads do the loss of one row each, as main does.
+//           or fewer. One workgroup of 256 threads a row, grid (x, y, 1) with x·y ≥ rows
+//           (y > 1 only past the per-dimension limit): thread t takes the slice of K
+//           k = t / 4, t / 4 + 64, … and the classes t % 4 + 4j (j = 0 … 3); the 64 slices'
+//           partial sums are added in workgroup memory, then one thread does the row's loss
+//           as main does. A row a workgroup and 64 slices keep a batch of 128 on 128
+//           workgroups with 16 steps of K = 1000 each, so the launch does not wait on a few
+//           long loops.
 
 struct Sizes {
   rows: u32,
@@ -97,42 +100,43 @@ fn rowLossAndError(i: u32) {
   rowLoss[i] = loss * scale;
 }
 
-const LANES = 16u;  // classes (x) and slices of K (y) of `output`
-const ROWS = 4u;    // rows per workgroup of `output`, one per component of a vec4
-var<workgroup> partial: array<vec4<f32>, 256>;  // [slice][class], a component per row
+const SLICES = 64u;      // slices of K in `output`
+const CLASS_LANES = 4u;  // classes lane, lane + 4, lane + 8, lane + 12 per thread (at most 16)
+var<workgroup> partial: array<vec4<f32>, 256>;  // [slice][class lane], component j: class lane + 4j
 
-@compute @workgroup_size(16, 16)
-fn output(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row0 = wid.x * ROWS;
-  let c = lid.x;
+// W[k, c] from row offset k·classes, 0 for c past the last class.
+fn weight(rowOffset: u32, c: u32) -> f32 {
+  if (c >= sizes.classes) { return 0.0; }
+  return w[rowOffset + c];
+}
+
+@compute @workgroup_size(256)
+fn output(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let row = wid.x + wid.y * groups.x;
+  if (row >= sizes.rows) { return; }
+  let lane = t % CLASS_LANES;
+  let slice = t / CLASS_LANES;
   let K = sizes.inputs;
   var acc = vec4<f32>(0.0);
-  if (c < sizes.classes) {
-    // Rows past the end read the last row; their sums are never stored.
-    let last = sizes.rows - 1u;
-    let r0 = min(row0, last) * K;
-    let r1 = min(row0 + 1u, last) * K;
-    let r2 = min(row0 + 2u, last) * K;
-    let r3 = min(row0 + 3u, last) * K;
-    for (var k = lid.y; k < K; k += LANES) {
-      acc += vec4<f32>(h[r0 + k], h[r1 + k], h[r2 + k], h[r3 + k]) * w[k * sizes.classes + c];
-    }
+  for (var k = slice; k < K; k += SLICES) {
+    let at = k * sizes.classes;
+    acc += h[row * K + k] * vec4<f32>(weight(at, lane), weight(at, lane + 4u), weight(at, lane + 8u), weight(at, lane + 12u));
   }
-  partial[lid.y * LANES + c] = acc;
+  partial[t] = acc;
   workgroupBarrier();
-  // Slices y and y + half, for half = 8, 4, 2, 1: slice 0 ends with the whole sums.
-  for (var half = LANES / 2u; half > 0u; half /= 2u) {
-    if (lid.y < half) { partial[lid.y * LANES + c] += partial[(lid.y + half) * LANES + c]; }
+  // Slices s and s + half, for half = 32, 16, …, 1: slice 0 ends with the whole sums.
+  for (var half = SLICES / 2u; half > 0u; half /= 2u) {
+    if (slice < half) { partial[t] += partial[t + half * CLASS_LANES]; }
     workgroupBarrier();
   }
-  if (lid.y == 0u && c < sizes.classes) {
-    let z = partial[c] + bias[c];
-    for (var r = 0u; r < ROWS; r++) {
-      if (row0 + r < sizes.rows) { logits[(row0 + r) * sizes.classes + c] = z[r]; }
+  if (slice == 0u) {
+    let z = partial[lane];
+    for (var j = 0u; j < 4u; j++) {
+      let c = lane + CLASS_LANES * j;
+      if (c < sizes.classes) { logits[row * sizes.classes + c] = z[j] + bias[c]; }
     }
   }
-  // The workgroup's logits are complete in storage before its rows' losses read them.
+  // The row's logits are complete in storage before its loss reads them.
   storageBarrier();
-  let t = lid.y * LANES + lid.x;
-  if (t < ROWS && row0 + t < sizes.rows) { rowLossAndError(row0 + t); }
+  if (t == 0u) { rowLossAndError(row); }
 }

@@ -257,7 +257,7 @@ export function biasActivation(device: GPUDevice, p: {
 const SoftmaxSizes = new UniformLayout([['rows', 'u32'], ['classes', 'u32'], ['inputs', 'u32']] as const);
 // mse_loss.wgsl, accuracy.wgsl
 const RowsClasses = new UniformLayout([['rows', 'u32'], ['classes', 'u32']] as const);
-/** The most classes softmax_cross_entropy.wgsl's `output` entry takes (its 16 class lanes). */
+/** The most classes softmax_cross_entropy.wgsl's `output` entry takes (4 class lanes of 4 classes). */
 export const OUTPUT_LAYER_MAX_CLASSES = 16;
 
 /**
@@ -297,7 +297,8 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
     uniform: SoftmaxSizes,
     sizes: { rows: p.rows, classes: p.classes, inputs: l?.inputs ?? 0 },
     storage,
-    workgroups: checkGrid(device, p.label, [divUp(p.rows, l ? 4 : 64), 1, 1]),
+    // output: a workgroup a row, folded into y past the per-dimension limit
+    workgroups: l ? grid1d(device, p.label, p.rows, 1) : checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),
     flops: l ? 2 * p.rows * l.inputs * p.classes : 0,
   });
 }

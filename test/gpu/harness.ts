@@ -149,6 +149,7 @@ async function biasActivation(cases: BiasActivationCase[]): Promise<Comparison[]
 export interface SoftmaxCase {
   rows: number; classes: number; seed: number; /** standard deviation of the logits */ scale: number;
   /** the fused output layer (`output`): logits = h·W + b from h [rows×inputs] first */ inputs?: number;
+  /** force this grid (output), to test the folded row index */ grid?: [number, number];
 }
 
 async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> {
@@ -157,19 +158,22 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
     const rng = new Pcg32(c.seed, 4);
     const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
     const fused = c.inputs !== undefined;
-    const name = `softmax_cross_entropy ${fused ? `output ${c.rows}×${c.inputs} · ${c.inputs}×${c.classes}` : `${c.rows}×${c.classes}`} logits σ=${c.scale}`;
+    const name = `softmax_cross_entropy ${fused ? `output ${c.rows}×${c.inputs} · ${c.inputs}×${c.classes}` : `${c.rows}×${c.classes}`} logits σ=${c.scale}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
     // Fused: h·W has a standard deviation of `scale` (h of variance scale²/inputs, W of 1).
     const h = fused ? random(c.seed + 1, c.rows * c.inputs!, c.scale / Math.sqrt(c.inputs!)) : new Float32Array(0);
     const w = fused ? random(c.seed + 2, c.inputs! * c.classes) : new Float32Array(0);
     const bias = fused ? random(c.seed + 3, c.classes) : new Float32Array(0);
     const given = fused ? new Float32Array(c.rows * c.classes) : random(c.seed, c.rows * c.classes, c.scale);
-    const got = await runKernels(name, { logits: given, labels, h, w, bias }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['logits', 'dLogits', 'rowLoss', 'loss'], (x) => [
-      K.softmaxCrossEntropy(device, {
+    const got = await runKernels(name, { logits: given, labels, h, w, bias }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['logits', 'dLogits', 'rowLoss', 'loss'], (x) => {
+      const d = K.softmaxCrossEntropy(device, {
         label: name, logits: x.logits, labels: x.labels, dLogits: x.dLogits, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes,
         layer: fused ? { h: x.h, w: x.w, bias: x.bias, inputs: c.inputs! } : undefined,
-      }),
-      K.columnSum(device, { label: `${name} mean`, g: x.rowLoss, out: x.loss, rows: c.rows, cols: 1 }),
-    ]);
+      });
+      return [
+        c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d,
+        K.columnSum(device, { label: `${name} mean`, g: x.rowLoss, out: x.loss, rows: c.rows, cols: 1 }),
+      ];
+    });
     if (fused) {
       // The product against float64 (to the size of its terms); the loss against the reference
       // on the logits the kernel made, so that the product's float32 rounding is not counted twice.

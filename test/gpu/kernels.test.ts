@@ -116,9 +116,12 @@ describe('kernels vs float64 reference', () => {
   });
 
   it('softmax_cross_entropy output: the output layer h·W + b and its loss in one launch, up to 16 classes', async () => {
-    // rows around the 4 a workgroup takes, K around the 16 slices, classes up to the 16 lanes
-    const cases = [0.1, 4, 40].flatMap((scale) => [[1, 1, 2], [3, 17, 3], [4, 16, 10], [17, 65, 16], [129, 300, 10], [65, 3, 7]]
-      .map(([rows, inputs, classes]) => ({ rows, inputs, classes, scale, seed: seed++ })));
+    // K around the 64 slices, classes around the 4 lanes and up to 16
+    const cases: { rows: number; inputs: number; classes: number; scale: number; seed: number; grid?: [number, number] }[] = [0.1, 4, 40].flatMap((scale) =>
+      [[1, 1, 2], [3, 17, 3], [4, 64, 4], [17, 65, 16], [129, 300, 10], [65, 3, 7], [5, 63, 5], [2, 129, 13]]
+        .map(([rows, inputs, classes]) => ({ rows, inputs, classes, scale, seed: seed++ })));
+    // 5 × 4 workgroups for 17 rows: the folded row index, and 3 workgroups past the last row
+    cases.push({ rows: 17, inputs: 65, classes: 10, scale: 4, seed: seed++, grid: [5, 4] });
     expectAll('softmax_cross_entropy output', await h.call('softmaxCrossEntropy', cases));
   });
 
