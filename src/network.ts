@@ -45,9 +45,11 @@ export interface NetworkOptions {
   /** A device to use; otherwise one is acquired (and destroyed with the network). */
   device?: GPUDevice;
   /**
-   * Which kernels do the matrix products: 'auto' (default) picks by adapter: the barrier-free
-   * 'direct' ones on CPU adapters (SwiftShader), the 'tiled' ones on GPUs. Forcing one is for
-   * benchmarks and tests; both give the same results to f32 rounding.
+   * Which kernels run the step (KERNEL_FAMILIES): 'auto' (default) picks by adapter and shape:
+   * the barrier-free 'direct' ones on CPU adapters (SwiftShader); on GPUs each product's kernel
+   * by shape, split-K and the fused launches (README, "The library"). 'tiled', 'direct' and
+   * 'split-k' force a family, for benchmarks and tests; all give the same results to f32
+   * rounding.
    */
   kernels?: KernelFamily;
 }

@@ -71,6 +71,11 @@ export function matmulVariant(M: number, N: number, cpuAdapter = false): MatmulV
   return divUp(M, MATMUL_PIPELINED_TILE) * divUp(N, MATMUL_PIPELINED_TILE) >= PIPELINED_MIN_TILES ? 'matmul_pipelined' : 'matmul';
 }
 
+/** The kernel a product of C [M×N] gets on this device: `variant` if given, else matmulVariant's pick. */
+export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant): MatmulVariant {
+  return variant ?? matmulVariant(M, N, isCpuAdapter(device));
+}
+
 /**
  * The kernel families of the products. 'auto': on CPU adapters direct, on GPUs each product by
  * shape (matmulVariant; split-K where splitKChunks splits; columnSum's form by width) and a
@@ -126,7 +131,7 @@ export function matmul(device: GPUDevice, p: {
   /** [N]: also sums[j] = Σ_k op(B)[k, j] in the same launch (matmul.wgsl's main_sums; variant 'matmul' only) */
   sums?: GPUBuffer;
 }): Dispatch {
-  const variant = p.variant ?? matmulVariant(p.M, p.N, isCpuAdapter(device));
+  const variant = matmulKernelFor(device, p.M, p.N, p.variant);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
   if (p.sums && variant !== 'matmul') throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, not ${variant}`);
   return matmulDispatch(device, p, variant, 1);

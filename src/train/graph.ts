@@ -147,7 +147,7 @@ export class StepGraph {
   private product(p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1], sums?: Parameters<typeof K.columnSum>[1]): Dispatch[] {
     if (epilogue && sums) throw new Error(`${p.label}: a product takes an epilogue or column sums, not both`);
     const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const variant = this.forms.variant ?? K.matmulVariant(p.M, p.N, K.isCpuAdapter(this.device));
+    const variant = K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
     const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : sums ? [K.columnSum(this.device, sums)] : []);
     if (chunks === 1) {
       if (sums && variant === 'matmul') return [K.matmul(this.device, { ...p, variant, sums: sums.out })];
