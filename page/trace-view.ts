@@ -60,9 +60,9 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
   }
   const bindings = document.createElement('ul');
   bindings.className = 'values';
-  e.bindings.forEach((b, i) => {
+  e.bindings.forEach((b) => {
     const li = document.createElement('li');
-    li.textContent = `binding ${i + 1}: ${b}`;
+    li.textContent = b;
     bindings.append(li);
   });
   const outputs = document.createElement('div');

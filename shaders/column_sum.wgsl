@@ -10,9 +10,14 @@
 //     columns took 0.05 ms on an H100 with main); the lanes make it 16 times shorter.
 //   masked: as main, times f′(pre[j]): hidden_signal.wgsl's split-K layers (rows = layers,
 //     cols = batch × hidden) added and masked into δ. Binds pre [cols] as aux.
-//   lanes_loss: as lanes, and one column more: lossSum[0] = Σ_i rowLoss[i] (rowLoss [rows]
-//     bound as aux), grid (ceil((cols + 1) / 16), 1, 1). The output layer's bias gradient and
-//     the batch loss (the mean: rowLoss is divided by rows) in one launch.
+//   main_update, lanes_update: as main and lanes, out being the gradient of a tensor θ [cols]
+//     (a bias's db, or dW from split-K's partial products): stores it and steps θ with it in
+//     the same launch (sgd.wgsl's rule; group 1 binds the optimizer's settings, θ and its
+//     velocity), one launch instead of two.
+//   lanes_loss_update: as lanes_update, and one column more: lossSum[0] = Σ_i rowLoss[i]
+//     (rowLoss [rows] bound as aux), grid (ceil((cols + 1) / 16), 1, 1). The output layer's
+//     bias gradient, b's step and the batch loss (the mean: rowLoss is divided by rows) in one
+//     launch.
 
 struct Sizes {
   rows: u32,
@@ -26,8 +31,21 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 // aux: masked: pre [cols], the pre-activation whose f′ masks the sums; lanes_loss: rowLoss [rows]
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
-// lossSum: [1], Σ rowLoss (lanes_loss only)
+// lossSum: [1], Σ rowLoss (lanes_loss_update only)
 @group(0) @binding(4) var<storage, read_write> lossSum: array<f32>;
+
+// The update's group (the _update entry points; sgd.wgsl has the rule): the optimizer's
+// settings, θ [cols] whose gradient out is, and its velocity (read and written only with
+// momentum).
+struct Settings {
+  lr: f32,
+  momentum: f32,
+  weightDecay: f32,
+}
+
+@group(1) @binding(0) var<uniform> settings: Settings;
+@group(1) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(1) @binding(2) var<storage, read_write> velocity: array<f32>;
 
 // f′ for `masked`: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid (as hidden_signal.wgsl)
 override ACTIVATION: u32 = 1u;
@@ -42,22 +60,32 @@ fn derivative(x: f32) -> f32 {
   }
 }
 
+// Σ_i g[i, j], the rows in order.
+fn serialSum(j: u32) -> f32 {
+  var s = 0.0;
+  for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
+  return s;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   if (j >= sizes.cols) { return; }
-  var s = 0.0;
-  for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
-  out[j] = s;
+  out[j] = serialSum(j);
+}
+
+@compute @workgroup_size(64)
+fn main_update(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= sizes.cols) { return; }
+  storeAndStep(j, serialSum(j));
 }
 
 @compute @workgroup_size(64)
 fn masked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let j = gid.x + gid.y * groups.x * 64u;
   if (j >= sizes.cols) { return; }
-  var s = 0.0;
-  for (var i = 0u; i < sizes.rows; i++) { s += g[i * sizes.cols + j]; }
-  out[j] = s * derivative(aux[j]);
+  out[j] = serialSum(j) * derivative(aux[j]);
 }
 
 const LANES = 16u;
@@ -92,7 +120,14 @@ fn lanes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
 }
 
 @compute @workgroup_size(16, 16)
-fn lanes_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn lanes_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let j = wid.x * LANES + lid.x;
+  let total = addLanes(lid, lanePart(j, lid.y));
+  if (lid.y == 0u && j < sizes.cols) { storeAndStep(j, total); }
+}
+
+@compute @workgroup_size(16, 16)
+fn lanes_loss_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let j = wid.x * LANES + lid.x;
   var s = lanePart(j, lid.y);
   if (j == sizes.cols) {
@@ -100,6 +135,24 @@ fn lanes_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   }
   let total = addLanes(lid, s);
   if (lid.y == 0u) {
-    if (j < sizes.cols) { out[j] = total; } else if (j == sizes.cols) { lossSum[0] = total; }
+    if (j < sizes.cols) { storeAndStep(j, total); } else if (j == sizes.cols) { lossSum[0] = total; }
   }
+}
+
+// out[j] = the gradient g, and θ[j] stepped with it; the velocity read and written only with momentum.
+fn storeAndStep(j: u32, grad: f32) {
+  out[j] = grad;
+  let m = settings.momentum != 0.0;
+  var v = 0.0;
+  if (m) { v = velocity[j]; }
+  let r = stepped(theta[j], grad, v);
+  theta[j] = r.x;
+  if (m) { velocity[j] = r.y; }
+}
+
+// (θ, v) after one SGD step from θ, its gradient and its velocity v (sgd.wgsl's `stepped`).
+fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
+  var g = grad + settings.weightDecay * theta;
+  if (settings.momentum != 0.0) { g = settings.momentum * v + g; }
+  return vec2<f32>(theta - settings.lr * g, g);
 }

@@ -11,9 +11,13 @@
 // and writes its partial product to C + z·M·N; a column_sum over the layers gives op(A)·op(B).
 // For products with few tiles of C and a long K (a batch of 128 through 784 inputs), it gives
 // the GPU more workgroups to run. kChunk is a multiple of 16; without split-K, kChunk = K, z = 1.
-// main_sums: as main (no split-K), plus one more row of workgroups (wid.y = ceil(M / 32)) that
-// writes sums[j] = Σ_k op(B)[k, j]: a layer's bias gradient db = Σ_rows δ beside its
-// dW = hᵀ·δ, one launch instead of two. 32 columns a workgroup, 2 lanes a column.
+// main_update: as main (no split-K), C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ):
+// stores it, and steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the
+// optimizer's settings, θ and its velocity), one launch instead of two.
+// main_sums_update: as main_update, plus one more row of workgroups (wid.y = ceil(M / 32)) that
+// writes sums[j] = Σ_k op(B)[k, j] and steps θ2 [N] with it: a layer's bias gradient
+// db = Σ_rows δ and b's step beside dW and W's, one launch for the layer's whole backward
+// product and update. 32 columns a workgroup, 2 lanes a column.
 
 struct Sizes {
   M: u32,
@@ -29,8 +33,23 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 // C: [M×N], overwritten; with split-K [layers×M×N], one partial product per layer
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-// sums: [N], op(B)'s column sums (main_sums only)
+// sums: [N], op(B)'s column sums (main_sums_update only)
 @group(0) @binding(4) var<storage, read_write> sums: array<f32>;
+
+// The update's group (the _update entry points; sgd.wgsl has the rule): the optimizer's
+// settings, θ [M×N] whose gradient C is, θ2 [N] whose gradient the sums are (main_sums_update),
+// and their velocities (read and written only with momentum).
+struct Settings {
+  lr: f32,
+  momentum: f32,
+  weightDecay: f32,
+}
+
+@group(1) @binding(0) var<uniform> settings: Settings;
+@group(1) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(1) @binding(2) var<storage, read_write> velocity: array<f32>;
+@group(1) @binding(3) var<storage, read_write> theta2: array<f32>;
+@group(1) @binding(4) var<storage, read_write> velocity2: array<f32>;
 
 // Read A as stored [K×M] (op(A) = Aᵀ).
 override TRANS_A: bool = false;
@@ -59,17 +78,37 @@ fn loadB(k: u32, col: u32) -> f32 {
   return b[k * sizes.N + col];
 }
 
-@compute @workgroup_size(8, 8)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  product(wid, lid);
+// A thread's 4×4 block of C: rows row … row + 3, columns col … col + 3.
+struct Block {
+  row: u32,
+  col: u32,
+  r0: vec4<f32>,
+  r1: vec4<f32>,
+  r2: vec4<f32>,
+  r3: vec4<f32>,
 }
 
-var<workgroup> laneSums: array<f32, 64>;  // [lane][column] of main_sums' last row
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let p = product(wid, lid);
+  let layer = wid.z * sizes.M * sizes.N;
+  store(layer, p.row, p.col, p.r0);
+  store(layer, p.row + 1u, p.col, p.r1);
+  store(layer, p.row + 2u, p.col, p.r2);
+  store(layer, p.row + 3u, p.col, p.r3);
+}
 
 @compute @workgroup_size(8, 8)
-fn main_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  storeAndStep(product(wid, lid));
+}
+
+var<workgroup> laneSums: array<f32, 64>;  // [lane][column] of main_sums_update's last row
+
+@compute @workgroup_size(8, 8)
+fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   if (wid.y < (sizes.M + TILE - 1u) / TILE) {
-    product(wid, lid);
+    storeAndStep(product(wid, lid));
     return;
   }
   // Column col0 + t % 32, lane t / 32: k = lane, lane + 2, …
@@ -79,11 +118,15 @@ fn main_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id
   for (var k = t / TILE; k < sizes.K; k += 2u) { s += loadB(k, col); }
   laneSums[t] = s;
   workgroupBarrier();
-  if (t < TILE && col < sizes.N) { sums[col] = laneSums[t] + laneSums[t + TILE]; }
+  if (t < TILE && col < sizes.N) {
+    let total = laneSums[t] + laneSums[t + TILE];
+    sums[col] = total;
+    step2(col, total);
+  }
 }
 
-// The 32×32 tile of C (of its split-K layer) at workgroup wid.
-fn product(wid: vec3<u32>, lid: vec3<u32>) {
+// The thread's 4×4 block of the 32×32 tile of C (of its split-K layer) at workgroup wid.
+fn product(wid: vec3<u32>, lid: vec3<u32>) -> Block {
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   let t = lid.y * LANES + lid.x;  // 0..63
@@ -119,13 +162,7 @@ fn product(wid: vec3<u32>, lid: vec3<u32>) {
     workgroupBarrier();
   }
 
-  let row = row0 + lid.y * 4u;
-  let col = col0 + lid.x * 4u;
-  let layer = wid.z * sizes.M * sizes.N;
-  store(layer, row, col, acc0);
-  store(layer, row + 1u, col, acc1);
-  store(layer, row + 2u, col, acc2);
-  store(layer, row + 3u, col, acc3);
+  return Block(row0 + lid.y * 4u, col0 + lid.x * 4u, acc0, acc1, acc2, acc3);
 }
 
 // Writes the in-range part of one 4-wide row segment of C (of its layer, with split-K).
@@ -135,4 +172,49 @@ fn store(layer: u32, row: u32, col: u32, v: vec4<f32>) {
   for (var i = 0u; i < 4u; i++) {
     if (col + i < sizes.N) { c[base + col + i] = v[i]; }
   }
+}
+
+// (θ, v) after one SGD step from θ, its gradient and its velocity v (sgd.wgsl's `stepped`).
+fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
+  var g = grad + settings.weightDecay * theta;
+  if (settings.momentum != 0.0) { g = settings.momentum * v + g; }
+  return vec2<f32>(theta - settings.lr * g, g);
+}
+
+// Stores the in-range part of a block of C (unsplit), and steps θ there with it.
+fn storeAndStep(p: Block) {
+  storeRowAndStep(p.row, p.col, p.r0);
+  storeRowAndStep(p.row + 1u, p.col, p.r1);
+  storeRowAndStep(p.row + 2u, p.col, p.r2);
+  storeRowAndStep(p.row + 3u, p.col, p.r3);
+}
+
+fn storeRowAndStep(row: u32, col: u32, g: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < sizes.N) {
+      let e = row * sizes.N + col + i;
+      c[e] = g[i];
+      step(e, g[i]);
+    }
+  }
+}
+
+// θ[e] and θ2[j] stepped with their gradients; the velocity read and written only with momentum.
+fn step(e: u32, grad: f32) {
+  let m = settings.momentum != 0.0;
+  var v = 0.0;
+  if (m) { v = velocity[e]; }
+  let r = stepped(theta[e], grad, v);
+  theta[e] = r.x;
+  if (m) { velocity[e] = r.y; }
+}
+
+fn step2(j: u32, grad: f32) {
+  let m = settings.momentum != 0.0;
+  var v = 0.0;
+  if (m) { v = velocity2[j]; }
+  let r = stepped(theta2[j], grad, v);
+  theta2[j] = r.x;
+  if (m) { velocity2[j] = r.y; }
 }

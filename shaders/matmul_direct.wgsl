@@ -6,6 +6,9 @@
 // registers, reading A and B straight from storage: no workgroup memory and no barrier. On a
 // GPU that rereads every value from memory 8 times; on a CPU (SwiftShader) the cache does
 // the tiling, and a barrier costs a switch between the workgroup's invocations.
+// main_update: as main, C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ): stores it and
+// steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the optimizer's
+// settings, θ and its velocity), one launch instead of two.
 
 struct Sizes {
   M: u32,
@@ -21,17 +24,71 @@ struct Sizes {
 // C: [M×N], overwritten
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
+// The update's group (main_update; sgd.wgsl has the rule): the optimizer's settings, θ [M×N]
+// whose gradient C is, and its velocity (read and written only with momentum).
+struct Settings {
+  lr: f32,
+  momentum: f32,
+  weightDecay: f32,
+}
+
+@group(1) @binding(0) var<uniform> settings: Settings;
+@group(1) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(1) @binding(2) var<storage, read_write> velocity: array<f32>;
+
 // Read A as stored [K×M] (op(A) = Aᵀ).
 override TRANS_A: bool = false;
 // Read B as stored [N×K] (op(B) = Bᵀ).
 override TRANS_B: bool = false;
+
+// A thread's 8×8 block of C: aRC holds row row + R, columns col + 4·C … +3.
+struct Block {
+  a00: vec4<f32>, a01: vec4<f32>,
+  a10: vec4<f32>, a11: vec4<f32>,
+  a20: vec4<f32>, a21: vec4<f32>,
+  a30: vec4<f32>, a31: vec4<f32>,
+  a40: vec4<f32>, a41: vec4<f32>,
+  a50: vec4<f32>, a51: vec4<f32>,
+  a60: vec4<f32>, a61: vec4<f32>,
+  a70: vec4<f32>, a71: vec4<f32>,
+}
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 8u;
   let col = gid.x * 8u;
   if (row >= sizes.M || col >= sizes.N) { return; }
+  let p = product(row, col);
+  let c1 = col + 4u;
+  store(row, col, p.a00); store(row, c1, p.a01);
+  store(row + 1u, col, p.a10); store(row + 1u, c1, p.a11);
+  store(row + 2u, col, p.a20); store(row + 2u, c1, p.a21);
+  store(row + 3u, col, p.a30); store(row + 3u, c1, p.a31);
+  store(row + 4u, col, p.a40); store(row + 4u, c1, p.a41);
+  store(row + 5u, col, p.a50); store(row + 5u, c1, p.a51);
+  store(row + 6u, col, p.a60); store(row + 6u, c1, p.a61);
+  store(row + 7u, col, p.a70); store(row + 7u, c1, p.a71);
+}
 
+@compute @workgroup_size(8, 8)
+fn main_update(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.y * 8u;
+  let col = gid.x * 8u;
+  if (row >= sizes.M || col >= sizes.N) { return; }
+  let p = product(row, col);
+  let c1 = col + 4u;
+  storeAndStep(row, col, p.a00); storeAndStep(row, c1, p.a01);
+  storeAndStep(row + 1u, col, p.a10); storeAndStep(row + 1u, c1, p.a11);
+  storeAndStep(row + 2u, col, p.a20); storeAndStep(row + 2u, c1, p.a21);
+  storeAndStep(row + 3u, col, p.a30); storeAndStep(row + 3u, c1, p.a31);
+  storeAndStep(row + 4u, col, p.a40); storeAndStep(row + 4u, c1, p.a41);
+  storeAndStep(row + 5u, col, p.a50); storeAndStep(row + 5u, c1, p.a51);
+  storeAndStep(row + 6u, col, p.a60); storeAndStep(row + 6u, c1, p.a61);
+  storeAndStep(row + 7u, col, p.a70); storeAndStep(row + 7u, c1, p.a71);
+}
+
+// The 8×8 block of C at (row, col), both in range.
+fn product(row: u32, col: u32) -> Block {
   // accRC: row row + R, columns col + 4·C … +3
   var acc00 = vec4<f32>(0.0); var acc01 = vec4<f32>(0.0);
   var acc10 = vec4<f32>(0.0); var acc11 = vec4<f32>(0.0);
@@ -74,15 +131,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc70 += a1.w * b0; acc71 += a1.w * b1;
   }
 
-  let c1 = col + 4u;
-  store(row, col, acc00); store(row, c1, acc01);
-  store(row + 1u, col, acc10); store(row + 1u, c1, acc11);
-  store(row + 2u, col, acc20); store(row + 2u, c1, acc21);
-  store(row + 3u, col, acc30); store(row + 3u, c1, acc31);
-  store(row + 4u, col, acc40); store(row + 4u, c1, acc41);
-  store(row + 5u, col, acc50); store(row + 5u, c1, acc51);
-  store(row + 6u, col, acc60); store(row + 6u, c1, acc61);
-  store(row + 7u, col, acc70); store(row + 7u, c1, acc71);
+  return Block(acc00, acc01, acc10, acc11, acc20, acc21, acc30, acc31, acc40, acc41, acc50, acc51, acc60, acc61, acc70, acc71);
 }
 
 // Writes the in-range part of one 4-wide row segment of C.
@@ -96,4 +145,33 @@ fn store(row: u32, col: u32, v: vec4<f32>) {
   if (col < sizes.N) { c[i] = v.x; }
   if (col + 1u < sizes.N) { c[i + 1u] = v.y; }
   if (col + 2u < sizes.N) { c[i + 2u] = v.z; }
+}
+
+// Stores the in-range part of one 4-wide row segment of C and steps θ there with it.
+fn storeAndStep(row: u32, col: u32, g: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  let i = row * sizes.N + col;
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < sizes.N) {
+      c[i + j] = g[j];
+      step(i + j, g[j]);
+    }
+  }
+}
+
+// (θ, v) after one SGD step from θ, its gradient and its velocity v (sgd.wgsl's `stepped`).
+fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
+  var g = grad + settings.weightDecay * theta;
+  if (settings.momentum != 0.0) { g = settings.momentum * v + g; }
+  return vec2<f32>(theta - settings.lr * g, g);
+}
+
+// θ[e] stepped with its gradient; the velocity read and written only with momentum.
+fn step(e: u32, grad: f32) {
+  let m = settings.momentum != 0.0;
+  var v = 0.0;
+  if (m) { v = velocity[e]; }
+  let r = stepped(theta[e], grad, v);
+  theta[e] = r.x;
+  if (m) { velocity[e] = r.y; }
 }

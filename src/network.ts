@@ -15,12 +15,12 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, gather, updateForm, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
-import { preStepDispatches, setUpdateSettings, updateDispatches, type Update } from './train/optimizer.js';
+import { feedbackUpdates, preStepDispatches } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
 
 export interface NetworkOptions {
@@ -265,8 +265,8 @@ export class Network {
   readonly adapter: string;
   private settings: SgdSettings;
   private readonly params: GpuParameters;
-  /** The sgd dispatches, one per trained tensor. */
-  private readonly update: Update[];
+  /** kp's feedback updates after the step (W and b take theirs in the graph's backward); usually empty. */
+  private readonly postStep: Dispatch[];
   /** Work at the start of every step (brsf's redraws); usually empty. */
   private readonly preStep: Dispatch[];
   private readonly graphs = new Map<number, StepGraph>();
@@ -295,9 +295,9 @@ export class Network {
       }
     });
     checkParametersFit(device, this.sizes, this.rule);
-    this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer.momentum > 0);
+    this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer);
     try {
-      this.update = updateDispatches(device, this.params, this.rule, this.settings, updateForm(device, this.kernels));
+      this.postStep = feedbackUpdates(device, this.params, this.rule);
       this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
     } catch (e) {
       // A grid past the device's limits: free what was made.
@@ -334,7 +334,7 @@ export class Network {
 
   private setOptimizerSettings(next: SgdSettings): void {
     this.settings = next;
-    setUpdateSettings(this.device, this.update, this.settings);
+    writeOptimizerSettings(this.device, this.params.settings, this.settings);
   }
 
   /** Changes the SGD step size for the following steps. */
@@ -853,17 +853,13 @@ export class Network {
     this.state = 'destroyed';
     for (const g of this.graphs.values()) g.destroy();
     this.graphs.clear();
-    destroyDispatches([...this.updateDispatches(), ...this.preStep]);
+    destroyDispatches([...this.postStep, ...this.preStep]);
     this.snapshots?.destroy();
     this.params.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
 
   // ---------------------------------------------------------------------------------
-
-  private updateDispatches(): Dispatch[] {
-    return this.update.map((u) => u.dispatch);
-  }
 
   private assertUsable(): void {
     if (this.state === 'destroyed') throw new FaWebGpuError('destroyed', 'this network was destroyed; create a new one');
@@ -912,10 +908,10 @@ export class Network {
 
   /**
    * Every dispatch of one training step, in order: brsf's redraw, then the graph's forward,
-   * loss and backward, then the update once every gradient exists.
+   * loss and backward (which steps W and b), then kp's feedback update once every gradient exists.
    */
   private stepDispatches(graph: StepGraph): Dispatch[] {
-    return [...this.preStep, ...graph.forwardLoss, ...graph.backward, ...this.updateDispatches()];
+    return [...this.preStep, ...graph.forwardLoss, ...graph.backward, ...this.postStep];
   }
 
   /** One whole training step on the graph's current batch, in its own pass. */

@@ -14,14 +14,18 @@ export interface Dispatch {
   readonly shader: ShaderName;
   readonly entryPoint: string;
   readonly constants: Readonly<Record<string, number>>;
-  /** What each storage binding (1, 2, …) holds, as "name [rows×cols]". */
+  /**
+   * What each storage binding holds, as "binding 1: name [rows×cols]" (group 0) or
+   * "group 1, binding 1: W1 [rows×cols] (stepped)" (the update's group).
+   */
   readonly bindings: readonly string[];
-  /** The storage buffers, in binding order (binding i + 1). */
+  /** The storage buffers, in the order of `bindings`. */
   readonly buffers: readonly GPUBuffer[];
   /** Indices into `buffers` of those the kernel writes, with their element type. */
   readonly outputs: readonly { index: number; type: 'f32' | 'i32' | 'u32' }[];
   readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
+  /** Group 0 (the kernel's sizes and tensors) and, for a kernel that steps a tensor, group 1. */
+  readonly bindGroups: readonly GPUBindGroup[];
   readonly workgroups: readonly [number, number, number];
   /** The uniform buffer this dispatch owns (destroyed with it). */
   readonly uniform: GPUBuffer;
@@ -41,6 +45,13 @@ export interface DispatchSpec<F extends string> {
   storage: readonly (readonly [GPUBuffer, string])[];
   /** Indices into `storage` of the buffers the kernel writes (f32 unless typed). */
   outputs: readonly (number | { index: number; type: 'i32' | 'u32' })[];
+  /**
+   * Group 1, for the entry points that step a tensor with the gradient they make: the
+   * optimizer's settings (a uniform the network owns, binding 0) and the tensors stepped, with
+   * their velocities (bindings 1, 2, …), each written unless marked false (a velocity with
+   * momentum 0).
+   */
+  update?: { settings: GPUBuffer; tensors: readonly (readonly [GPUBuffer, string, boolean?])[] };
   workgroups: readonly [number, number, number];
   /** Multiply-adds × 2 of the matrix products (matmul, hidden_signal); omitted elsewhere. */
   flops?: number;
@@ -52,24 +63,29 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
   const constants = spec.constants ?? {};
   const pipeline = getPipeline(device, spec.shader, SHADERS[spec.shader], entryPoint, constants);
   const uniform = spec.uniform.create(device, `${spec.label}.sizes`, spec.sizes);
-  const bindGroup = device.createBindGroup({
-    label: spec.label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      ...spec.storage.map(([buffer], i) => ({ binding: i + 1, resource: { buffer } })),
-    ],
+  const group = (index: number, first: GPUBuffer, storage: readonly (readonly [GPUBuffer, ...unknown[]])[]) => device.createBindGroup({
+    label: index === 0 ? spec.label : `${spec.label}.update`,
+    layout: pipeline.getBindGroupLayout(index),
+    entries: [first, ...storage.map(([buffer]) => buffer)].map((buffer, i) => ({ binding: i, resource: { buffer } })),
   });
+  const update = spec.update;
+  const storage = spec.storage.length;
   return {
     label: spec.label,
     shader: spec.shader,
     entryPoint,
     constants,
-    bindings: spec.storage.map(([, what]) => what),
-    buffers: spec.storage.map(([buffer]) => buffer),
-    outputs: spec.outputs.map((o) => (typeof o === 'number' ? { index: o, type: 'f32' as const } : o)),
+    bindings: [
+      ...spec.storage.map(([, what], i) => `binding ${i + 1}: ${what}`),
+      ...(update?.tensors ?? []).map(([, what], i) => `group 1, binding ${i + 1}: ${what}`),
+    ],
+    buffers: [...spec.storage, ...(update?.tensors ?? [])].map(([buffer]) => buffer),
+    outputs: [
+      ...spec.outputs.map((o) => (typeof o === 'number' ? { index: o, type: 'f32' as const } : o)),
+      ...(update?.tensors ?? []).flatMap(([, , written], i) => (written === false ? [] : [{ index: storage + i, type: 'f32' as const }])),
+    ],
     pipeline,
-    bindGroup,
+    bindGroups: update ? [group(0, uniform, spec.storage), group(1, update.settings, update.tensors)] : [group(0, uniform, spec.storage)],
     workgroups: spec.workgroups,
     uniform,
     flops: spec.flops ?? 0,
@@ -80,7 +96,7 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
 export function encodeDispatches(pass: GPUComputePassEncoder, list: readonly Dispatch[]): void {
   for (const d of list) {
     pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
+    d.bindGroups.forEach((g, i) => pass.setBindGroup(i, g));
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
   }
 }

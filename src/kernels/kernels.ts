@@ -5,7 +5,7 @@
  */
 import { UniformLayout } from '../gpu/uniforms.js';
 import type { Activation } from '../model/options.js';
-import { checkGrid, createDispatch, divUp, grid1d, type Dispatch } from './dispatch.js';
+import { checkGrid, createDispatch, divUp, grid1d, type Dispatch, type DispatchSpec } from './dispatch.js';
 import type { ShaderName } from './shaders.js';
 
 /** The `ACTIVATION` override of bias_activation.wgsl and hidden_signal.wgsl. */
@@ -83,29 +83,20 @@ export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant
  * product, unsplit, column sums in lanes. 'direct': matmul_direct for every product, serial
  * column sums. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
  * (what 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run
- * the GPU step).
+ * the GPU step). 'pipelined': as tiled with matmul_pipelined (what 'auto' gives a GPU's large
+ * products), whose weight gradients take their step in an sgd launch of their own.
  */
-export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k'] as const;
+export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k', 'pipelined'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
 
 /**
  * The kernels of a family: the matmul variant and the forms of hidden_signal and column_sum;
  * undefined (all of 'auto') lets each kernel choose by adapter and shape.
  */
-export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: 'tiled' | 'direct'; sum?: 'serial' | 'lanes'; update?: 'tensor' | 'layer' } {
+export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: 'tiled' | 'direct'; sum?: 'serial' | 'lanes' } {
   if (family === 'auto') return {};
-  if (family === 'direct') return { variant: 'matmul_direct', signal: 'direct', sum: 'serial', update: 'tensor' };
-  return { variant: 'matmul', signal: 'tiled', sum: 'lanes', update: 'layer' };
-}
-
-/**
- * Whether a family updates a layer's W and b in one sgd launch ('layer') or one launch each
- * ('tensor'). 'auto': one each on CPU adapters, where the two-tensor branch costs both
- * tensors' work in every SIMD lane (SwiftShader: 784-256-10's W1 and b1 in 3.0 ms against
- * 1.7 ms apart); one a layer on GPUs, where only one warp straddles the two.
- */
-export function updateForm(device: GPUDevice, family: KernelFamily): 'tensor' | 'layer' {
-  return familyForms(family).update ?? (isCpuAdapter(device) ? 'tensor' : 'layer');
+  if (family === 'direct') return { variant: 'matmul_direct', signal: 'direct', sum: 'serial' };
+  return { variant: family === 'pipelined' ? 'matmul_pipelined' : 'matmul', signal: 'tiled', sum: 'lanes' };
 }
 
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
@@ -128,16 +119,27 @@ export function matmul(device: GPUDevice, p: {
   transA?: boolean; transB?: boolean;
   /** Default: chosen by shape (matmulVariant). */
   variant?: MatmulVariant;
-  /** [N]: also sums[j] = Σ_k op(B)[k, j] in the same launch (matmul.wgsl's main_sums; variant 'matmul' only) */
-  sums?: GPUBuffer;
+  /** C is θ's gradient [M×N]: also step θ with it in the same launch (`main_update`; matmulSteps variants only) */
+  step?: SgdStep;
+  /**
+   * [N]: also sums[j] = Σ_k op(B)[k, j], θ2's gradient, and θ2's step, in the same launch
+   * (matmul.wgsl's main_sums_update: a layer's db and b beside dW and W); needs `step`
+   */
+  sums?: { out: GPUBuffer; step: SgdStep };
 }): Dispatch {
   const variant = matmulKernelFor(device, p.M, p.N, p.variant);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
-  if (p.sums && variant !== 'matmul') throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, not ${variant}`);
+  if (p.step && !matmulSteps(variant)) throw new Error(`${p.label}: ${variant} does not step a tensor with its product (matmul and matmul_direct do)`);
+  if (p.sums && (variant !== 'matmul' || !p.step)) throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, with the product's step`);
   return matmulDispatch(device, p, variant, 1);
 }
 
-function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean; sums?: GPUBuffer }, variant: MatmulVariant, kChunks: number): Dispatch {
+/** Whether a matmul kernel has an `_update` entry point, which steps a tensor with the product (its gradient) in the same launch. */
+export function matmulSteps(variant: MatmulVariant): boolean {
+  return variant === 'matmul' || variant === 'matmul_direct';
+}
+
+function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean; step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep } }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const { shader, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
@@ -147,17 +149,20 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
     [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
     [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
   ];
-  if (p.sums) storage.push([p.sums, `${shape(p.sums, p.N)} (column sums of ${p.b.label})`]);
+  if (p.sums) storage.push([p.sums.out, `${shape(p.sums.out, p.N)} (column sums of ${p.b.label})`]);
   // matmul_vec4 has no transposed forms
   const constants: Record<string, number> = shader === 'matmul_vec4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
+  const steps = p.step ? [{ step: p.step, rows: p.M, cols: p.N }, ...(p.sums ? [{ step: p.sums.step, rows: 1, cols: p.N }] : [])] : [];
   const common = {
     label: p.label, shader, outputs: p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
     constants,
-    // main_sums: one more row of workgroups for the sums
+    entryPoint: p.sums ? 'main_sums_update' : p.step ? 'main_update' : 'main',
+    update: p.step ? updateGroup(steps) : undefined,
+    // main_sums_update: one more row of workgroups for the sums
     workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
   };
   return shader === 'matmul'
-    ? createDispatch(device, { ...common, entryPoint: p.sums ? 'main_sums' : 'main', uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
+    ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
     : createDispatch(device, { ...common, uniform: MatmulSizes, sizes: { M: p.M, N: p.N, K: p.K } });
 }
 
@@ -198,10 +203,12 @@ export function matmulSplitK(device: GPUDevice, p: {
   chunks: number;
   /** column_sum's form (default: by adapter) */
   sum?: 'serial' | 'lanes';
+  /** C is θ's gradient: the sum also steps θ with it */
+  step?: SgdStep;
 }): Dispatch[] {
   const partial = matmulPartials(device, p);
   const layers = partial.workgroups[2];
-  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum })];
+  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum, step: p.step })];
 }
 
 /**
@@ -216,7 +223,8 @@ export function matmulPartials(device: GPUDevice, p: {
   transA?: boolean; transB?: boolean;
   chunks: number;
 }): Dispatch {
-  return matmulDispatch(device, { ...p, label: `${p.label}.partial`, c: p.scratch }, 'matmul', p.chunks);
+  const { label, a, b, scratch, M, N, K, transA, transB } = p;
+  return matmulDispatch(device, { label: `${label}.partial`, a, b, c: scratch, M, N, K, transA, transB }, 'matmul', p.chunks);
 }
 
 // column_sum.wgsl
@@ -439,23 +447,31 @@ export function columnSum(device: GPUDevice, p: {
   form?: 'serial' | 'lanes';
   /** out[j] × f′(pre[j]) (`masked`, serial): hidden_signal's split-K layers into δ. */
   mask?: { pre: GPUBuffer; activation: Activation };
-  /** Also loss[0] = Σ rowLoss (`lanes_loss`; lanes only): the batch loss beside the output layer's db. */
+  /** out is θ's gradient [cols]: also step θ with it in the same launch (`main_update`, `lanes_update`); not with mask */
+  step?: SgdStep;
+  /**
+   * Also loss[0] = Σ rowLoss (`lanes_loss_update`; lanes only, with step): the batch loss beside
+   * the output layer's db and b's step.
+   */
   loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }): Dispatch {
   const storage: [GPUBuffer, string][] = [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]];
   if (p.mask) storage.push([p.mask.pre, shape(p.mask.pre, p.cols)]);
   if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.rows)], [p.loss.out, shape(p.loss.out, 1)]);
   const lanes = !p.mask && columnSumForm(device, p.cols, p.form) === 'lanes';
-  if (p.loss && !lanes) throw new Error(`${p.label}: the batch loss is summed beside the columns only in the lanes form`);
+  if (p.mask && p.step) throw new Error(`${p.label}: masked sums step no tensor`);
+  if (p.loss && !(lanes && p.step)) throw new Error(`${p.label}: the batch loss is summed beside the columns only in the lanes form, with a step`);
   const columns = p.cols + (p.loss ? 1 : 0);
+  const update = p.step ? '_update' : '';
   return createDispatch(device, {
     label: p.label,
     shader: 'column_sum', outputs: p.loss ? [1, 3] : [1],
-    entryPoint: p.mask ? 'masked' : p.loss ? 'lanes_loss' : lanes ? 'lanes' : 'main',
+    entryPoint: p.mask ? 'masked' : p.loss ? 'lanes_loss_update' : lanes ? `lanes${update}` : `main${update}`,
     constants: p.mask ? { ACTIVATION: ACTIVATION_CODE[p.mask.activation] } : {},
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },
     storage,
+    update: p.step ? updateGroup([{ step: p.step, rows: 1, cols: p.cols }]) : undefined,
     // masked folds its grid into y past the per-dimension limit; main and lanes take x only
     workgroups: p.mask ? grid1d(device, p.label, p.cols, 64) : checkGrid(device, p.label, [divUp(columns, lanes ? 16 : 64), 1, 1]),
   });
@@ -466,10 +482,9 @@ export function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' |
   return form ?? (isCpuAdapter(device) || cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes');
 }
 
-// sgd.wgsl
-const SgdParams = new UniformLayout([
-  ['count', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['lr', 'f32'], ['momentum', 'f32'], ['weightDecay', 'f32'], ['count2', 'u32'],
-] as const);
+// sgd.wgsl, and group 1 of every kernel that steps a tensor
+const SgdSizes = new UniformLayout([['count', 'u32'], ['rows', 'u32'], ['cols', 'u32']] as const);
+const OptimizerSettings = new UniformLayout([['lr', 'f32'], ['momentum', 'f32'], ['weightDecay', 'f32']] as const);
 
 export interface SgdSettings {
   learningRate: number;
@@ -477,55 +492,69 @@ export interface SgdSettings {
   weightDecay: number;
 }
 
-/** A tensor sgd updates: θ, its gradient and its velocity ([count], or any buffer when momentum is 0: never touched then). */
-export interface SgdTensor {
-  theta: GPUBuffer;
-  grad: GPUBuffer;
-  velocity: GPUBuffer;
+/** A network's optimizer settings in one uniform buffer, bound by every kernel that steps a tensor. */
+export function optimizerSettings(device: GPUDevice, label: string, s: SgdSettings): GPUBuffer {
+  return OptimizerSettings.create(device, label, settingsValues(s));
+}
+
+/** Rewrites the settings buffer: every step encoded after this takes them. */
+export function writeOptimizerSettings(device: GPUDevice, buffer: GPUBuffer, s: SgdSettings): void {
+  device.queue.writeBuffer(buffer, 0, OptimizerSettings.pack(settingsValues(s)));
+}
+
+function settingsValues(s: SgdSettings) {
+  return { lr: s.learningRate, momentum: s.momentum, weightDecay: s.weightDecay };
 }
 
 /**
- * In-place SGD with momentum and weight decay (torch.optim.SGD). With `gradTransposed`, θ is
- * [rows×cols] and grad is stored [cols×rows] (KP trains B with dWᵀ). With `second` (a
- * layer's bias beside its weights: sgd.wgsl's `layer`), both tensors in one launch.
+ * A tensor a kernel steps with the gradient it makes (sgd.wgsl's rule, torch.optim.SGD's
+ * semantics): group 1 of sgd and of the `_update` entry points.
  */
-export function sgd(device: GPUDevice, p: SgdTensor & {
+export interface SgdStep {
+  /** The network's optimizer settings (optimizerSettings) */
+  settings: GPUBuffer;
+  /** Updated in place */
+  theta: GPUBuffer;
+  /** θ's velocity, updated in place with momentum; any buffer without (never touched then) */
+  velocity: GPUBuffer;
+  /** Whether the network has momentum (its velocities exist) */
+  momentum: boolean;
+}
+
+/** Group 1 for the tensors stepped, each [rows×cols]: the settings, then each θ and its velocity. */
+function updateGroup(steps: readonly { step: SgdStep; rows: number; cols: number }[]): NonNullable<DispatchSpec<string>['update']> {
+  return {
+    settings: steps[0].step.settings,
+    tensors: steps.flatMap(({ step: s, rows, cols }) => [
+      [s.theta, `${shape(s.theta, rows, cols)} (stepped)`, true] as const,
+      s.momentum ? [s.velocity, shape(s.velocity, rows, cols), true] as const : [s.velocity, `${s.velocity.label} (unused: momentum 0)`, false] as const,
+    ]),
+  };
+}
+
+/**
+ * In-place SGD with momentum and weight decay (torch.optim.SGD) of a tensor whose gradient
+ * another launch made: Kolen-Pollack's B (with `gradTransposed`: θ is [rows×cols] and grad is
+ * stored [cols×rows], dWᵀ), and W where a kernel without a step made dW (matmulSteps).
+ */
+export function sgd(device: GPUDevice, p: {
   label: string;
+  grad: GPUBuffer;
+  step: SgdStep;
   rows: number; cols: number;
   gradTransposed?: boolean;
-  /** [count2] (count2 = rows2·cols2), updated in the same launch; not with gradTransposed */
-  second?: SgdTensor & { rows: number; cols: number };
-  settings: SgdSettings;
 }): Dispatch {
   const t = p.gradTransposed ?? false;
-  const two = p.second;
-  if (two && t) throw new Error(`${p.label}: a transposed gradient is read only for one tensor`);
-  const m = p.settings.momentum !== 0;
-  const describe = (x: SgdTensor, rows: number, cols: number, gradT: boolean): [GPUBuffer, string][] => [
-    [x.theta, shape(x.theta, rows, cols)],
-    [x.grad, gradT ? shape(x.grad, cols, rows, ' (read as ᵀ)') : shape(x.grad, rows, cols)],
-    [x.velocity, m ? shape(x.velocity, rows, cols) : `${x.velocity.label} (unused: momentum 0)`],
-  ];
-  const count2 = two ? two.rows * two.cols : 0;
   return createDispatch(device, {
     label: p.label,
-    shader: 'sgd', outputs: [0, ...(m ? [2] : []), ...(two ? [3, ...(m ? [5] : [])] : [])],
-    entryPoint: two ? 'layer' : 'main',
-    constants: two ? {} : { GRAD_TRANSPOSED: Number(t) },
-    uniform: SgdParams,
-    sizes: sgdValues(p.rows, p.cols, p.settings, count2),
-    storage: [...describe(p, p.rows, p.cols, t), ...(two ? describe(two, two.rows, two.cols, false) : [])],
-    workgroups: grid1d(device, p.label, p.rows * p.cols + count2, 256),
+    shader: 'sgd', outputs: [],
+    constants: { GRAD_TRANSPOSED: Number(t) },
+    uniform: SgdSizes,
+    sizes: { count: p.rows * p.cols, rows: p.rows, cols: p.cols },
+    storage: [[p.grad, t ? shape(p.grad, p.cols, p.rows, ' (read as ᵀ)') : shape(p.grad, p.rows, p.cols)]],
+    update: updateGroup([{ step: p.step, rows: p.rows, cols: p.cols }]),
+    workgroups: grid1d(device, p.label, p.rows * p.cols, 256),
   });
-}
-
-function sgdValues(rows: number, cols: number, s: SgdSettings, count2: number) {
-  return { count: rows * cols, rows, cols, lr: s.learningRate, momentum: s.momentum, weightDecay: s.weightDecay, count2 };
-}
-
-/** Rewrites the optimizer settings of an sgd dispatch (count2: its second tensor's elements, 0 for none). */
-export function setSgdSettings(device: GPUDevice, d: Dispatch, rows: number, cols: number, settings: SgdSettings, count2 = 0): void {
-  device.queue.writeBuffer(d.uniform, 0, SgdParams.pack(sgdValues(rows, cols, settings, count2)));
 }
 
 // feedback_draw.wgsl

@@ -5,6 +5,7 @@
  * that stands where W2ᵀ would).
  */
 import { checkFits, F32_BYTES, storageBuffer } from '../gpu/buffers.js';
+import { optimizerSettings, type SgdSettings } from '../kernels/kernels.js';
 import { parameterShapes, type Parameters } from './init.js';
 import { RULE_TRAITS, type Rule } from './options.js';
 
@@ -34,10 +35,16 @@ export class GpuParameters {
   readonly velocityFeedback: GPUBuffer[];
   /** Steps done, u32 [1]: the brsf draws' step index. */
   readonly step: GPUBuffer;
+  /** The optimizer's settings (lr, momentum, weight decay), a uniform every kernel that steps a tensor binds. */
+  readonly settings: GPUBuffer;
+  /** Whether the velocities exist (the network was made with momentum). */
+  readonly momentum: boolean;
   readonly shapes: ReturnType<typeof parameterShapes>;
 
   /** The caller has checked the shapes with checkParametersFit. */
-  constructor(private readonly device: GPUDevice, sizes: readonly number[], rule: Rule, initial: Parameters, momentum: boolean) {
+  constructor(private readonly device: GPUDevice, sizes: readonly number[], rule: Rule, initial: Parameters, optimizer: SgdSettings) {
+    const momentum = optimizer.momentum > 0;
+    this.momentum = momentum;
     this.shapes = parameterShapes(sizes, rule);
     const make = (prefix: string, shapes: [number, number][], data?: Float32Array[], offset = 1, full = true) =>
       shapes.map(([r, c], k) => storageBuffer(device, `${prefix}${k + offset}`, full ? r * c : 1, data?.[k]));
@@ -52,6 +59,7 @@ export class GpuParameters {
     this.velocityBiases = make('vb', this.shapes.biases, undefined, 1, momentum);
     this.velocityFeedback = RULE_TRAITS[rule].trained ? make(`v${fbLabel}`, this.shapes.feedback, undefined, 2, momentum) : [];
     this.step = storageBuffer(device, 'step', 1);
+    this.settings = optimizerSettings(device, 'optimizer.settings', optimizer);
   }
 
   /**
@@ -152,5 +160,6 @@ export class GpuParameters {
     const all = [this.weights, this.biases, this.feedback, this.gradWeights, this.gradBiases, this.velocityWeights, this.velocityBiases, this.velocityFeedback].flat();
     for (const b of all) b.destroy();
     this.step.destroy();
+    this.settings.destroy();
   }
 }

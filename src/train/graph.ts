@@ -4,14 +4,19 @@
  *
  *   forward   a_k = h_{k−1}·W_k (matmul), then + b_k and h_k = f(a_k) (bias_activation)
  *   loss      e and per-row losses (softmax_cross_entropy or mse_loss)
- *   backward  dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read in place), db_k = Σ_rows δ_k (column_sum;
- *             for a hidden layer in dW's launch where that is an unsplit matmul.wgsl),
- *             the batch loss Σ rowLoss (column_sum, in db_L's launch where sums take lanes),
- *             δ_h = s_h ⊙ f′(a_h) (hidden_signal, s_h from the rule: src/rules)
- *   update    the network's sgd dispatches, after every gradient of the step exists
- * (Network.stepDispatches puts them in that order.) Where products split (GPUs), a softmax
- * output layer of up to 16 classes is one launch with its loss (softmax_cross_entropy's
- * `output`), in `forwardLoss` only: `forward`, for inference, keeps the plain product.
+ *   backward  from the output layer down, per layer k: first δ_{k−1} = s ⊙ f′(a_{k−1})
+ *             (hidden_signal, s from the rule: src/rules), since a rule may read W_k (bp's
+ *             Wᵀ, the sign-concordant rules' signs); then dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read
+ *             in place) and db_k = Σ_rows δ_k (column_sum; for a hidden layer in dW's launch
+ *             where that is an unsplit matmul.wgsl), each stored (getGradients) and used at
+ *             once to step W_k and b_k (SGD with momentum and weight decay) in the launch that
+ *             made it: the update costs no launch of its own but where matmul_pipelined makes
+ *             dW (an sgd launch follows it). The batch loss Σ rowLoss (column_sum) in db_L's
+ *             launch where sums take lanes.
+ * (Network.stepDispatches adds the rule's own work: brsf's redraws before, kp's B after.)
+ * Where products split (GPUs), a softmax output layer of up to 16 classes is one launch with
+ * its loss (softmax_cross_entropy's `output`), in `forwardLoss` only: `forward`, for
+ * inference, keeps the plain product.
  */
 import { checkFits, storageBuffer } from '../gpu/buffers.js';
 import { destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
@@ -28,6 +33,9 @@ export interface GraphConfig {
   /** which kernels do the products (NetworkOptions.kernels) */
   kernels: K.KernelFamily;
 }
+
+/** A product C [M×N] = op(A)·op(B) of the step, as the graph asks for it. */
+type Product = { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean };
 
 export class StepGraph {
   /** Input batch [n×sizes[0]] and labels [n] (i32). */
@@ -49,7 +57,7 @@ export class StepGraph {
   readonly forwardLoss: Dispatch[] = [];
   /** The batch loss Σ rowLoss into `loss`, for evaluation (the step's backward has its own). */
   readonly lossMean: Dispatch;
-  /** Gradients and hidden signals; also writes `loss`. */
+  /** Hidden signals, gradients and the steps of W and b; also writes `loss`. */
   readonly backward: Dispatch[] = [];
   /** Buffers besides the tensors above: split-K scratch, the alignment pass's (owned()). */
   private readonly extra: GPUBuffer[] = [];
@@ -113,19 +121,25 @@ export class StepGraph {
       );
       this.lossMean = K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: this.forms.sum });
 
+      const step = (theta: GPUBuffer, velocity: GPUBuffer): K.SgdStep => ({ settings: params.settings, theta, velocity, momentum: params.momentum });
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
-        const db = { label: `${layer}.backward.db`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum };
+        // δ_k first: the rule may read W_{k+1}, which the launches below step.
+        if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
+        const db = {
+          label: `${layer}.backward.db+update`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum,
+          step: step(params.biases[k], params.velocityBiases[k]),
+        };
         const dW = { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true };
+        const wStep = step(params.weights[k], params.velocityWeights[k]);
         if (k === L - 1) {
           // The output layer's db and the batch loss: one launch where sums take lanes.
-          this.backward.push(...this.product(dW));
-          if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${layer}.backward.db+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
+          this.backward.push(...this.gradient(layer, dW, wStep));
+          if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${db.label}+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
           else this.backward.push(K.columnSum(device, db), this.lossMean);
         } else {
-          this.backward.push(...this.product(dW, undefined, db));
+          this.backward.push(...this.gradient(layer, dW, wStep, db));
         }
-        if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
       }
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
@@ -136,29 +150,46 @@ export class StepGraph {
   }
 
   /**
-   * C = op(A)·op(B) with the family's kernel, then either the forward's bias_activation
-   * (`epilogue`) or op(B)'s column sums (`sums`: a hidden layer's db beside its dW). One matmul
-   * dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has few tiles and
-   * a long K, split-K over a scratch buffer of its own, whose partial products a hidden layer's
-   * bias_activation adds itself (one launch fewer) and column_sum adds otherwise. An unsplit
-   * matmul.wgsl makes the column sums in its own launch (main_sums); elsewhere a column_sum
-   * follows.
+   * C = op(A)·op(B) with the family's kernel, then the forward's bias_activation (`epilogue`).
+   * One matmul dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has
+   * few tiles and a long K, split-K over a scratch buffer of its own, whose partial products a
+   * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
    */
-  private product(p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean }, epilogue?: Parameters<typeof K.biasActivation>[1], sums?: Parameters<typeof K.columnSum>[1]): Dispatch[] {
-    if (epilogue && sums) throw new Error(`${p.label}: a product takes an epilogue or column sums, not both`);
+  private product(p: Product, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
     const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
     const variant = K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
-    const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : sums ? [K.columnSum(this.device, sums)] : []);
-    if (chunks === 1) {
-      if (sums && variant === 'matmul') return [K.matmul(this.device, { ...p, variant, sums: sums.out })];
-      return [K.matmul(this.device, { ...p, variant }), ...after()];
-    }
+    // Each dispatch made after the one before it: a grid past the limits fails before later ones exist.
+    const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
+    if (chunks === 1) return [K.matmul(this.device, { ...p, variant }), ...after()];
     const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
     if (epilogue?.out) {
       const partial = K.matmulPartials(this.device, { ...p, scratch, chunks });
       return [partial, K.biasActivation(this.device, { ...epilogue, partials: { buffer: scratch, layers: partial.workgroups[2] } })];
     }
     return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: this.forms.sum }), ...after()];
+  }
+
+  /**
+   * A weight gradient dW (product p) and W's step (`wStep`), and with `db` a hidden layer's db
+   * and b's step: one launch where the kernel is an unsplit matmul.wgsl (main_sums_update);
+   * else dW in the product's launch (an unsplit matmul.wgsl or matmul_direct: main_update) or
+   * in split-K's sum, then db in a column_sum. matmul_pipelined's dW takes W's step in an sgd
+   * launch after it.
+   */
+  private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: Parameters<typeof K.columnSum>[1] & { step: K.SgdStep }): Dispatch[] {
+    const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
+    const variant = K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
+    const bias = () => (db ? [K.columnSum(this.device, db)] : []);
+    if (chunks > 1) {
+      const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
+      return [...K.matmulSplitK(this.device, { ...p, label: `${p.label}+update`, scratch, chunks, sum: this.forms.sum, step: wStep }), ...bias()];
+    }
+    if (!K.matmulSteps(variant)) {
+      const product = K.matmul(this.device, { ...p, variant });
+      return [product, K.sgd(this.device, { label: `${layer}.update.W`, grad: p.c, step: wStep, rows: p.M, cols: p.N }), ...bias()];
+    }
+    if (db && variant === 'matmul') return [K.matmul(this.device, { ...p, label: `${p.label}+db+update`, variant, step: wStep, sums: { out: db.out, step: db.step } })];
+    return [K.matmul(this.device, { ...p, label: `${p.label}+update`, variant, step: wStep }), ...bias()];
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */

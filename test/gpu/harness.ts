@@ -96,25 +96,62 @@ async function runKernels(
   });
 }
 
+/** An SGD step a gradient kernel takes in its own launch (its `_update` entry point). */
+export interface StepSettings { lr: number; momentum: number; weightDecay: number }
+
+/**
+ * θ and its velocity (random, `count` values each) as inputs named θ`tag` and v`tag`, and after
+ * the kernels ran, their comparisons with the reference step from θ with gradient `grad`
+ * (float64); with momentum 0 the velocity must be left as it was.
+ */
+function stepped(u: StepSettings, count: number, seed: number, tag: string) {
+  const theta = random(seed, count), velocity = random(seed + 1, count);
+  const settings = { learningRate: u.lr, momentum: u.momentum, weightDecay: u.weightDecay };
+  return {
+    inputs: { [`θ${tag}`]: theta, [`v${tag}`]: velocity },
+    read: [`θ${tag}`, `v${tag}`],
+    /** The step's tensors in `x` (the settings buffer joins them, freed with them) */
+    step: (x: Record<string, GPUBuffer>): K.SgdStep => {
+      x.settings ??= K.optimizerSettings(device, 'settings', settings);
+      return { settings: x.settings, theta: x[`θ${tag}`], velocity: x[`v${tag}`], momentum: u.momentum !== 0 };
+    },
+    compare: (name: string, got: Record<string, Float32Array>, grad: Float64Array): Comparison[] => {
+      const want = ref.sgdMomentum(theta, grad, u.momentum ? velocity : new Float64Array(count), settings);
+      return [
+        compare(`${name} θ${tag}`, got[`θ${tag}`], want.theta, TOL),
+        compare(`${name} v${tag}`, got[`v${tag}`], u.momentum ? want.velocity : velocity, u.momentum ? TOL : 0),
+      ];
+    },
+  };
+}
+
 export interface MatmulCase {
   M: number; N: number; K: number; transA: boolean; transB: boolean; seed: number; variant: K.MatmulVariant;
   /** split-K over this many chunks of K (matmul.wgsl and column_sum) */ chunks?: number;
-  /** op(B)'s column sums in the same launch (matmul.wgsl's main_sums) */ sums?: boolean;
+  /** split-K's column_sum form (default: by adapter) */ sum?: 'serial' | 'lanes';
+  /** C is θ's gradient: θ steps in the same launch (main_update, or split-K's sum) */ update?: StepSettings;
+  /** op(B)'s column sums, θ2's gradient, and θ2's step in the same launch (main_sums_update; with update) */ sums?: boolean;
 }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
-    const name = `${c.chunks ? `split-K ×${c.chunks}` : c.variant}${c.sums ? ' + sums' : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const u = c.update;
+    const w = u ? stepped(u, c.M * c.N, c.seed + 2, '') : undefined;
+    const bias = u && c.sums ? stepped(u, c.N, c.seed + 4, '2') : undefined;
+    const name = `${c.chunks ? `split-K ×${c.chunks}${c.sum ? ` (${c.sum} sum)` : ''}` : c.variant}${c.sums ? ' + sums' : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
     const p = { label: name, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
-    const got = await runKernels(name, { a, b }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N }, ['c', 'sums'], (x) => c.chunks
-      ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks })
-      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, sums: c.sums ? x.sums : undefined })]);
-    out.push(compare(name, got.c, ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB), TOL));
-    if (c.sums) {
+    const got = await runKernels(name, { a, b, ...w?.inputs, ...bias?.inputs }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N }, ['c', 'sums', ...(w?.read ?? []), ...(bias?.read ?? [])], (x) => c.chunks
+      ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks, sum: c.sum, step: w?.step(x) })
+      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, step: w?.step(x), sums: bias ? { out: x.sums, step: bias.step(x) } : undefined })]);
+    const product = ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB);
+    out.push(compare(name, got.c, product, TOL));
+    if (w) out.push(...w.compare(name, got, product));
+    if (bias) {
       const opB = c.transB ? ref.transpose(b, c.N, c.K) : b;
-      out.push(compare(`${name} sums`, got.sums, ref.columnSum(opB, c.K, c.N), TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)));
+      const sums = ref.columnSum(opB, c.K, c.N);
+      out.push(compare(`${name} sums`, got.sums, sums, TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)), ...bias.compare(name, got, sums));
     }
   }
   return out;
@@ -272,18 +309,26 @@ async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Compariso
   return out;
 }
 
-export interface ColumnSumCase { rows: number; cols: number; form: 'serial' | 'lanes'; seed: number; /** lanes_loss: Σ rowLoss beside */ loss?: boolean }
+export interface ColumnSumCase {
+  rows: number; cols: number; form: 'serial' | 'lanes'; seed: number;
+  /** the sums are θ's gradient: θ steps in the same launch (main_update, lanes_update) */ update?: StepSettings;
+  /** lanes_loss_update: Σ rowLoss beside (with update) */ loss?: boolean;
+}
 
 async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const g = random(c.seed, c.rows * c.cols);
     const rowLoss = c.loss ? random(c.seed + 1, c.rows) : new Float32Array(0);
-    const name = `column_sum ${c.loss ? 'lanes_loss' : c.form} ${c.rows}×${c.cols}`;
-    const got = await runKernels(name, { g, rowLoss }, { out: c.cols, loss: 1 }, ['out', 'loss'], (x) => [
-      K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form, loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined }),
+    const u = c.update;
+    const bias = u ? stepped(u, c.cols, c.seed + 2, '') : undefined;
+    const name = `column_sum ${c.loss ? 'lanes_loss' : c.form}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.rows}×${c.cols}`;
+    const got = await runKernels(name, { g, rowLoss, ...bias?.inputs }, { out: c.cols, loss: 1 }, ['out', 'loss', ...(bias?.read ?? [])], (x) => [
+      K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form, step: bias?.step(x), loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined }),
     ]);
-    out.push(compare(name, got.out, ref.columnSum(g, c.rows, c.cols), TOL, ref.columnSum(g.map(Math.abs), c.rows, c.cols)));
+    const sums = ref.columnSum(g, c.rows, c.cols);
+    out.push(compare(name, got.out, sums, TOL, ref.columnSum(g.map(Math.abs), c.rows, c.cols)));
+    if (bias) out.push(...bias.compare(name, got, sums));
     if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.rows, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.rows, 1)));
   }
   return out;
@@ -292,32 +337,20 @@ async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
 export interface SgdCase {
   rows: number; cols: number; lr: number; momentum: number; weightDecay: number; gradTransposed: boolean; seed: number;
   /** force this grid, to test the folded index */ grid?: [number, number];
-  /** a second tensor [rows×cols] in the same launch (sgd.wgsl's layer) */ second?: [number, number];
 }
 
 async function sgd(cases: SgdCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const count = c.rows * c.cols;
-    const count2 = c.second ? c.second[0] * c.second[1] : 0;
-    const theta = random(c.seed, count), grad = random(c.seed + 1, count), velocity = random(c.seed + 2, count);
-    const theta2 = random(c.seed + 3, count2), grad2 = random(c.seed + 4, count2), velocity2 = random(c.seed + 5, count2);
-    const name = `sgd ${c.rows}×${c.cols}${c.second ? ` + ${c.second.join('×')}` : ''} lr=${c.lr} μ=${c.momentum} λ=${c.weightDecay}${c.gradTransposed ? ' gradᵀ' : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
-    const settings = { learningRate: c.lr, momentum: c.momentum, weightDecay: c.weightDecay };
-    const got = await runKernels(name, { theta, grad, velocity, theta2, grad2, velocity2 }, {}, ['theta', 'velocity', 'theta2', 'velocity2'], (x) => {
-      const second = c.second ? { theta: x.theta2, grad: x.grad2, velocity: x.velocity2, rows: c.second[0], cols: c.second[1] } : undefined;
-      const d = K.sgd(device, { label: name, theta: x.theta, grad: x.grad, velocity: x.velocity, rows: c.rows, cols: c.cols, gradTransposed: c.gradTransposed, second, settings });
+    const grad = random(c.seed, count);
+    const w = stepped(c, count, c.seed + 1, '');
+    const name = `sgd ${c.rows}×${c.cols} lr=${c.lr} μ=${c.momentum} λ=${c.weightDecay}${c.gradTransposed ? ' gradᵀ' : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const got = await runKernels(name, { grad, ...w.inputs }, {}, w.read, (x) => {
+      const d = K.sgd(device, { label: name, grad: x.grad, step: w.step(x), rows: c.rows, cols: c.cols, gradTransposed: c.gradTransposed });
       return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
     });
-    const tensors: [string, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, number][] = [['', theta, grad, velocity, got.theta, got.velocity, count]];
-    if (c.second) tensors.push(['2', theta2, grad2, velocity2, got.theta2, got.velocity2, count2]);
-    for (const [tag, t, g0, v, gotT, gotV, n] of tensors) {
-      const g = c.gradTransposed ? ref.transpose(g0, c.cols, c.rows) : g0;
-      const want = ref.sgdMomentum(t, g, c.momentum ? v : new Float64Array(n), settings);
-      out.push(compare(`${name} θ${tag}`, gotT, want.theta, TOL));
-      // With momentum 0 the velocity buffer must be left as it was.
-      out.push(compare(`${name} v${tag}`, gotV, c.momentum ? want.velocity : v, c.momentum ? TOL : 0));
-    }
+    out.push(...w.compare(name, got, Float64Array.from(c.gradTransposed ? ref.transpose(grad, c.cols, c.rows) : grad)));
   }
   return out;
 }
@@ -820,7 +853,7 @@ async function determinism(c: { steps: number }) {
 /** The kernels each family puts in a step: shader and entry point of every product. */
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
-    const out: Record<K.KernelFamily, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [] };
+    const out: Record<K.KernelFamily, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [] };
     out.cpu = K.isCpuAdapter(device);
     for (const kernels of K.KERNEL_FAMILIES) {
       // K = 300 in the first layer's forward product and 260 in the third's, 260 classes in the

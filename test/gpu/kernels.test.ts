@@ -68,13 +68,38 @@ describe('kernels vs float64 reference', () => {
     expectAll('matmul split-K', await h.call('matmul', cases));
   });
 
-  it('matmul main_sums: the product and op(B)\'s column sums in one launch (db beside dW), at every transpose form', async () => {
+  // Optimizer settings for the gradient kernels' own steps: plain, momentum, weight decay, both.
+  const STEPS = [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]].map(([momentum, weightDecay]) => ({ lr: 0.05, momentum, weightDecay }));
+
+  it('matmul and matmul_direct main_update: the product stored and θ stepped with it in one launch (dW and W), at every transpose form', async () => {
+    const cases = [];
+    for (const variant of ['matmul', 'matmul_direct'] as const) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) cases.push({ M, N, K, transA, transB, variant, update: STEPS[seed % 4], seed: seed++ });
+      }
+    }
+    expectAll('main_update', await h.call('matmul', cases));
+  });
+
+  it('matmul main_sums_update: the product, op(B)\'s column sums and both tensors\' steps in one launch (dW, db, W, b), at every transpose form', async () => {
     const cases = [];
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
       // M = 32 and 33: the sums' row of workgroups right after a whole tile row and after a partial one
-      for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, sums: true, seed: seed++ });
+      for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) {
+        for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, sums: true, update, seed: seed++ });
+      }
     }
-    expectAll('matmul main_sums', await h.call('matmul', cases));
+    expectAll('matmul main_sums_update', await h.call('matmul', cases));
+  });
+
+  it('matmul split-K with a step: the sum of the partial products stored and θ stepped with it (column_sum main_update and lanes_update)', async () => {
+    const cases = [];
+    for (const [M, N, K, chunks] of [[3, 17, 65, 3], [129, 33, 200, 7], [1, 1, 17, 2]]) {
+      for (const update of STEPS) {
+        for (const sum of ['serial', 'lanes'] as const) cases.push({ M, N, K, transA: true, transB: false, variant: 'matmul' as const, chunks, sum, update, seed: seed++ });
+      }
+    }
+    expectAll('matmul split-K + step', await h.call('matmul', cases));
   });
 
   it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep; none for 512 tiles or more, or K < 256', () => {
@@ -159,10 +184,15 @@ describe('kernels vs float64 reference', () => {
     expectAll('column_sum', await h.call('columnSum', cases));
   });
 
-  it('column_sum lanes_loss: the columns and, beside them, the sum of the per-row losses', async () => {
+  it('column_sum main_update and lanes_update: the sums stored and θ stepped with them (db and b)', async () => {
+    const cases = (['serial', 'lanes'] as const).flatMap((form) => [...SIZES, 300].flatMap((rows) => SIZES.map((cols) => ({ rows, cols, form, update: STEPS[seed % 4], seed: seed++ }))));
+    expectAll('column_sum + step', await h.call('columnSum', cases));
+  });
+
+  it('column_sum lanes_loss_update: the columns, their step, and beside them the sum of the per-row losses', async () => {
     // cols of 15, 16, 17: the loss column falls in the last lanes' workgroup or in one of its own
-    const cases = [...SIZES, 300].flatMap((rows) => [1, 3, 15, 16, 17, 65].map((cols) => ({ rows, cols, form: 'lanes' as const, loss: true, seed: seed++ })));
-    expectAll('column_sum lanes_loss', await h.call('columnSum', cases));
+    const cases = [...SIZES, 300].flatMap((rows) => [1, 3, 15, 16, 17, 65].map((cols) => ({ rows, cols, form: 'lanes' as const, loss: true, update: STEPS[seed % 4], seed: seed++ })));
+    expectAll('column_sum lanes_loss_update', await h.call('columnSum', cases));
   });
 
   it('sgd with momentum, weight decay and a transposed gradient, including a folded grid', async () => {
@@ -175,17 +205,6 @@ describe('kernels vs float64 reference', () => {
     // 3 × 4 workgroups of 256 cover 3072 ≥ 2999: exercises the y-fold of the flat index.
     cases.push({ rows: 2999, cols: 1, lr: 0.3, momentum: 0.9, weightDecay: 0.01, gradTransposed: false, seed: seed++, grid: [3, 4] as [number, number] });
     expectAll('sgd', await h.call('sgd', cases));
-  });
-
-  it('sgd layer: a layer\'s W and b in one launch, with and without momentum and weight decay, including a folded grid', async () => {
-    const cases = [];
-    // W of 1, 255, 256 and 257 elements put b's first element on either side of a workgroup's end
-    for (const [rows, cols, bias] of [[1, 1, 1], [3, 85, 85], [16, 16, 16], [1, 257, 257], [65, 129, 129], [1000, 70, 70]]) {
-      for (const [momentum, weightDecay] of [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]]) cases.push({ rows, cols, second: [1, bias] as [number, number], lr: 0.05, momentum, weightDecay, gradTransposed: false, seed: seed++ });
-    }
-    // 3 × 4 workgroups of 256 cover 3072 ≥ 2990 + 9: the y-fold with the second tensor at its end.
-    cases.push({ rows: 2990, cols: 1, second: [1, 9] as [number, number], lr: 0.3, momentum: 0.9, weightDecay: 0.01, gradTransposed: false, seed: seed++, grid: [3, 4] as [number, number] });
-    expectAll('sgd layer', await h.call('sgd', cases));
   });
 
   it('feedback_draw: brsf magnitudes equal the reference draw for several keys and steps', async () => {

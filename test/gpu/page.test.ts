@@ -88,8 +88,10 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   expect(items[0]).toMatch(/^Layer1\.forward\.matmul +\(matmul(_direct)?\.wgsl/);
   expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
   expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
-  // b2's own launch on a CPU adapter, W2's and b2's one on a GPU
-  expect(items.at(-1)).toMatch(/^Layer2\.update(\.b)? +\(sgd\.wgsl/);
+  // The step ends with the first layer's gradients, each stepping its tensor in its own launch:
+  // db1 in a column_sum after dW1's matmul_direct on a CPU adapter, both in matmul.wgsl on a GPU
+  expect(items.at(-1)).toMatch(/^Layer1\.backward\.(db|dW\+db)\+update +\((column_sum|matmul)\.wgsl/);
+  expect(items.some((t) => /sgd\.wgsl/.test(t!))).toBe(false);
   // each kernel's GPU time, from timestamp queries (SwiftShader in Chromium has them)
   for (const item of items) expect(item).toMatch(/workgroups, [\d.]+ (ms|µs) on the GPU\)$/);
   // The hidden signal is selected first, its departing lines marked, with values before and after.
@@ -101,6 +103,11 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   expect(await s.page.$$eval('#dispatch-detail .token', (t) => t.length)).toBeGreaterThan(50);
   await s.page.click('#dispatches li:first-child');
   expect(await s.page.$eval('#dispatch-detail', (e) => e.textContent!)).toMatch(/shaders\/matmul(_direct)?\.wgsl/);
+  // The last launch steps b1: the update's group is listed, and b1 among what it writes
+  await s.page.click('#dispatches li:last-child');
+  const last = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
+  expect(last).toMatch(/group 1, binding \d: b1 \[1×\d+\] \(stepped\)/);
+  expect(last).toMatch(/group 1, binding \d: b1 \[1×\d+\] \(stepped\)\s+before \[/);
   await s.page.screenshot({ path: `${shots}/kernel-by-kernel.png`, fullPage: true });
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
   expect(s.errors).toEqual([]);

@@ -94,15 +94,21 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   const r = await h.call('kernelChoice', undefined);
   const kinds = (list: string[], shader: RegExp) => list.map((l) => l.split(' ').slice(1).join(' ')).filter((k) => shader.test(k)).sort();
   // 3 forward and 3 dW products, 2 hidden signals, the loss; 3 bias gradients and the batch
-  // loss summed: with matmul.wgsl the hidden layers' db in their dW's launch (main_sums), the
-  // last db and the loss in one launch where sums take lanes
-  expect(kinds(r.tiled, /^(matmul|hidden|softmax)/)).toEqual([...Array(4).fill('matmul:main'), ...Array(2).fill('matmul:main_sums'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
-  expect(kinds(r.tiled, /^column_sum/)).toEqual(['column_sum:lanes_loss']);
-  expect(kinds(r.direct, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul_direct:main'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
-  expect(kinds(r.direct, /^column_sum/)).toEqual(Array(4).fill('column_sum:main'));
-  // W and b of a layer in one launch, or one launch each
-  expect(kinds(r.tiled, /^sgd/)).toEqual(Array(3).fill('sgd:layer'));
-  expect(kinds(r.direct, /^sgd/)).toEqual(Array(6).fill('sgd:main'));
+  // loss summed. Every dW and db steps its W and b in its own launch: with matmul.wgsl the
+  // hidden layers' db in their dW's launch (main_sums_update), the last db and the loss in one
+  // launch where sums take lanes; no sgd launch but with matmul_pipelined (an sgd after each dW)
+  expect(kinds(r.tiled, /^(matmul|hidden|softmax)/)).toEqual([...Array(3).fill('matmul:main'), 'matmul:main_update', ...Array(2).fill('matmul:main_sums_update'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(r.tiled, /^column_sum/)).toEqual(['column_sum:lanes_loss_update']);
+  expect(kinds(r.direct, /^(matmul|hidden|softmax)/)).toEqual([...Array(3).fill('matmul_direct:main'), ...Array(3).fill('matmul_direct:main_update'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(r.direct, /^column_sum/)).toEqual([...Array(3).fill('column_sum:main_update'), 'column_sum:main'].sort());
+  expect(kinds(r.pipelined, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul_pipelined:main'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(r.pipelined, /^column_sum/)).toEqual([...Array(2).fill('column_sum:lanes_update'), 'column_sum:lanes_loss_update'].sort());
+  for (const family of ['tiled', 'direct', 'split-k', 'auto'] as const) expect(kinds(r[family], /^sgd/), family).toEqual([]);
+  expect(r.pipelined.filter((l) => /sgd/.test(l))).toEqual(['Layer3.update.W sgd:main', 'Layer2.update.W sgd:main', 'Layer1.update.W sgd:main']);
+  // Each layer's hidden signal comes before its dW, which steps the W that bp's signal reads
+  expect(r.tiled.filter((l) => /backward\.(signal|dW)/.test(l)).map((l) => l.split(' ')[0])).toEqual([
+    'Layer2.backward.signal', 'Layer3.backward.dW+update', 'Layer1.backward.signal', 'Layer2.backward.dW+db+update', 'Layer1.backward.dW+db+update',
+  ]);
   // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
   expect(r.auto).toEqual(r.cpu ? r.direct : r['split-k']);
   // split-k: the first forward product 7×6×300 in 4 layers of partial products, which the

@@ -53,11 +53,13 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
 
 });
 
-it('setOptimizer between steps: the next steps take the new rate, weight decay and momentum, with a launch per tensor and per layer', async () => {
+it('setOptimizer between steps: the next steps take the new rate, weight decay and momentum, in the gradient kernels\' own steps and in sgd launches', async () => {
   const results: Comparison[] = [];
   const perStep = [{ learningRate: 0.05, weightDecay: 0, momentum: 0.9 }, { learningRate: 0.02, weightDecay: 0.01, momentum: 0.5 }, { learningRate: 0.1, weightDecay: 0.001, momentum: 0.9 }];
-  for (const kernels of ['direct', 'tiled'] as const) {
-    for (const rule of ['fa', 'kp'] as const) {
+  // direct and tiled step W in dW's launch; pipelined in an sgd launch after it; kp's B in sgd
+  // launches; bp's signal reads the W that the step updates
+  for (const kernels of ['direct', 'tiled', 'pipelined'] as const) {
+    for (const rule of ['fa', 'kp', 'bp'] as const) {
       results.push(...await h.call('step', { sizes: [7, 17, 9, 3], rule, activation: 'tanh', n: 11, seed: 31, steps: 3, learningRate: 0.05, momentum: 0.9, kernels, perStep }));
     }
   }

@@ -37,7 +37,7 @@ describe('createNetwork option checks', () => {
     ['unsafe seed', { sizes: [2, 8, 2], seed: 2 ** 60 }, /seed: expected an integer/],
     ['negative init', { sizes: [2, 8, 2], init: -1 }, /init: expected a standard deviation .* got -1/],
     ['device that is not one', { sizes: [2, 8, 2], device: {} }, /device: expected a GPUDevice/],
-    ['unknown kernel family', { sizes: [2, 8, 2], kernels: 'gpu' }, /kernels: expected one of 'auto', 'tiled', 'direct', 'split-k', got "gpu"/],
+    ['unknown kernel family', { sizes: [2, 8, 2], kernels: 'gpu' }, /kernels: expected one of 'auto', 'tiled', 'direct', 'split-k', 'pipelined', got "gpu"/],
   ];
   for (const [name, options, message] of cases) {
     it(`rejects ${name}`, async () => {
