@@ -144,7 +144,7 @@ export interface TraceEntry {
   shader: ShaderName;
   entryPoint: string;
   constants: Readonly<Record<string, number>>;
-  /** What each storage binding holds, "name [rows×cols]". */
+  /** What each storage binding holds: "binding 1: name [rows×cols]", the update's as "group 1, binding 1: W1 [rows×cols] (stepped)". */
   bindings: readonly string[];
   workgroups: readonly [number, number, number];
   /** Every buffer the dispatch writes, before and after it ran (null when too large to show). */

@@ -208,7 +208,7 @@ export function matmulSplitK(device: GPUDevice, p: {
 }): Dispatch[] {
   const partial = matmulPartials(device, p);
   const layers = partial.workgroups[2];
-  return [partial, columnSum(device, { label: `${p.label}.sum`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum, step: p.step })];
+  return [partial, columnSum(device, { label: `${p.label}.sum${p.step ? '+update' : ''}`, g: p.scratch, out: p.c, rows: layers, cols: p.M * p.N, form: p.sum, step: p.step })];
 }
 
 /**

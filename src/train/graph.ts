@@ -182,7 +182,7 @@ export class StepGraph {
     const bias = () => (db ? [K.columnSum(this.device, db)] : []);
     if (chunks > 1) {
       const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
-      return [...K.matmulSplitK(this.device, { ...p, label: `${p.label}+update`, scratch, chunks, sum: this.forms.sum, step: wStep }), ...bias()];
+      return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: this.forms.sum, step: wStep }), ...bias()];
     }
     if (!K.matmulSteps(variant)) {
       const product = K.matmul(this.device, { ...p, variant });
