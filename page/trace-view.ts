@@ -58,6 +58,12 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
       : `<strong>Here ${escapeHtml(rule)} departs from backprop:</strong> the error goes back through the rule's feedback matrix, not Wᵀ (marked lines).`;
     head.append(note);
   }
+  const stepped = e.bindings.filter((b) => / \(stepped\)$/.test(b)).map((b) => b.replace(/^group 1, binding \d+: (\S+).*$/, '$1'));
+  if (stepped.length) {
+    const note = document.createElement('p');
+    note.innerHTML = `<strong>This launch is also the update:</strong> each thread stores the gradient it made and at once takes the SGD step of ${stepped.map((t) => `<code>${escapeHtml(t)}</code>`).join(' and ')} with it (<code>stepped</code>: momentum and weight decay), reading the optimizer's settings and the tensor from bind group 1. No separate update pass reads the gradient back.`;
+    head.append(note);
+  }
   const bindings = document.createElement('ul');
   bindings.className = 'values';
   e.bindings.forEach((b) => {

@@ -108,6 +108,7 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   const last = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
   expect(last).toMatch(/group 1, binding \d: b1 \[1×\d+\] \(stepped\)/);
   expect(last).toMatch(/group 1, binding \d: b1 \[1×\d+\] \(stepped\)\s+before \[/);
+  expect(last).toMatch(/This launch is also the update: .* SGD step of (W1 and )?b1 with it/);
   await s.page.screenshot({ path: `${shots}/kernel-by-kernel.png`, fullPage: true });
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
   expect(s.errors).toEqual([]);
