@@ -9,6 +9,12 @@
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
 #   bash bench/nvidia-run.sh OUTDIR [perf|quick|fmnist]
+# A same-machine A/B against an earlier build (quick only): build it and carry its bundle alone
+# (0.15 MB; the packs and dist/cli leave about 2 MB of the 64):
+#   git worktree add /tmp/base COMMIT && ln -s "$PWD/node_modules" /tmp/base/ &&
+#   (cd /tmp/base && npm run build:cli) && mkdir -p .base-cli && cp /tmp/base/dist/cli/fa-webgpu.mjs .base-cli/
+# quick then also times 784-1000-10's steps and epochs under Dawn with that build and this
+# one, alternated twice (dawn-ab-*.txt).
 # perf (default): under Dawn the matmul sweep and 784-1000-10's steps, profile and epochs
 # (auto and split-k kernels) first, then under Deno the XOR run and `bench`, then `compare`
 # (TensorFlow.js) under both. Dawn runs one configuration per process, each tried up to three
@@ -72,6 +78,15 @@ elif [ "$what" = quick ]; then
   if [ -f .gpu-node/run.sh ]; then
     step dawn && retry "$out/dawn-bench.txt" dawn bench --seconds $s --configs 784-1000-10 --profile --epochs 3 --matmul 1024,2048,4096
     cat "$out/dawn-bench.txt" 2>/dev/null
+  fi
+  if [ -f .gpu-node/run.sh ] && [ -f .base-cli/fa-webgpu.mjs ]; then
+    for round in 1 2; do
+      for build in base this; do
+        cli=dist/cli/fa-webgpu.mjs; [ $build = base ] && cli=.base-cli/fa-webgpu.mjs
+        step dawn ab $build $round && retry "$out/dawn-ab-$build-$round.txt" timeout 120 bash .gpu-node/run.sh node $cli bench --seconds $s --configs 784-1000-10 --matmul 0 --epochs 3
+        echo "== $build ($cli), round $round"; cat "$out/dawn-ab-$build-$round.txt" 2>/dev/null
+      done
+    done
   fi
   if [ -f .gpu/run.sh ]; then
     step deno && deno bench --seconds $s --profile --epochs 2 --matmul 4096 2>&1 | tee "$out/deno-bench.txt"
