@@ -9,10 +9,10 @@
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
 #   bash bench/nvidia-run.sh OUTDIR [perf|quick|fmnist]
-# A same-machine A/B against an earlier build (quick only): build it and carry its bundle alone
-# (0.15 MB; the packs and dist/cli leave about 2 MB of the 64):
+# A same-machine A/B against an earlier build (quick only): build it and carry its bundle
+# without TensorFlow.js (0.3 MB; the packs and dist/cli leave about 2 MB of the 64):
 #   git worktree add /tmp/base COMMIT && ln -s "$PWD/node_modules" /tmp/base/ &&
-#   (cd /tmp/base && npm run build:cli) && mkdir -p .base-cli && cp /tmp/base/dist/cli/fa-webgpu.mjs .base-cli/
+#   (cd /tmp/base && npm run build:cli) && cp -r /tmp/base/dist/cli .base-cli && rm .base-cli/assets/compare-*.js
 # quick then also times 784-1000-10's steps and epochs under Dawn with that build and this
 # one, alternated twice (dawn-ab-*.txt).
 # perf (default): under Dawn the matmul sweep and 784-1000-10's steps, profile and epochs
