@@ -18,6 +18,11 @@
 // writes sums[j] = Σ_k op(B)[k, j] and steps θ2 [N] with it: a layer's bias gradient
 // db = Σ_rows δ and b's step beside dW and W's, one launch for the layer's whole backward
 // product and update. 32 columns a workgroup, 2 lanes a column.
+// main_sums_loss_update: as main_sums_update, and one column more in the sums' row:
+// lossSum[0] = Σ_k rowLoss[k] (rowLoss [K]), the batch loss beside the output layer's dW, db
+// and steps (the mean: rowLoss is divided by the batch). Grid x covers N + 1 columns; product
+// tiles past N return at once. Ten storage buffers: devices that allow fewer take column_sum's
+// lanes_loss_update for db and the loss instead.
 
 struct Sizes {
   M: u32,
@@ -33,8 +38,11 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 // C: [M×N], overwritten; with split-K [layers×M×N], one partial product per layer
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-// sums: [N], op(B)'s column sums (main_sums_update only)
+// sums: [N], op(B)'s column sums (main_sums_update, main_sums_loss_update)
 @group(0) @binding(4) var<storage, read_write> sums: array<f32>;
+// rowLoss: [K], per-row losses, and lossSum: [1], their sum (main_sums_loss_update only)
+@group(0) @binding(5) var<storage, read> rowLoss: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lossSum: array<f32>;
 
 // The update's group (the _update entry points; sgd.wgsl has the rule): the optimizer's
 // settings, θ [M×N] whose gradient C is, θ2 [N] whose gradient the sums are (main_sums_update),
@@ -103,7 +111,7 @@ fn main_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   storeAndStep(product(wid, lid));
 }
 
-var<workgroup> laneSums: array<f32, 64>;  // [lane][column] of main_sums_update's last row
+var<workgroup> laneSums: array<f32, 64>;  // [lane][column] of the sums' row
 
 @compute @workgroup_size(8, 8)
 fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -111,18 +119,49 @@ fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     storeAndStep(product(wid, lid));
     return;
   }
-  // Column col0 + t % 32, lane t / 32: k = lane, lane + 2, …
   let t = lid.y * LANES + lid.x;
   let col = wid.x * TILE + t % TILE;
-  var s = 0.0;
-  for (var k = t / TILE; k < sizes.K; k += 2u) { s += loadB(k, col); }
-  laneSums[t] = s;
-  workgroupBarrier();
+  let total = columnTotal(t, col, 0.0);
   if (t < TILE && col < sizes.N) {
-    let total = laneSums[t] + laneSums[t + TILE];
     sums[col] = total;
     step2(col, total);
   }
+}
+
+@compute @workgroup_size(8, 8)
+fn main_sums_loss_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.y < (sizes.M + TILE - 1u) / TILE) {
+    // (wid.x is the same for the whole workgroup: the barriers in product stay uniform)
+    if (wid.x * TILE >= sizes.N) { return; }
+    storeAndStep(product(wid, lid));
+    return;
+  }
+  let t = lid.y * LANES + lid.x;
+  let col = wid.x * TILE + t % TILE;
+  // Column N: this lane's part of Σ rowLoss, k = lane, lane + 2, …
+  var loss = 0.0;
+  if (col == sizes.N) {
+    for (var k = t / TILE; k < sizes.K; k += 2u) { loss += rowLoss[k]; }
+  }
+  let total = columnTotal(t, col, loss);
+  if (t < TILE) {
+    if (col < sizes.N) {
+      sums[col] = total;
+      step2(col, total);
+    } else if (col == sizes.N) {
+      lossSum[0] = total;
+    }
+  }
+}
+
+// The sums' row: thread t takes column col (= col0 + t % 32) in lane t / 32, k = lane, lane + 2,
+// … (nothing past N), plus `extra`; the column's total, valid in threads t < 32.
+fn columnTotal(t: u32, col: u32, extra: f32) -> f32 {
+  var s = extra;
+  for (var k = t / TILE; k < sizes.K; k += 2u) { s += loadB(k, col); }
+  laneSums[t] = s;
+  workgroupBarrier();
+  return laneSums[t] + laneSums[(t + TILE) % 64u];
 }
 
 // The thread's 4×4 block of the 32×32 tile of C (of its split-K layer) at workgroup wid.

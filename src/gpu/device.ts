@@ -41,9 +41,9 @@ const NO_WEBGPU =
   "'webgpu' package or pass `device` to createNetwork.";
 
 /**
- * Requests an adapter and a device with the adapter's largest storage-buffer limits, and those
- * of `optionalFeatures` the adapter has: by default 'timestamp-query', for per-kernel times
- * (Network.profileStep, traceStep).
+ * Requests an adapter and a device with the adapter's largest storage-buffer limits (sizes, and
+ * buffers a stage), and those of `optionalFeatures` the adapter has: by default
+ * 'timestamp-query', for per-kernel times (Network.profileStep, traceStep).
  */
 export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName[] } = {}): Promise<GPUDevice> {
   const gpu = await findGpu();
@@ -56,6 +56,9 @@ export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
+      // Ten where the adapter allows them (WebGPU's default is 8): the output layer's backward
+      // and the batch loss in one launch (matmul.wgsl's main_sums_loss_update).
+      maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
     },
   });
 }

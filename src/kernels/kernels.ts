@@ -126,12 +126,27 @@ export function matmul(device: GPUDevice, p: {
    * (matmul.wgsl's main_sums_update: a layer's db and b beside dW and W); needs `step`
    */
   sums?: { out: GPUBuffer; step: SgdStep };
+  /**
+   * Also loss[0] = Σ rowLoss [K] beside the sums (main_sums_loss_update: the output layer's
+   * whole backward and the batch loss); needs sums and a device that allows ten storage
+   * buffers a stage (matmulTakesLoss)
+   */
+  loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }): Dispatch {
   const variant = matmulKernelFor(device, p.M, p.N, p.variant);
+  if (p.loss && !(p.sums && matmulTakesLoss(device))) throw new Error(`${p.label}: the batch loss is summed beside the product's column sums only, on a device that allows ${LOSS_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
   if (p.step && !matmulSteps(variant)) throw new Error(`${p.label}: ${variant} does not step a tensor with its product (matmul and matmul_direct do)`);
   if (p.sums && (variant !== 'matmul' || !p.step)) throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, with the product's step`);
   return matmulDispatch(device, p, variant, 1);
+}
+
+/** Storage buffers of matmul.wgsl's main_sums_loss_update: six of its own, θ, θ2 and their velocities. */
+const LOSS_STORAGE_BUFFERS = 10;
+
+/** Whether the device takes main_sums_loss_update (acquireDevice asks for the adapter's storage-buffer limit; WebGPU's default is 8). */
+export function matmulTakesLoss(device: GPUDevice): boolean {
+  return device.limits.maxStorageBuffersPerShaderStage >= LOSS_STORAGE_BUFFERS;
 }
 
 /** Whether a matmul kernel has an `_update` entry point, which steps a tensor with the product (its gradient) in the same launch. */
@@ -139,7 +154,10 @@ export function matmulSteps(variant: MatmulVariant): boolean {
   return variant === 'matmul' || variant === 'matmul_direct';
 }
 
-function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean; step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep } }, variant: MatmulVariant, kChunks: number): Dispatch {
+function matmulDispatch(device: GPUDevice, p: {
+  label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean;
+  step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep }; loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
+}, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const { shader, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
@@ -150,16 +168,18 @@ function matmulDispatch(device: GPUDevice, p: { label: string; a: GPUBuffer; b: 
     [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
   ];
   if (p.sums) storage.push([p.sums.out, `${shape(p.sums.out, p.N)} (column sums of ${p.b.label})`]);
+  if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.K)], [p.loss.out, shape(p.loss.out, 1)]);
   // matmul_vec4 has no transposed forms
   const constants: Record<string, number> = shader === 'matmul_vec4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
   const steps = p.step ? [{ step: p.step, rows: p.M, cols: p.N }, ...(p.sums ? [{ step: p.sums.step, rows: 1, cols: p.N }] : [])] : [];
   const common = {
-    label: p.label, shader, outputs: p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
+    label: p.label, shader, outputs: p.loss ? [2, 3, 5] : p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
     constants,
-    entryPoint: p.sums ? 'main_sums_update' : p.step ? 'main_update' : 'main',
+    entryPoint: p.loss ? 'main_sums_loss_update' : p.sums ? 'main_sums_update' : p.step ? 'main_update' : 'main',
     update: p.step ? updateGroup(steps) : undefined,
-    // main_sums_update: one more row of workgroups for the sums
-    workgroups: checkGrid(device, p.label, [divUp(p.N, tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
+    // main_sums_update: one more row of workgroups for the sums; main_sums_loss_update: and
+    // columns for N + 1 sums
+    workgroups: checkGrid(device, p.label, [divUp(p.N + (p.loss ? 1 : 0), tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
   };
   return shader === 'matmul'
     ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })

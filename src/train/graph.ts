@@ -11,8 +11,8 @@
  *             where that is an unsplit matmul.wgsl), each stored (getGradients) and used at
  *             once to step W_k and b_k (SGD with momentum and weight decay) in the launch that
  *             made it: the update costs no launch of its own but where matmul_pipelined makes
- *             dW (an sgd launch follows it). The batch loss Σ rowLoss (column_sum) in db_L's
- *             launch where sums take lanes.
+ *             dW (an sgd launch follows it). The batch loss Σ rowLoss in the output layer's
+ *             launch (outputGradient).
  * (Network.stepDispatches adds the rule's own work: brsf's redraws before, kp's B after.)
  * Where products split (GPUs), a softmax output layer of up to 16 classes is one launch with
  * its loss (softmax_cross_entropy's `output`), in `forwardLoss` only: `forward`, for
@@ -36,6 +36,8 @@ export interface GraphConfig {
 
 /** A product C [M×N] = op(A)·op(B) of the step, as the graph asks for it. */
 type Product = { label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean };
+/** A layer's db = Σ_rows δ (column_sum) and b's step. */
+type BiasGradient = Parameters<typeof K.columnSum>[1] & { step: K.SgdStep };
 
 export class StepGraph {
   /** Input batch [n×sizes[0]] and labels [n] (i32). */
@@ -132,14 +134,7 @@ export class StepGraph {
         };
         const dW = { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true };
         const wStep = step(params.weights[k], params.velocityWeights[k]);
-        if (k === L - 1) {
-          // The output layer's db and the batch loss: one launch where sums take lanes.
-          this.backward.push(...this.gradient(layer, dW, wStep));
-          if (K.columnSumForm(device, db.cols, db.form) === 'lanes') this.backward.push(K.columnSum(device, { ...db, label: `${db.label}+Loss.mean`, loss: { rowLoss: this.rowLoss, out: this.loss } }));
-          else this.backward.push(K.columnSum(device, db), this.lossMean);
-        } else {
-          this.backward.push(...this.gradient(layer, dW, wStep, db));
-        }
+        this.backward.push(...(k === L - 1 ? this.outputGradient(layer, dW, wStep, db) : this.gradient(layer, dW, wStep, db)));
       }
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
@@ -156,8 +151,7 @@ export class StepGraph {
    * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
    */
   private product(p: Product, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
-    const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const variant = K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
+    const { chunks, variant } = this.kernelOf(p);
     // Each dispatch made after the one before it: a grid past the limits fails before later ones exist.
     const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
     if (chunks === 1) return [K.matmul(this.device, { ...p, variant }), ...after()];
@@ -176,9 +170,8 @@ export class StepGraph {
    * in split-K's sum, then db in a column_sum. matmul_pipelined's dW takes W's step in an sgd
    * launch after it.
    */
-  private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: Parameters<typeof K.columnSum>[1] & { step: K.SgdStep }): Dispatch[] {
-    const chunks = this.split ? K.splitKChunks(p.M, p.N, p.K) : 1;
-    const variant = K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
+  private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: BiasGradient): Dispatch[] {
+    const { chunks, variant } = this.kernelOf(p);
     const bias = () => (db ? [K.columnSum(this.device, db)] : []);
     if (chunks > 1) {
       const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
@@ -190,6 +183,28 @@ export class StepGraph {
     }
     if (db && variant === 'matmul') return [K.matmul(this.device, { ...p, label: `${p.label}+db+update`, variant, step: wStep, sums: { out: db.out, step: db.step } })];
     return [K.matmul(this.device, { ...p, label: `${p.label}+update`, variant, step: wStep }), ...bias()];
+  }
+
+  /**
+   * The output layer's dW and db, their steps, and the batch loss Σ rowLoss into `loss`: one
+   * launch where dW's kernel is an unsplit matmul.wgsl on a device with ten storage buffers a
+   * stage (main_sums_loss_update); else dW as gradient() makes it, then db with the loss in
+   * one column_sum where sums take lanes, or db and the loss apart.
+   */
+  private outputGradient(layer: string, p: Product, wStep: K.SgdStep, db: BiasGradient): Dispatch[] {
+    const { chunks, variant } = this.kernelOf(p);
+    const loss = { rowLoss: this.rowLoss, out: this.loss };
+    if (chunks === 1 && variant === 'matmul' && K.matmulTakesLoss(this.device)) {
+      return [K.matmul(this.device, { ...p, label: `${p.label}+db+update+Loss.mean`, variant, step: wStep, sums: { out: db.out, step: db.step }, loss })];
+    }
+    const product = this.gradient(layer, p, wStep);
+    if (K.columnSumForm(this.device, db.cols, db.form) === 'lanes') return [...product, K.columnSum(this.device, { ...db, label: `${db.label}+Loss.mean`, loss })];
+    return [...product, K.columnSum(this.device, db), this.lossMean];
+  }
+
+  /** A product's split (1: none) and kernel in this graph. */
+  private kernelOf(p: Product): { chunks: number; variant: K.MatmulVariant } {
+    return { chunks: this.split ? K.splitKChunks(p.M, p.N, p.K) : 1, variant: K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant) };
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */

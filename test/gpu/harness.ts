@@ -131,6 +131,7 @@ export interface MatmulCase {
   /** split-K's column_sum form (default: by adapter) */ sum?: 'serial' | 'lanes';
   /** C is θ's gradient: θ steps in the same launch (main_update, or split-K's sum) */ update?: StepSettings;
   /** op(B)'s column sums, θ2's gradient, and θ2's step in the same launch (main_sums_update; with update) */ sums?: boolean;
+  /** and Σ rowLoss [K] beside them (main_sums_loss_update; with sums) */ loss?: boolean;
 }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
@@ -140,11 +141,15 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
     const u = c.update;
     const w = u ? stepped(u, c.M * c.N, c.seed + 2, '') : undefined;
     const bias = u && c.sums ? stepped(u, c.N, c.seed + 4, '2') : undefined;
-    const name = `${c.chunks ? `split-K ×${c.chunks}${c.sum ? ` (${c.sum} sum)` : ''}` : c.variant}${c.sums ? ' + sums' : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const rowLoss = c.loss ? random(c.seed + 6, c.K) : new Float32Array(0);
+    const name = `${c.chunks ? `split-K ×${c.chunks}${c.sum ? ` (${c.sum} sum)` : ''}` : c.variant}${c.sums ? ' + sums' : ''}${c.loss ? ' + loss' : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
     const p = { label: name, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
-    const got = await runKernels(name, { a, b, ...w?.inputs, ...bias?.inputs }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N }, ['c', 'sums', ...(w?.read ?? []), ...(bias?.read ?? [])], (x) => c.chunks
+    const got = await runKernels(name, { a, b, rowLoss, ...w?.inputs, ...bias?.inputs }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N, loss: 1 }, ['c', 'sums', 'loss', ...(w?.read ?? []), ...(bias?.read ?? [])], (x) => c.chunks
       ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks, sum: c.sum, step: w?.step(x) })
-      : [K.matmul(device, { ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, step: w?.step(x), sums: bias ? { out: x.sums, step: bias.step(x) } : undefined })]);
+      : [K.matmul(device, {
+        ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, step: w?.step(x),
+        sums: bias ? { out: x.sums, step: bias.step(x) } : undefined, loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined,
+      })]);
     const product = ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB);
     out.push(compare(name, got.c, product, TOL));
     if (w) out.push(...w.compare(name, got, product));
@@ -153,6 +158,7 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
       const sums = ref.columnSum(opB, c.K, c.N);
       out.push(compare(`${name} sums`, got.sums, sums, TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)), ...bias.compare(name, got, sums));
     }
+    if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.K, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.K, 1)));
   }
   return out;
 }
@@ -359,6 +365,7 @@ export interface StepCase {
   sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; steps: number;
   learningRate: number; loss?: Loss; momentum?: number; weightDecay?: number; init?: InitScale;
   kernels?: K.KernelFamily;
+  /** on a device with WebGPU's default limits (8 storage buffers a stage), not acquireDevice's */ defaultLimits?: boolean;
   /** setOptimizer before each step (the reference takes the same settings) */ perStep?: { learningRate: number; weightDecay: number; momentum?: number }[];
 }
 
@@ -369,7 +376,7 @@ export interface StepCase {
  */
 async function step(c: StepCase): Promise<Comparison[]> {
   return scoped(`step ${c.rule} [${c.sizes}]`, async () => {
-    const net = await createNetwork({ ...c, device });
+    const net = await createNetwork({ ...c, device: c.defaultLimits ? await defaultLimitsDevice() : device });
     try {
       const x = random(c.seed + 10, c.n * c.sizes[0]);
       const rng = new Pcg32(c.seed, 5);
@@ -850,17 +857,25 @@ async function determinism(c: { steps: number }) {
   });
 }
 
+let plainDevice: GPUDevice | undefined;
+/** A device with WebGPU's default limits, as a caller of createNetwork may pass (made once). */
+async function defaultLimitsDevice(): Promise<GPUDevice> {
+  plainDevice ??= await (await navigator.gpu.requestAdapter())!.requestDevice({ label: 'default limits' });
+  return plainDevice;
+}
+
 /** The kernels each family puts in a step: shader and entry point of every product. */
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
-    const out: Record<K.KernelFamily, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [] };
+    const out: Record<K.KernelFamily | 'tiled, default limits', string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [] };
     out.cpu = K.isCpuAdapter(device);
-    for (const kernels of K.KERNEL_FAMILIES) {
+    const runs: [keyof typeof out, K.KernelFamily, GPUDevice][] = [...K.KERNEL_FAMILIES.map((k) => [k, k, device] as [K.KernelFamily, K.KernelFamily, GPUDevice]), ['tiled, default limits', 'tiled', await defaultLimitsDevice()]];
+    for (const [key, kernels, on] of runs) {
       // K = 300 in the first layer's forward product and 260 in the third's, 260 classes in the
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
-      const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device });
+      const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device: on });
       try {
-        out[kernels] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$|^sgd$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
+        out[key as K.KernelFamily] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$|^sgd$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }
@@ -1000,6 +1015,7 @@ async function activations(c: { sizes: number[]; activation: Activation; n: numb
 
 const harness = {
   adapter: async () => describeAdapter(device),
+  storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
   checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,

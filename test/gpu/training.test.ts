@@ -66,6 +66,16 @@ it('setOptimizer between steps: the next steps take the new rate, weight decay a
   expectAll('setOptimizer steps', results);
 });
 
+it('on a device with WebGPU\'s default limits (too few storage buffers for the output layer\'s backward and the loss in one launch) steps match the reference', async () => {
+  const results: Comparison[] = [];
+  for (const kernels of ['tiled', 'split-k'] as const) {
+    for (const loss of ['softmax-cross-entropy', 'mse'] as const) {
+      results.push(...await h.call('step', { sizes: [7, 17, 9, 3], rule: 'fa', activation: 'relu', loss, n: 11, seed: 41, steps: 2, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, kernels, defaultLimits: true }));
+    }
+  }
+  expectAll('default-limits steps', results);
+});
+
 describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs the reference step', () => {
   const depths: [number[], InitScale][] = [[[5, 17, 3], 0.2], [[7, 17, 9, 3], 'xavier'], [[3, 9, 17, 5, 11, 4], 'he']];
   for (const rule of RULES) {
