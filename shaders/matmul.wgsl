@@ -11,6 +11,10 @@
 // and writes its partial product to C + z·M·N; a column_sum over the layers gives op(A)·op(B).
 // For products with few tiles of C and a long K (a batch of 128 through 784 inputs), it gives
 // the GPU more workgroups to run. kChunk is a multiple of 16; without split-K, kChunk = K, z = 1.
+// main_bias_act: as main (no split-K), C being a hidden layer's pre-activation a = h·W: adds
+// the bias, C = a + b, and writes out = f(a + b) (ACTIVATION): the forward product and its
+// epilogue in one launch. main_bias: C = h·W + b (the logits). bias_activation.wgsl does the
+// same after a separate product (split-K, matmul_pipelined).
 // main_update: as main (no split-K), C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ):
 // stores it, and steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the
 // optimizer's settings, θ and its velocity), one launch instead of two.
@@ -43,6 +47,9 @@ struct Sizes {
 // rowLoss: [K], per-row losses, and lossSum: [1], their sum (main_sums_loss_update only)
 @group(0) @binding(5) var<storage, read> rowLoss: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lossSum: array<f32>;
+// bias: [N] (main_bias, main_bias_act), and out: [M×N], f(C) (main_bias_act)
+@group(0) @binding(7) var<storage, read> bias: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out: array<f32>;
 
 // The update's group (the _update entry points; sgd.wgsl has the rule): the optimizer's
 // settings, θ [M×N] whose gradient C is, θ2 [N] whose gradient the sums are (main_sums_update),
@@ -58,6 +65,19 @@ struct Settings {
 @group(1) @binding(2) var<storage, read_write> velocity: array<f32>;
 @group(1) @binding(3) var<storage, read_write> theta2: array<f32>;
 @group(1) @binding(4) var<storage, read_write> velocity2: array<f32>;
+
+// f of main_bias_act: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid (as bias_activation.wgsl)
+override ACTIVATION: u32 = 1u;
+
+fn activate(x: f32) -> f32 {
+  switch ACTIVATION {
+    case 1u: { return max(x, 0.0); }
+    case 2u: { return select(0.01 * x, x, x > 0.0); }
+    case 3u: { return tanh(x); }
+    case 4u: { return 1.0 / (1.0 + exp(-x)); }
+    default: { return x; }
+  }
+}
 
 // Read A as stored [K×M] (op(A) = Aᵀ).
 override TRANS_A: bool = false;
@@ -104,6 +124,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   store(layer, p.row + 1u, p.col, p.r1);
   store(layer, p.row + 2u, p.col, p.r2);
   store(layer, p.row + 3u, p.col, p.r3);
+}
+
+@compute @workgroup_size(8, 8)
+fn main_bias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let p = product(wid, lid);
+  storeBiased(p.row, p.col, p.r0);
+  storeBiased(p.row + 1u, p.col, p.r1);
+  storeBiased(p.row + 2u, p.col, p.r2);
+  storeBiased(p.row + 3u, p.col, p.r3);
+}
+
+@compute @workgroup_size(8, 8)
+fn main_bias_act(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let p = product(wid, lid);
+  storeActivated(p.row, p.col, p.r0);
+  storeActivated(p.row + 1u, p.col, p.r1);
+  storeActivated(p.row + 2u, p.col, p.r2);
+  storeActivated(p.row + 3u, p.col, p.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -256,4 +294,25 @@ fn step2(j: u32, grad: f32) {
   let r = stepped(theta2[j], grad, v);
   theta2[j] = r.x;
   if (m) { velocity2[j] = r.y; }
+}
+
+// C = v + bias over the in-range part of one 4-wide row segment (unsplit).
+fn storeBiased(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < sizes.N) { c[row * sizes.N + col + i] = v[i] + bias[col + i]; }
+  }
+}
+
+// C = v + bias and out = f(C) over the in-range part of one 4-wide row segment (unsplit).
+fn storeActivated(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < sizes.N) {
+      let e = row * sizes.N + col + i;
+      let x = v[i] + bias[col + i];
+      c[e] = x;
+      out[e] = activate(x);
+    }
+  }
 }

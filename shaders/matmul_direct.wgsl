@@ -6,6 +6,9 @@
 // registers, reading A and B straight from storage: no workgroup memory and no barrier. On a
 // GPU that rereads every value from memory 8 times; on a CPU (SwiftShader) the cache does
 // the tiling, and a barrier costs a switch between the workgroup's invocations.
+// main_bias_act: as main, C being a hidden layer's pre-activation: C = h·W + b and
+// out = f(C) (ACTIVATION), the forward product and its epilogue in one launch; main_bias:
+// C = h·W + b (the logits). As matmul.wgsl's.
 // main_update: as main, C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ): stores it and
 // steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the optimizer's
 // settings, θ and its velocity), one launch instead of two.
@@ -23,6 +26,23 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 // C: [M×N], overwritten
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// bias: [N] (main_bias, main_bias_act), and out: [M×N], f(C) (main_bias_act); bindings 7 and 8
+// as in matmul.wgsl
+@group(0) @binding(7) var<storage, read> bias: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+
+// f of main_bias_act: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid (as bias_activation.wgsl)
+override ACTIVATION: u32 = 1u;
+
+fn activate(x: f32) -> f32 {
+  switch ACTIVATION {
+    case 1u: { return max(x, 0.0); }
+    case 2u: { return select(0.01 * x, x, x > 0.0); }
+    case 3u: { return tanh(x); }
+    case 4u: { return 1.0 / (1.0 + exp(-x)); }
+    default: { return x; }
+  }
+}
 
 // The update's group (main_update; sgd.wgsl has the rule): the optimizer's settings, θ [M×N]
 // whose gradient C is, and its velocity (read and written only with momentum).
@@ -68,6 +88,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   store(row + 5u, col, p.a50); store(row + 5u, c1, p.a51);
   store(row + 6u, col, p.a60); store(row + 6u, c1, p.a61);
   store(row + 7u, col, p.a70); store(row + 7u, c1, p.a71);
+}
+
+@compute @workgroup_size(8, 8)
+fn main_bias(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.y * 8u;
+  let col = gid.x * 8u;
+  if (row >= sizes.M || col >= sizes.N) { return; }
+  let p = product(row, col);
+  let c1 = col + 4u;
+  storeBiased(row, col, p.a00); storeBiased(row, c1, p.a01);
+  storeBiased(row + 1u, col, p.a10); storeBiased(row + 1u, c1, p.a11);
+  storeBiased(row + 2u, col, p.a20); storeBiased(row + 2u, c1, p.a21);
+  storeBiased(row + 3u, col, p.a30); storeBiased(row + 3u, c1, p.a31);
+  storeBiased(row + 4u, col, p.a40); storeBiased(row + 4u, c1, p.a41);
+  storeBiased(row + 5u, col, p.a50); storeBiased(row + 5u, c1, p.a51);
+  storeBiased(row + 6u, col, p.a60); storeBiased(row + 6u, c1, p.a61);
+  storeBiased(row + 7u, col, p.a70); storeBiased(row + 7u, c1, p.a71);
+}
+
+@compute @workgroup_size(8, 8)
+fn main_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.y * 8u;
+  let col = gid.x * 8u;
+  if (row >= sizes.M || col >= sizes.N) { return; }
+  let p = product(row, col);
+  let c1 = col + 4u;
+  storeActivated(row, col, p.a00); storeActivated(row, c1, p.a01);
+  storeActivated(row + 1u, col, p.a10); storeActivated(row + 1u, c1, p.a11);
+  storeActivated(row + 2u, col, p.a20); storeActivated(row + 2u, c1, p.a21);
+  storeActivated(row + 3u, col, p.a30); storeActivated(row + 3u, c1, p.a31);
+  storeActivated(row + 4u, col, p.a40); storeActivated(row + 4u, c1, p.a41);
+  storeActivated(row + 5u, col, p.a50); storeActivated(row + 5u, c1, p.a51);
+  storeActivated(row + 6u, col, p.a60); storeActivated(row + 6u, c1, p.a61);
+  storeActivated(row + 7u, col, p.a70); storeActivated(row + 7u, c1, p.a71);
 }
 
 @compute @workgroup_size(8, 8)
@@ -174,4 +228,25 @@ fn step(e: u32, grad: f32) {
   let r = stepped(theta[e], grad, v);
   theta[e] = r.x;
   if (m) { velocity[e] = r.y; }
+}
+
+// C = v + bias over the in-range part of one 4-wide row segment.
+fn storeBiased(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < sizes.N) { c[row * sizes.N + col + j] = v[j] + bias[col + j]; }
+  }
+}
+
+// C = v + bias and out = f(C) over the in-range part of one 4-wide row segment.
+fn storeActivated(row: u32, col: u32, v: vec4<f32>) {
+  if (row >= sizes.M) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j < sizes.N) {
+      let e = row * sizes.N + col + j;
+      let x = v[j] + bias[col + j];
+      c[e] = x;
+      out[e] = activate(x);
+    }
+  }
 }

@@ -41,8 +41,11 @@ export interface DispatchSpec<F extends string> {
   /** The shader's uniform struct (binding 0, every shader) and its values. */
   uniform: UniformLayout<F>;
   sizes: Record<F, number>;
-  /** Storage buffers for bindings 1, 2, …, each with what it holds. */
-  storage: readonly (readonly [GPUBuffer, string])[];
+  /**
+   * Storage buffers for bindings 1, 2, …, each with what it holds; null leaves a binding out
+   * (one that another entry point of the shader uses).
+   */
+  storage: readonly (readonly [GPUBuffer, string] | null)[];
   /** Indices into `storage` of the buffers the kernel writes (f32 unless typed). */
   outputs: readonly (number | { index: number; type: 'i32' | 'u32' })[];
   /**
@@ -63,29 +66,32 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
   const constants = spec.constants ?? {};
   const pipeline = getPipeline(device, spec.shader, SHADERS[spec.shader], entryPoint, constants);
   const uniform = spec.uniform.create(device, `${spec.label}.sizes`, spec.sizes);
-  const group = (index: number, first: GPUBuffer, storage: readonly (readonly [GPUBuffer, ...unknown[]])[]) => device.createBindGroup({
+  // Each bound storage buffer with its binding: group 0's (holes left out), then group 1's.
+  const update = spec.update;
+  const bound = [
+    ...spec.storage.flatMap((e, i) => (e ? [{ group: 0, binding: i + 1, buffer: e[0], what: e[1], at: i }] : [])),
+    ...(update?.tensors ?? []).map(([buffer, what], i) => ({ group: 1, binding: i + 1, buffer, what, at: -1 })),
+  ];
+  const group = (index: number, first: GPUBuffer) => device.createBindGroup({
     label: index === 0 ? spec.label : `${spec.label}.update`,
     layout: pipeline.getBindGroupLayout(index),
-    entries: [first, ...storage.map(([buffer]) => buffer)].map((buffer, i) => ({ binding: i, resource: { buffer } })),
+    entries: [{ binding: 0, resource: { buffer: first } }, ...bound.filter((b) => b.group === index).map((b) => ({ binding: b.binding, resource: { buffer: b.buffer } }))],
   });
-  const update = spec.update;
-  const storage = spec.storage.length;
+  const position = (storageIndex: number) => bound.findIndex((b) => b.at === storageIndex);
+  const firstUpdate = bound.findIndex((b) => b.group === 1);
   return {
     label: spec.label,
     shader: spec.shader,
     entryPoint,
     constants,
-    bindings: [
-      ...spec.storage.map(([, what], i) => `binding ${i + 1}: ${what}`),
-      ...(update?.tensors ?? []).map(([, what], i) => `group 1, binding ${i + 1}: ${what}`),
-    ],
-    buffers: [...spec.storage, ...(update?.tensors ?? [])].map(([buffer]) => buffer),
+    bindings: bound.map((b) => `${b.group ? `group ${b.group}, ` : ''}binding ${b.binding}: ${b.what}`),
+    buffers: bound.map((b) => b.buffer),
     outputs: [
-      ...spec.outputs.map((o) => (typeof o === 'number' ? { index: o, type: 'f32' as const } : o)),
-      ...(update?.tensors ?? []).flatMap(([, , written], i) => (written === false ? [] : [{ index: storage + i, type: 'f32' as const }])),
+      ...spec.outputs.map((o) => (typeof o === 'number' ? { index: position(o), type: 'f32' as const } : { ...o, index: position(o.index) })),
+      ...(update?.tensors ?? []).flatMap(([, , written], i) => (written === false ? [] : [{ index: firstUpdate + i, type: 'f32' as const }])),
     ],
     pipeline,
-    bindGroups: update ? [group(0, uniform, spec.storage), group(1, update.settings, update.tensors)] : [group(0, uniform, spec.storage)],
+    bindGroups: update ? [group(0, uniform), group(1, update.settings)] : [group(0, uniform)],
     workgroups: spec.workgroups,
     uniform,
     flops: spec.flops ?? 0,

@@ -119,7 +119,12 @@ export function matmul(device: GPUDevice, p: {
   transA?: boolean; transB?: boolean;
   /** Default: chosen by shape (matmulVariant). */
   variant?: MatmulVariant;
-  /** C is θ's gradient [M×N]: also step θ with it in the same launch (`main_update`; matmulSteps variants only) */
+  /**
+   * The forward's epilogue in the same launch (matmulFuses variants, unsplit): C = op(A)·op(B) +
+   * bias, and with `out` (a hidden layer) out = f(C) (`main_bias_act`; without: `main_bias`)
+   */
+  epilogue?: Epilogue;
+  /** C is θ's gradient [M×N]: also step θ with it in the same launch (`main_update`; matmulFuses variants only) */
   step?: SgdStep;
   /**
    * [N]: also sums[j] = Σ_k op(B)[k, j], θ2's gradient, and θ2's step, in the same launch
@@ -136,7 +141,8 @@ export function matmul(device: GPUDevice, p: {
   const variant = matmulKernelFor(device, p.M, p.N, p.variant);
   if (p.loss && !(p.sums && matmulTakesLoss(device))) throw new Error(`${p.label}: the batch loss is summed beside the product's column sums only, on a device that allows ${LOSS_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
-  if (p.step && !matmulSteps(variant)) throw new Error(`${p.label}: ${variant} does not step a tensor with its product (matmul and matmul_direct do)`);
+  if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul and matmul_direct have)`);
+  if (p.step && p.epilogue) throw new Error(`${p.label}: a product takes the forward's epilogue or a step, not both`);
   if (p.sums && (variant !== 'matmul' || !p.step)) throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, with the product's step`);
   return matmulDispatch(device, p, variant, 1);
 }
@@ -149,33 +155,50 @@ export function matmulTakesLoss(device: GPUDevice): boolean {
   return device.limits.maxStorageBuffersPerShaderStage >= LOSS_STORAGE_BUFFERS;
 }
 
-/** Whether a matmul kernel has an `_update` entry point, which steps a tensor with the product (its gradient) in the same launch. */
-export function matmulSteps(variant: MatmulVariant): boolean {
+/**
+ * Whether a matmul kernel has the fused entry points: the forward's bias and activation
+ * (`main_bias`, `main_bias_act`) and the gradient's SGD step (`main_update`), each in the
+ * product's launch.
+ */
+export function matmulFuses(variant: MatmulVariant): boolean {
   return variant === 'matmul' || variant === 'matmul_direct';
+}
+
+/** The forward's epilogue in a product's launch: C += bias, and for a hidden layer out = f(C). */
+export interface Epilogue {
+  /** [N] */
+  bias: GPUBuffer;
+  /** [M×N]; omitted for the output layer */
+  out?: GPUBuffer;
+  activation: Activation;
 }
 
 function matmulDispatch(device: GPUDevice, p: {
   label: string; a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; M: number; N: number; K: number; transA?: boolean; transB?: boolean;
-  step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep }; loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
+  epilogue?: Epilogue; step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep }; loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
   const { shader, tile } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
   const layers = splitLayers(p.K, kChunks);
-  const storage: [GPUBuffer, string][] = [
+  const storage: ([GPUBuffer, string] | null)[] = [
     [p.a, transA ? shape(p.a, p.K, p.M, 'ᵀ') : shape(p.a, p.M, p.K)],
     [p.b, transB ? shape(p.b, p.N, p.K, 'ᵀ') : shape(p.b, p.K, p.N)],
     [p.c, layers === 1 ? shape(p.c, p.M, p.N) : `${p.c.label} [${layers}×${p.M}×${p.N}] (partial products)`],
   ];
   if (p.sums) storage.push([p.sums.out, `${shape(p.sums.out, p.N)} (column sums of ${p.b.label})`]);
   if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.K)], [p.loss.out, shape(p.loss.out, 1)]);
+  const e = p.epilogue;
+  // the epilogue's bias and out are bindings 7 and 8 (4–6 are the sums' and the loss's)
+  if (e) storage.push(null, null, null, [e.bias, shape(e.bias, p.N)], ...(e.out ? [[e.out, shape(e.out, p.M, p.N)] as [GPUBuffer, string]] : []));
   // matmul_vec4 has no transposed forms
   const constants: Record<string, number> = shader === 'matmul_vec4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
+  if (e?.out) constants.ACTIVATION = ACTIVATION_CODE[e.activation];
   const steps = p.step ? [{ step: p.step, rows: p.M, cols: p.N }, ...(p.sums ? [{ step: p.sums.step, rows: 1, cols: p.N }] : [])] : [];
   const common = {
-    label: p.label, shader, outputs: p.loss ? [2, 3, 5] : p.sums ? [2, 3] : [2], storage, flops: 2 * p.M * p.N * p.K,
+    label: p.label, shader, outputs: p.loss ? [2, 3, 5] : p.sums ? [2, 3] : e?.out ? [2, 7] : [2], storage, flops: 2 * p.M * p.N * p.K,
     constants,
-    entryPoint: p.loss ? 'main_sums_loss_update' : p.sums ? 'main_sums_update' : p.step ? 'main_update' : 'main',
+    entryPoint: p.loss ? 'main_sums_loss_update' : p.sums ? 'main_sums_update' : p.step ? 'main_update' : e ? (e.out ? 'main_bias_act' : 'main_bias') : 'main',
     update: p.step ? updateGroup(steps) : undefined,
     // main_sums_update: one more row of workgroups for the sums; main_sums_loss_update: and
     // columns for N + 1 sums
@@ -555,7 +578,7 @@ function updateGroup(steps: readonly { step: SgdStep; rows: number; cols: number
 /**
  * In-place SGD with momentum and weight decay (torch.optim.SGD) of a tensor whose gradient
  * another launch made: Kolen-Pollack's B (with `gradTransposed`: θ is [rows×cols] and grad is
- * stored [cols×rows], dWᵀ), and W where a kernel without a step made dW (matmulSteps).
+ * stored [cols×rows], dWᵀ), and W where a kernel without a step made dW (matmulFuses).
  */
 export function sgd(device: GPUDevice, p: {
   label: string;

@@ -2,7 +2,8 @@
  * The step graph of a network for one batch size n: the activation buffers and every
  * dispatch of a training step, made once and encoded as often as needed.
  *
- *   forward   a_k = h_{k−1}·W_k (matmul), then + b_k and h_k = f(a_k) (bias_activation)
+ *   forward   a_k = h_{k−1}·W_k + b_k and h_k = f(a_k): in the product's launch (matmul's
+ *             main_bias_act), or by bias_activation after a split or large product
  *   loss      e and per-row losses (softmax_cross_entropy or mse_loss)
  *   backward  from the output layer down, per layer k: first δ_{k−1} = s ⊙ f′(a_{k−1})
  *             (hidden_signal, s from the rule: src/rules), since a rule may read W_k (bp's
@@ -145,15 +146,21 @@ export class StepGraph {
   }
 
   /**
-   * C = op(A)·op(B) with the family's kernel, then the forward's bias_activation (`epilogue`).
-   * One matmul dispatch, or (with 'split-k', and with 'auto' on a GPU) on a product that has
-   * few tiles and a long K, split-K over a scratch buffer of its own, whose partial products a
-   * hidden layer's bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
+   * C = op(A)·op(B) with the family's kernel, then the forward's bias and activation
+   * (`epilogue`): in the product's launch where its kernel is an unsplit matmul.wgsl or
+   * matmul_direct (main_bias_act, main_bias), else in a bias_activation launch after it. Or
+   * (with 'split-k', and with 'auto' on a GPU) on a product that has few tiles and a long K,
+   * split-K over a scratch buffer of its own, whose partial products a hidden layer's
+   * bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
    */
   private product(p: Product, epilogue?: Parameters<typeof K.biasActivation>[1]): Dispatch[] {
     const { chunks, variant } = this.kernelOf(p);
     // Each dispatch made after the one before it: a grid past the limits fails before later ones exist.
     const after = () => (epilogue ? [K.biasActivation(this.device, epilogue)] : []);
+    if (chunks === 1 && epilogue && K.matmulFuses(variant)) {
+      const { bias, out, activation } = epilogue;
+      return [K.matmul(this.device, { ...p, label: `${p.label}+${out ? 'bias_activation' : 'bias'}`, variant, epilogue: { bias, out, activation } })];
+    }
     if (chunks === 1) return [K.matmul(this.device, { ...p, variant }), ...after()];
     const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
     if (epilogue?.out) {
@@ -177,7 +184,7 @@ export class StepGraph {
       const scratch = this.owned(`${p.c.label}.partials`, chunks * p.M * p.N);
       return [...K.matmulSplitK(this.device, { ...p, scratch, chunks, sum: this.forms.sum, step: wStep }), ...bias()];
     }
-    if (!K.matmulSteps(variant)) {
+    if (!K.matmulFuses(variant)) {
       const product = K.matmul(this.device, { ...p, variant });
       return [product, K.sgd(this.device, { label: `${layer}.update.W`, grad: p.c, step: wStep, rows: p.M, cols: p.N }), ...bias()];
     }

@@ -57,8 +57,8 @@ it('bench prints steps/s, a per-kernel profile and every matmul variant', () => 
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +fa +[\d.]+/m);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +bp +[\d.]+/m);
   expect(r.stdout).toMatch(/tiled kernels\)$/m);
-  expect(r.stdout).toMatch(/^Layer1\.forward\.matmul +matmul +1×1×1/m);
-  for (const kernel of ['Layer1.forward.matmul', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer1.backward.dW+db+update']) {
+  expect(r.stdout).toMatch(/^Layer1\.forward\.matmul\+bias_activation +matmul +1×1×1/m);
+  for (const kernel of ['Layer1.forward.matmul+bias_activation', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer1.backward.dW+db+update']) {
     // (dW+db+update: one more row of workgroups for db)
     expect(r.stdout).toMatch(new RegExp(`^${kernel.replace(/[.+]/g, '\\$&')} +\\w+ +1×[12]×1 +[\\d.]+`, 'm'));
   }

@@ -132,6 +132,7 @@ export interface MatmulCase {
   /** C is θ's gradient: θ steps in the same launch (main_update, or split-K's sum) */ update?: StepSettings;
   /** op(B)'s column sums, θ2's gradient, and θ2's step in the same launch (main_sums_update; with update) */ sums?: boolean;
   /** and Σ rowLoss [K] beside them (main_sums_loss_update; with sums) */ loss?: boolean;
+  /** C + bias, and for an activation out = f(C + bias) (main_bias, main_bias_act) */ epilogue?: Activation | 'logits';
 }
 
 async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
@@ -140,23 +141,32 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
     const a = random(c.seed, c.M * c.K), b = random(c.seed + 1, c.K * c.N);
     const u = c.update;
     const w = u ? stepped(u, c.M * c.N, c.seed + 2, '') : undefined;
-    const bias = u && c.sums ? stepped(u, c.N, c.seed + 4, '2') : undefined;
+    const b2 = u && c.sums ? stepped(u, c.N, c.seed + 4, '2') : undefined;
     const rowLoss = c.loss ? random(c.seed + 6, c.K) : new Float32Array(0);
-    const name = `${c.chunks ? `split-K ×${c.chunks}${c.sum ? ` (${c.sum} sum)` : ''}` : c.variant}${c.sums ? ' + sums' : ''}${c.loss ? ' + loss' : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
+    const bias = c.epilogue ? random(c.seed + 7, c.N) : new Float32Array(0);
+    const act = c.epilogue && c.epilogue !== 'logits' ? c.epilogue : undefined;
+    const name = `${c.chunks ? `split-K ×${c.chunks}${c.sum ? ` (${c.sum} sum)` : ''}` : c.variant}${c.sums ? ' + sums' : ''}${c.loss ? ' + loss' : ''}${c.epilogue ? ` + bias${act ? `, ${act}` : ''}` : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.transA ? 'Aᵀ' : 'A'}·${c.transB ? 'Bᵀ' : 'B'} M=${c.M} N=${c.N} K=${c.K}`;
     const p = { label: name, M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
-    const got = await runKernels(name, { a, b, rowLoss, ...w?.inputs, ...bias?.inputs }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N, loss: 1 }, ['c', 'sums', 'loss', ...(w?.read ?? []), ...(bias?.read ?? [])], (x) => c.chunks
+    const got = await runKernels(name, { a, b, rowLoss, bias, ...w?.inputs, ...b2?.inputs }, { c: c.M * c.N, scratch: (c.chunks ?? 1) * c.M * c.N, sums: c.N, loss: 1, out: c.M * c.N }, ['c', 'sums', 'loss', 'out', ...(w?.read ?? []), ...(b2?.read ?? [])], (x) => c.chunks
       ? K.matmulSplitK(device, { ...p, a: x.a, b: x.b, c: x.c, scratch: x.scratch, chunks: c.chunks, sum: c.sum, step: w?.step(x) })
       : [K.matmul(device, {
         ...p, a: x.a, b: x.b, c: x.c, variant: c.variant, step: w?.step(x),
-        sums: bias ? { out: x.sums, step: bias.step(x) } : undefined, loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined,
+        sums: b2 ? { out: x.sums, step: b2.step(x) } : undefined, loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined,
+        epilogue: c.epilogue ? { bias: x.bias, out: act ? x.out : undefined, activation: act ?? 'linear' } : undefined,
       })]);
     const product = ref.matmul(a, b, c.M, c.N, c.K, c.transA, c.transB);
-    out.push(compare(name, got.c, product, TOL));
+    if (c.epilogue) {
+      const want = ref.biasActivation(product, bias, c.M, c.N, act ?? 'linear');
+      out.push(compare(name, got.c, want.pre, TOL));
+      if (act) out.push(compare(`${name} out`, got.out, want.out, TOL));
+    } else {
+      out.push(compare(name, got.c, product, TOL));
+    }
     if (w) out.push(...w.compare(name, got, product));
-    if (bias) {
+    if (b2) {
       const opB = c.transB ? ref.transpose(b, c.N, c.K) : b;
       const sums = ref.columnSum(opB, c.K, c.N);
-      out.push(compare(`${name} sums`, got.sums, sums, TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)), ...bias.compare(name, got, sums));
+      out.push(compare(`${name} sums`, got.sums, sums, TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)), ...b2.compare(name, got, sums));
     }
     if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.K, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.K, 1)));
   }

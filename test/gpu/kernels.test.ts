@@ -71,6 +71,18 @@ describe('kernels vs float64 reference', () => {
   // Optimizer settings for the gradient kernels' own steps: plain, momentum, weight decay, both.
   const STEPS = [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]].map(([momentum, weightDecay]) => ({ lr: 0.05, momentum, weightDecay }));
 
+  it('matmul and matmul_direct main_bias and main_bias_act: the product, its bias and every activation in one launch, at every transpose form', async () => {
+    const cases = [];
+    for (const variant of ['matmul', 'matmul_direct'] as const) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 65, 129], [129, 3, 17]]) {
+          for (const epilogue of [...ACTIVATIONS, 'logits' as const]) cases.push({ M, N, K, transA, transB, variant, epilogue, seed: seed++ });
+        }
+      }
+    }
+    expectAll('main_bias(_act)', await h.call('matmul', cases));
+  });
+
   it('matmul and matmul_direct main_update: the product stored and θ stepped with it in one launch (dW and W), at every transpose form', async () => {
     const cases = [];
     for (const variant of ['matmul', 'matmul_direct'] as const) {

@@ -85,7 +85,8 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   const items = await s.page.$$eval('#dispatches li', (lis) => lis.map((li) => li.textContent));
   console.log(items.join('\n'));
   // matmul_direct on a CPU adapter (SwiftShader), matmul on a GPU
-  expect(items[0]).toMatch(/^Layer1\.forward\.matmul +\(matmul(_direct)?\.wgsl/);
+  // the product, its bias and activation in one launch
+  expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul(_direct)?\.wgsl/);
   expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
   expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
   // The step ends with the first layer's gradients, each stepping its tensor in its own launch:

@@ -93,20 +93,23 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
 it('kernels: each family puts its own products and sums in the step; auto picks direct on a CPU adapter', async () => {
   const r = await h.call('kernelChoice', undefined);
   const kinds = (list: string[], shader: RegExp) => list.map((l) => l.split(' ').slice(1).join(' ')).filter((k) => shader.test(k)).sort();
-  // 3 forward and 3 dW products, 2 hidden signals, the loss; 3 bias gradients and the batch
-  // loss summed. Every dW and db steps its W and b in its own launch: with matmul.wgsl each
+  // 3 forward products, each with its bias and activation in its launch; 3 dW products, 2
+  // hidden signals, the loss; 3 bias gradients and the batch loss summed. Every dW and db
+  // steps its W and b in its own launch: with matmul.wgsl each
   // layer's db in its dW's launch, the output layer's with the batch loss
   // (main_sums_loss_update); on a device with WebGPU's default limits (8 storage buffers a
   // stage, too few for it) the last db and the loss in one column_sum where sums take lanes; no
   // sgd launch but with matmul_pipelined (an sgd after each dW)
-  expect(kinds(r.tiled, /^(matmul|hidden|softmax)/)).toEqual([...Array(3).fill('matmul:main'), ...Array(2).fill('matmul:main_sums_update'), 'matmul:main_sums_loss_update', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  const forward = (kernel: string) => [...Array(2).fill(`${kernel}:main_bias_act`), `${kernel}:main_bias`];
+  expect(kinds(r.tiled, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul'), ...Array(2).fill('matmul:main_sums_update'), 'matmul:main_sums_loss_update', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.tiled, /^column_sum/)).toEqual([]);
   const plain = r['tiled, default limits'];
-  expect(kinds(plain, /^(matmul|hidden|softmax)/)).toEqual([...Array(3).fill('matmul:main'), 'matmul:main_update', ...Array(2).fill('matmul:main_sums_update'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(plain, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul'), 'matmul:main_update', ...Array(2).fill('matmul:main_sums_update'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(plain, /^column_sum/)).toEqual(['column_sum:lanes_loss_update']);
-  expect(kinds(r.direct, /^(matmul|hidden|softmax)/)).toEqual([...Array(3).fill('matmul_direct:main'), ...Array(3).fill('matmul_direct:main_update'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
+  expect(kinds(r.direct, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul_direct'), ...Array(3).fill('matmul_direct:main_update'), ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.direct, /^column_sum/)).toEqual([...Array(3).fill('column_sum:main_update'), 'column_sum:main'].sort());
-  expect(kinds(r.pipelined, /^(matmul|hidden|softmax)/)).toEqual([...Array(6).fill('matmul_pipelined:main'), ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  // matmul_pipelined has neither the epilogue nor the step: bias_activation and sgd launches
+  expect(kinds(r.pipelined, /^(matmul|hidden|softmax|bias)/)).toEqual([...Array(6).fill('matmul_pipelined:main'), ...Array(2).fill('bias_activation:main'), 'bias_activation:add_bias', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.pipelined, /^column_sum/)).toEqual([...Array(2).fill('column_sum:lanes_update'), 'column_sum:lanes_loss_update'].sort());
   for (const family of ['tiled', 'direct', 'split-k', 'auto'] as const) expect(kinds(r[family], /^sgd/), family).toEqual([]);
   expect(r.pipelined.filter((l) => /sgd/.test(l))).toEqual(['Layer3.update.W sgd:main', 'Layer2.update.W sgd:main', 'Layer1.update.W sgd:main']);
@@ -121,15 +124,13 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   // one launch; the first hidden signal (260 classes) in 4 layers of partial sums, added and
   // masked; the rest as tiled
   const split: Record<string, string[]> = {
-    'Layer1.forward.matmul matmul:main': ['Layer1.forward.matmul.partial matmul:main ×4'],
-    'Layer1.forward.bias_activation bias_activation:main': ['Layer1.forward.bias_activation bias_activation:sum_main'],
-    'Layer3.forward.matmul matmul:main': [],
-    'Layer3.forward.bias bias_activation:add_bias': [],
+    'Layer1.forward.matmul+bias_activation matmul:main_bias_act': ['Layer1.forward.matmul.partial matmul:main ×4', 'Layer1.forward.bias_activation bias_activation:sum_main'],
+    'Layer3.forward.matmul+bias matmul:main_bias': [],
     'Loss.softmax_cross_entropy softmax_cross_entropy:main': ['Layer3.forward+Loss.softmax_cross_entropy softmax_cross_entropy:output'],
     'Layer1.backward.signal hidden_signal:main': ['Layer1.backward.signal.partial hidden_signal:main ×4', 'Layer1.backward.signal.sum column_sum:masked'],
   };
   expect(r['split-k']).toEqual(r.tiled.flatMap((l) => split[l] ?? [l]));
-  expect(r.tiled.filter((l) => split[l])).toHaveLength(6);
+  expect(r.tiled.filter((l) => split[l])).toHaveLength(4);
 });
 
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {
@@ -180,7 +181,7 @@ it('sizes past the device\'s limits fail with device-limit, change nothing and l
   expect(r.unchanged).toBe(true);
   expect(r.grid?.code).toBe('device-limit');
   // 6,000,000 columns in tiles of 64 (CPU adapters) or 32
-  expect(r.grid?.message).toMatch(/Layer1\.forward\.matmul: needs a grid of (93750|187500)×1×1 workgroups, past this device's maxComputeWorkgroupsPerDimension/);
+  expect(r.grid?.message).toMatch(/Layer1\.forward\.matmul\+bias_activation: needs a grid of (93750|187500)×1×1 workgroups, past this device's maxComputeWorkgroupsPerDimension/);
   expect(r.afterGrid).toBe(0);
   expect(r.end).toBe(0);
 });
