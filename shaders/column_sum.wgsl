@@ -14,10 +14,10 @@
 //     (a bias's db, or dW from split-K's partial products): stores it and steps θ with it in
 //     the same launch (sgd.wgsl's rule; group 1 binds the optimizer's settings, θ and its
 //     velocity), one launch instead of two.
-//   lanes_loss_update: as lanes_update, and one column more: lossSum[0] = Σ_i rowLoss[i]
-//     (rowLoss [rows] bound as aux), grid (ceil((cols + 1) / 16), 1, 1). The output layer's
-//     bias gradient, b's step and the batch loss (the mean: rowLoss is divided by rows) in one
-//     launch.
+//   lanes_loss_update, main_loss_update: as lanes_update and main_update, and one column
+//     more: lossSum[0] = Σ_i rowLoss[i] (rowLoss [rows] bound as aux), grid over cols + 1
+//     columns. The output layer's bias gradient, b's step and the batch loss (the mean:
+//     rowLoss is divided by rows) in one launch.
 
 struct Sizes {
   rows: u32,
@@ -31,7 +31,7 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 // aux: masked: pre [cols], the pre-activation whose f′ masks the sums; lanes_loss: rowLoss [rows]
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
-// lossSum: [1], Σ rowLoss (lanes_loss_update only)
+// lossSum: [1], Σ rowLoss (lanes_loss_update, main_loss_update)
 @group(0) @binding(4) var<storage, read_write> lossSum: array<f32>;
 
 // The update's group (the _update entry points; sgd.wgsl has the rule): the optimizer's
@@ -79,6 +79,18 @@ fn main_update(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   if (j >= sizes.cols) { return; }
   storeAndStep(j, serialSum(j));
+}
+
+@compute @workgroup_size(64)
+fn main_loss_update(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j < sizes.cols) {
+    storeAndStep(j, serialSum(j));
+  } else if (j == sizes.cols) {
+    var s = 0.0;
+    for (var i = 0u; i < sizes.rows; i++) { s += aux[i]; }
+    lossSum[0] = s;
+  }
 }
 
 @compute @workgroup_size(64)

@@ -493,8 +493,8 @@ export function columnSum(device: GPUDevice, p: {
   /** out is θ's gradient [cols]: also step θ with it in the same launch (`main_update`, `lanes_update`); not with mask */
   step?: SgdStep;
   /**
-   * Also loss[0] = Σ rowLoss (`lanes_loss_update`; lanes only, with step): the batch loss beside
-   * the output layer's db and b's step.
+   * Also loss[0] = Σ rowLoss (`lanes_loss_update`, `main_loss_update`; with step): the batch
+   * loss beside the output layer's db and b's step.
    */
   loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }): Dispatch {
@@ -503,13 +503,13 @@ export function columnSum(device: GPUDevice, p: {
   if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.rows)], [p.loss.out, shape(p.loss.out, 1)]);
   const lanes = !p.mask && columnSumForm(device, p.cols, p.form) === 'lanes';
   if (p.mask && p.step) throw new Error(`${p.label}: masked sums step no tensor`);
-  if (p.loss && !(lanes && p.step)) throw new Error(`${p.label}: the batch loss is summed beside the columns only in the lanes form, with a step`);
+  if (p.loss && !p.step) throw new Error(`${p.label}: the batch loss is summed beside the columns only with a step (the output layer's db)`);
   const columns = p.cols + (p.loss ? 1 : 0);
   const update = p.step ? '_update' : '';
   return createDispatch(device, {
     label: p.label,
     shader: 'column_sum', outputs: p.loss ? [1, 3] : [1],
-    entryPoint: p.mask ? 'masked' : p.loss ? 'lanes_loss_update' : lanes ? `lanes${update}` : `main${update}`,
+    entryPoint: p.mask ? 'masked' : `${lanes ? 'lanes' : 'main'}${p.loss ? '_loss' : ''}${update}`,
     constants: p.mask ? { ACTIVATION: ACTIVATION_CODE[p.mask.activation] } : {},
     uniform: RowsCols,
     sizes: { rows: p.rows, cols: p.cols },

@@ -196,7 +196,7 @@ export class StepGraph {
    * The output layer's dW and db, their steps, and the batch loss Σ rowLoss into `loss`: one
    * launch where dW's kernel is an unsplit matmul.wgsl on a device with ten storage buffers a
    * stage (main_sums_loss_update); else dW as gradient() makes it, then db with the loss in
-   * one column_sum where sums take lanes, or db and the loss apart.
+   * one column_sum.
    */
   private outputGradient(layer: string, p: Product, wStep: K.SgdStep, db: BiasGradient): Dispatch[] {
     const { chunks, variant } = this.kernelOf(p);
@@ -204,9 +204,7 @@ export class StepGraph {
     if (chunks === 1 && variant === 'matmul' && K.matmulTakesLoss(this.device)) {
       return [K.matmul(this.device, { ...p, label: `${p.label}+db+update+Loss.mean`, variant, step: wStep, sums: { out: db.out, step: db.step }, loss })];
     }
-    const product = this.gradient(layer, p, wStep);
-    if (K.columnSumForm(this.device, db.cols, db.form) === 'lanes') return [...product, K.columnSum(this.device, { ...db, label: `${db.label}+Loss.mean`, loss })];
-    return [...product, K.columnSum(this.device, db), this.lossMean];
+    return [...this.gradient(layer, p, wStep), K.columnSum(this.device, { ...db, label: `${db.label}+Loss.mean`, loss })];
   }
 
   /** A product's split (1: none) and kernel in this graph. */

@@ -328,7 +328,7 @@ async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Compariso
 export interface ColumnSumCase {
   rows: number; cols: number; form: 'serial' | 'lanes'; seed: number;
   /** the sums are θ's gradient: θ steps in the same launch (main_update, lanes_update) */ update?: StepSettings;
-  /** lanes_loss_update: Σ rowLoss beside (with update) */ loss?: boolean;
+  /** lanes_loss_update, main_loss_update: Σ rowLoss beside (with update) */ loss?: boolean;
 }
 
 async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
@@ -338,7 +338,7 @@ async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
     const rowLoss = c.loss ? random(c.seed + 1, c.rows) : new Float32Array(0);
     const u = c.update;
     const bias = u ? stepped(u, c.cols, c.seed + 2, '') : undefined;
-    const name = `column_sum ${c.loss ? 'lanes_loss' : c.form}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.rows}×${c.cols}`;
+    const name = `column_sum ${c.form}${c.loss ? ' + loss' : ''}${u ? ` + step (lr=${u.lr} μ=${u.momentum} λ=${u.weightDecay})` : ''} ${c.rows}×${c.cols}`;
     const got = await runKernels(name, { g, rowLoss, ...bias?.inputs }, { out: c.cols, loss: 1 }, ['out', 'loss', ...(bias?.read ?? [])], (x) => [
       K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form, step: bias?.step(x), loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined }),
     ]);

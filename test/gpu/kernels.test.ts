@@ -214,10 +214,10 @@ describe('kernels vs float64 reference', () => {
     expectAll('column_sum + step', await h.call('columnSum', cases));
   });
 
-  it('column_sum lanes_loss_update: the columns, their step, and beside them the sum of the per-row losses', async () => {
-    // cols of 15, 16, 17: the loss column falls in the last lanes' workgroup or in one of its own
-    const cases = [...SIZES, 300].flatMap((rows) => [1, 3, 15, 16, 17, 65].map((cols) => ({ rows, cols, form: 'lanes' as const, loss: true, update: STEPS[seed % 4], seed: seed++ })));
-    expectAll('column_sum lanes_loss_update', await h.call('columnSum', cases));
+  it('column_sum lanes_loss_update and main_loss_update: the columns, their step, and beside them the sum of the per-row losses', async () => {
+    // cols of 15, 16, 17 (lanes) and 63, 64, 65 (serial): the loss column falls in the last workgroup or in one of its own
+    const cases = (['lanes', 'serial'] as const).flatMap((form) => [...SIZES, 300].flatMap((rows) => [1, 3, 15, 16, 17, 63, 64, 65].map((cols) => ({ rows, cols, form, loss: true, update: STEPS[seed % 4], seed: seed++ }))));
+    expectAll('column_sum loss_update', await h.call('columnSum', cases));
   });
 
   it('sgd with momentum, weight decay and a transposed gradient, including a folded grid', async () => {
