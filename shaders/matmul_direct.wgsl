@@ -9,6 +9,9 @@
 // main_bias_act: as main, C being a hidden layer's pre-activation: C = h·W + b and
 // out = f(C) (ACTIVATION), the forward product and its epilogue in one launch; main_bias:
 // C = h·W + b (the logits). As matmul.wgsl's.
+// main_sums_update, main_sums_loss_update: as matmul.wgsl's, the sums (and the loss) in one
+// more row of workgroups, a thread a column, k in order (CPU adapters: a layer's dW, db, their
+// steps, and for the output layer the batch loss, in one launch).
 // main_update: as main, C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ): stores it and
 // steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the optimizer's
 // settings, θ and its velocity), one launch instead of two.
@@ -26,8 +29,12 @@ struct Sizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 // C: [M×N], overwritten
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-// bias: [N] (main_bias, main_bias_act), and out: [M×N], f(C) (main_bias_act); bindings 7 and 8
-// as in matmul.wgsl
+// sums: [N], op(B)'s column sums; rowLoss: [K] and lossSum: [1], their sum (the sums entry
+// points); bias: [N] (main_bias, main_bias_act), and out: [M×N], f(C) (main_bias_act): the
+// bindings of matmul.wgsl
+@group(0) @binding(4) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(5) var<storage, read> rowLoss: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lossSum: array<f32>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> out: array<f32>;
 
@@ -55,6 +62,9 @@ struct Settings {
 @group(1) @binding(0) var<uniform> settings: Settings;
 @group(1) @binding(1) var<storage, read_write> theta: array<f32>;
 @group(1) @binding(2) var<storage, read_write> velocity: array<f32>;
+// θ2 [N] whose gradient the sums are, and its velocity (the sums entry points)
+@group(1) @binding(3) var<storage, read_write> theta2: array<f32>;
+@group(1) @binding(4) var<storage, read_write> velocity2: array<f32>;
 
 // Read A as stored [K×M] (op(A) = Aᵀ).
 override TRANS_A: bool = false;
@@ -126,8 +136,52 @@ fn main_bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(8, 8)
 fn main_update(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.y * 8u;
-  let col = gid.x * 8u;
+  gradientBlock(gid.y * 8u, gid.x * 8u);
+}
+
+@compute @workgroup_size(8, 8)
+fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.y < (sizes.M + 63u) / 64u) {
+    gradientBlock((wid.y * 8u + lid.y) * 8u, (wid.x * 8u + lid.x) * 8u);
+    return;
+  }
+  let col = wid.x * 64u + lid.y * 8u + lid.x;
+  if (col < sizes.N) {
+    let total = columnSum(col);
+    sums[col] = total;
+    step2(col, total);
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn main_sums_loss_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.y < (sizes.M + 63u) / 64u) {
+    gradientBlock((wid.y * 8u + lid.y) * 8u, (wid.x * 8u + lid.x) * 8u);
+    return;
+  }
+  let col = wid.x * 64u + lid.y * 8u + lid.x;
+  if (col < sizes.N) {
+    let total = columnSum(col);
+    sums[col] = total;
+    step2(col, total);
+  } else if (col == sizes.N) {
+    var s = 0.0;
+    for (var k = 0u; k < sizes.K; k++) { s += rowLoss[k]; }
+    lossSum[0] = s;
+  }
+}
+
+// Σ_k op(B)[k, col], k in order.
+fn columnSum(col: u32) -> f32 {
+  var s = 0.0;
+  for (var k = 0u; k < sizes.K; k++) {
+    if (TRANS_B) { s += b[col * sizes.K + k]; } else { s += b[k * sizes.N + col]; }
+  }
+  return s;
+}
+
+// The 8×8 block of the gradient C at (row, col) stored, and θ stepped there with it.
+fn gradientBlock(row: u32, col: u32) {
   if (row >= sizes.M || col >= sizes.N) { return; }
   let p = product(row, col);
   let c1 = col + 4u;
@@ -220,7 +274,7 @@ fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
   return vec2<f32>(theta - settings.lr * g, g);
 }
 
-// θ[e] stepped with its gradient; the velocity read and written only with momentum.
+// θ[e] and θ2[j] stepped with their gradients; the velocity read and written only with momentum.
 fn step(e: u32, grad: f32) {
   let m = settings.momentum != 0.0;
   var v = 0.0;
@@ -228,6 +282,15 @@ fn step(e: u32, grad: f32) {
   let r = stepped(theta[e], grad, v);
   theta[e] = r.x;
   if (m) { velocity[e] = r.y; }
+}
+
+fn step2(j: u32, grad: f32) {
+  let m = settings.momentum != 0.0;
+  var v = 0.0;
+  if (m) { v = velocity2[j]; }
+  let r = stepped(theta2[j], grad, v);
+  theta2[j] = r.x;
+  if (m) { velocity2[j] = r.y; }
 }
 
 // C = v + bias over the in-range part of one 4-wide row segment.

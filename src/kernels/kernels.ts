@@ -128,7 +128,7 @@ export function matmul(device: GPUDevice, p: {
   step?: SgdStep;
   /**
    * [N]: also sums[j] = Σ_k op(B)[k, j], θ2's gradient, and θ2's step, in the same launch
-   * (matmul.wgsl's main_sums_update: a layer's db and b beside dW and W); needs `step`
+   * (main_sums_update, matmulFuses variants: a layer's db and b beside dW and W); needs `step`
    */
   sums?: { out: GPUBuffer; step: SgdStep };
   /**
@@ -143,11 +143,11 @@ export function matmul(device: GPUDevice, p: {
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
   if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul and matmul_direct have)`);
   if (p.step && p.epilogue) throw new Error(`${p.label}: a product takes the forward's epilogue or a step, not both`);
-  if (p.sums && (variant !== 'matmul' || !p.step)) throw new Error(`${p.label}: column sums beside the product are made by matmul.wgsl only, with the product's step`);
+  if (p.sums && !p.step) throw new Error(`${p.label}: column sums beside the product are made only with the product's step`);
   return matmulDispatch(device, p, variant, 1);
 }
 
-/** Storage buffers of matmul.wgsl's main_sums_loss_update: six of its own, θ, θ2 and their velocities. */
+/** Storage buffers of main_sums_loss_update (matmul.wgsl, matmul_direct.wgsl): six of its own, θ, θ2 and their velocities. */
 const LOSS_STORAGE_BUFFERS = 10;
 
 /** Whether the device takes main_sums_loss_update (acquireDevice asks for the adapter's storage-buffer limit; WebGPU's default is 8). */
@@ -157,8 +157,9 @@ export function matmulTakesLoss(device: GPUDevice): boolean {
 
 /**
  * Whether a matmul kernel has the fused entry points: the forward's bias and activation
- * (`main_bias`, `main_bias_act`) and the gradient's SGD step (`main_update`), each in the
- * product's launch.
+ * (`main_bias`, `main_bias_act`) and the gradient's SGD step (`main_update`; with the bias's
+ * gradient and step, `main_sums_update`; and the batch loss, `main_sums_loss_update`), each in
+ * the product's launch.
  */
 export function matmulFuses(variant: MatmulVariant): boolean {
   return variant === 'matmul' || variant === 'matmul_direct';

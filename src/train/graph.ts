@@ -8,8 +8,8 @@
  *   backward  from the output layer down, per layer k: first δ_{k−1} = s ⊙ f′(a_{k−1})
  *             (hidden_signal, s from the rule: src/rules), since a rule may read W_k (bp's
  *             Wᵀ, the sign-concordant rules' signs); then dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read
- *             in place) and db_k = Σ_rows δ_k (column_sum; for a hidden layer in dW's launch
- *             where that is an unsplit matmul.wgsl), each stored (getGradients) and used at
+ *             in place) and db_k = Σ_rows δ_k (column_sum; in dW's launch where that is an
+ *             unsplit matmul.wgsl or matmul_direct), each stored (getGradients) and used at
  *             once to step W_k and b_k (SGD with momentum and weight decay) in the launch that
  *             made it: the update costs no launch of its own but where matmul_pipelined makes
  *             dW (an sgd launch follows it). The batch loss Σ rowLoss in the output layer's
@@ -172,10 +172,9 @@ export class StepGraph {
 
   /**
    * A weight gradient dW (product p) and W's step (`wStep`), and with `db` a hidden layer's db
-   * and b's step: one launch where the kernel is an unsplit matmul.wgsl (main_sums_update);
-   * else dW in the product's launch (an unsplit matmul.wgsl or matmul_direct: main_update) or
-   * in split-K's sum, then db in a column_sum. matmul_pipelined's dW takes W's step in an sgd
-   * launch after it.
+   * and b's step: one launch where the kernel is an unsplit matmul.wgsl or matmul_direct
+   * (main_sums_update; main_update without db); else dW in split-K's sum, or by
+   * matmul_pipelined with W's step in an sgd launch after it, then db in a column_sum.
    */
   private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: BiasGradient): Dispatch[] {
     const { chunks, variant } = this.kernelOf(p);
@@ -188,20 +187,20 @@ export class StepGraph {
       const product = K.matmul(this.device, { ...p, variant });
       return [product, K.sgd(this.device, { label: `${layer}.update.W`, grad: p.c, step: wStep, rows: p.M, cols: p.N }), ...bias()];
     }
-    if (db && variant === 'matmul') return [K.matmul(this.device, { ...p, label: `${p.label}+db+update`, variant, step: wStep, sums: { out: db.out, step: db.step } })];
+    if (db) return [K.matmul(this.device, { ...p, label: `${p.label}+db+update`, variant, step: wStep, sums: { out: db.out, step: db.step } })];
     return [K.matmul(this.device, { ...p, label: `${p.label}+update`, variant, step: wStep }), ...bias()];
   }
 
   /**
    * The output layer's dW and db, their steps, and the batch loss Σ rowLoss into `loss`: one
-   * launch where dW's kernel is an unsplit matmul.wgsl on a device with ten storage buffers a
-   * stage (main_sums_loss_update); else dW as gradient() makes it, then db with the loss in
-   * one column_sum.
+   * launch where dW's kernel is an unsplit matmul.wgsl or matmul_direct on a device with ten
+   * storage buffers a stage (main_sums_loss_update); else dW as gradient() makes it, then db
+   * with the loss in one column_sum.
    */
   private outputGradient(layer: string, p: Product, wStep: K.SgdStep, db: BiasGradient): Dispatch[] {
     const { chunks, variant } = this.kernelOf(p);
     const loss = { rowLoss: this.rowLoss, out: this.loss };
-    if (chunks === 1 && variant === 'matmul' && K.matmulTakesLoss(this.device)) {
+    if (chunks === 1 && K.matmulFuses(variant) && K.matmulTakesLoss(this.device)) {
       return [K.matmul(this.device, { ...p, label: `${p.label}+db+update+Loss.mean`, variant, step: wStep, sums: { out: db.out, step: db.step }, loss })];
     }
     return [...this.gradient(layer, p, wStep), K.columnSum(this.device, { ...db, label: `${db.label}+Loss.mean`, loss })];

@@ -93,28 +93,32 @@ describe('kernels vs float64 reference', () => {
     expectAll('main_update', await h.call('matmul', cases));
   });
 
-  it('matmul main_sums_update: the product, op(B)\'s column sums and both tensors\' steps in one launch (dW, db, W, b), at every transpose form', async () => {
+  it('matmul and matmul_direct main_sums_update: the product, op(B)\'s column sums and both tensors\' steps in one launch (dW, db, W, b), at every transpose form', async () => {
     const cases = [];
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-      // M = 32 and 33: the sums' row of workgroups right after a whole tile row and after a partial one
-      for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) {
-        for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, sums: true, update, seed: seed++ });
+    for (const variant of ['matmul', 'matmul_direct'] as const) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        // M = 32, 33, 64, 65: the sums' row of workgroups right after a whole tile row and after a partial one (tiles of 32 and 64)
+        for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [64, 3, 17], [65, 129, 300]]) {
+          for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant, sums: true, update, seed: seed++ });
+        }
       }
     }
-    expectAll('matmul main_sums_update', await h.call('matmul', cases));
+    expectAll('main_sums_update', await h.call('matmul', cases));
   });
 
-  it('matmul main_sums_loss_update: as main_sums_update, and the sum of the per-row losses in one more column of the sums', async () => {
+  it('matmul and matmul_direct main_sums_loss_update: as main_sums_update, and the sum of the per-row losses in one more column of the sums', async () => {
     // acquireDevice asks for the adapter's limit; SwiftShader allows 10 (WebGPU's default is 8)
     expect(await h.call('storageBuffersPerStage', undefined as never)).toBeGreaterThanOrEqual(10);
     const cases = [];
-    for (const [transA, transB] of [[true, false], [false, false]]) {
-      // N = 32 and 64: the loss column in a workgroup column of its own, beside product tiles that return at once
-      for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 32, 129], [129, 3, 17], [65, 64, 300], [17, 10, 128]]) {
-        for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant: 'matmul' as const, sums: true, loss: true, update, seed: seed++ });
+    for (const variant of ['matmul', 'matmul_direct'] as const) {
+      for (const [transA, transB] of [[true, false], [false, false]]) {
+        // N = 32 and 64: the loss column in a workgroup column of its own (tiles of 32 and 64), beside product tiles that return at once
+        for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 32, 129], [129, 3, 17], [65, 64, 300], [17, 10, 128]]) {
+          for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant, sums: true, loss: true, update, seed: seed++ });
+        }
       }
     }
-    expectAll('matmul main_sums_loss_update', await h.call('matmul', cases));
+    expectAll('main_sums_loss_update', await h.call('matmul', cases));
   });
 
   it('matmul split-K with a step: the sum of the partial products stored and θ stepped with it (column_sum main_update and lanes_update)', async () => {

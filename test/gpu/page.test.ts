@@ -89,9 +89,9 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul(_direct)?\.wgsl/);
   expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
   expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
-  // The step ends with the first layer's gradients, each stepping its tensor in its own launch:
-  // db1 in a column_sum after dW1's matmul_direct on a CPU adapter, both in matmul.wgsl on a GPU
-  expect(items.at(-1)).toMatch(/^Layer1\.backward\.(db|dW\+db)\+update +\((column_sum|matmul)\.wgsl/);
+  // The step ends with the first layer's gradients dW1 and db1, which step W1 and b1 in the
+  // same launch (matmul_direct on a CPU adapter, matmul.wgsl on a GPU)
+  expect(items.at(-1)).toMatch(/^Layer1\.backward\.dW\+db\+update +\(matmul(_direct)?\.wgsl/);
   expect(items.some((t) => /sgd\.wgsl/.test(t!))).toBe(false);
   // each kernel's GPU time, from timestamp queries (SwiftShader in Chromium has them)
   for (const item of items) expect(item).toMatch(/workgroups, [\d.]+ (ms|µs) on the GPU\)$/);

@@ -68,7 +68,7 @@ it('setOptimizer between steps: the next steps take the new rate, weight decay a
 
 it('on a device with WebGPU\'s default limits (too few storage buffers for the output layer\'s backward and the loss in one launch) steps match the reference', async () => {
   const results: Comparison[] = [];
-  for (const kernels of ['tiled', 'split-k'] as const) {
+  for (const kernels of ['tiled', 'split-k', 'direct'] as const) {
     for (const loss of ['softmax-cross-entropy', 'mse'] as const) {
       results.push(...await h.call('step', { sizes: [7, 17, 9, 3], rule: 'fa', activation: 'relu', loss, n: 11, seed: 41, steps: 2, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, kernels, defaultLimits: true }));
     }
