@@ -29,7 +29,7 @@ struct Sizes {
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 // out: [cols]
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-// aux: masked: pre [cols], the pre-activation whose f′ masks the sums; lanes_loss: rowLoss [rows]
+// aux: masked: pre [cols], the pre-activation whose f′ masks the sums; the _loss_update entry points: rowLoss [rows]
 @group(0) @binding(3) var<storage, read> aux: array<f32>;
 // lossSum: [1], Σ rowLoss (lanes_loss_update, main_loss_update)
 @group(0) @binding(4) var<storage, read_write> lossSum: array<f32>;

@@ -57,7 +57,7 @@ export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
       // Ten where the adapter allows them (WebGPU's default is 8): the output layer's backward
-      // and the batch loss in one launch (matmul.wgsl's main_sums_loss_update).
+      // and the batch loss in one launch (main_sums_loss_update of matmul.wgsl and matmul_direct.wgsl).
       maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
     },
   });
