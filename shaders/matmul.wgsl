@@ -160,10 +160,7 @@ fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
   let t = lid.y * LANES + lid.x;
   let col = wid.x * TILE + t % TILE;
   let total = columnTotal(t, col, 0.0);
-  if (t < TILE && col < sizes.N) {
-    sums[col] = total;
-    step2(col, total);
-  }
+  if (t < TILE && col < sizes.N) { storeSumAndStep(col, total); }
 }
 
 @compute @workgroup_size(8, 8)
@@ -183,12 +180,7 @@ fn main_sums_loss_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_i
   }
   let total = columnTotal(t, col, loss);
   if (t < TILE) {
-    if (col < sizes.N) {
-      sums[col] = total;
-      step2(col, total);
-    } else if (col == sizes.N) {
-      lossSum[0] = total;
-    }
+    if (col < sizes.N) { storeSumAndStep(col, total); } else if (col == sizes.N) { lossSum[0] = total; }
   }
 }
 
@@ -277,7 +269,7 @@ fn storeRowAndStep(row: u32, col: u32, g: vec4<f32>) {
   }
 }
 
-// θ[e] and θ2[j] stepped with their gradients; the velocity read and written only with momentum.
+// θ[e] stepped with its gradient; the velocity read and written only with momentum.
 fn step(e: u32, grad: f32) {
   let m = settings.momentum != 0.0;
   var v = 0.0;
@@ -287,7 +279,9 @@ fn step(e: u32, grad: f32) {
   if (m) { velocity[e] = r.y; }
 }
 
-fn step2(j: u32, grad: f32) {
+// sums[j] = θ2's gradient, and θ2[j] stepped with it, as `step`.
+fn storeSumAndStep(j: u32, grad: f32) {
+  sums[j] = grad;
   let m = settings.momentum != 0.0;
   var v = 0.0;
   if (m) { v = velocity2[j]; }

@@ -141,34 +141,29 @@ fn main_update(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(8, 8)
 fn main_sums_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  if (wid.y < (sizes.M + 63u) / 64u) {
-    gradientBlock((wid.y * 8u + lid.y) * 8u, (wid.x * 8u + lid.x) * 8u);
-    return;
-  }
-  let col = wid.x * 64u + lid.y * 8u + lid.x;
-  if (col < sizes.N) {
-    let total = columnSum(col);
-    sums[col] = total;
-    step2(col, total);
-  }
+  _ = layerGradients(wid, lid);
 }
 
 @compute @workgroup_size(8, 8)
 fn main_sums_loss_update(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  if (wid.y < (sizes.M + 63u) / 64u) {
-    gradientBlock((wid.y * 8u + lid.y) * 8u, (wid.x * 8u + lid.x) * 8u);
-    return;
-  }
-  let col = wid.x * 64u + lid.y * 8u + lid.x;
-  if (col < sizes.N) {
-    let total = columnSum(col);
-    sums[col] = total;
-    step2(col, total);
-  } else if (col == sizes.N) {
+  if (layerGradients(wid, lid) == sizes.N) {
     var s = 0.0;
     for (var k = 0u; k < sizes.K; k++) { s += rowLoss[k]; }
     lossSum[0] = s;
   }
+}
+
+// dW's 8×8 blocks and W's step in the workgroup rows of the product; in the one more row, db
+// (op(B)'s column sums) and b's step, a thread a column. Returns the sums' column this thread
+// took (its own, N or past it where there is none), or 0xffffffff in the product's rows.
+fn layerGradients(wid: vec3<u32>, lid: vec3<u32>) -> u32 {
+  if (wid.y < (sizes.M + 63u) / 64u) {
+    gradientBlock((wid.y * 8u + lid.y) * 8u, (wid.x * 8u + lid.x) * 8u);
+    return 0xffffffffu;
+  }
+  let col = wid.x * 64u + lid.y * 8u + lid.x;
+  if (col < sizes.N) { storeSumAndStep(col, columnSum(col)); }
+  return col;
 }
 
 // Σ_k op(B)[k, col], k in order.
@@ -274,7 +269,7 @@ fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
   return vec2<f32>(theta - settings.lr * g, g);
 }
 
-// θ[e] and θ2[j] stepped with their gradients; the velocity read and written only with momentum.
+// θ[e] stepped with its gradient; the velocity read and written only with momentum.
 fn step(e: u32, grad: f32) {
   let m = settings.momentum != 0.0;
   var v = 0.0;
@@ -284,7 +279,9 @@ fn step(e: u32, grad: f32) {
   if (m) { velocity[e] = r.y; }
 }
 
-fn step2(j: u32, grad: f32) {
+// sums[j] = θ2's gradient, and θ2[j] stepped with it, as `step`.
+fn storeSumAndStep(j: u32, grad: f32) {
+  sums[j] = grad;
   let m = settings.momentum != 0.0;
   var v = 0.0;
   if (m) { v = velocity2[j]; }

@@ -522,7 +522,7 @@ export function columnSum(device: GPUDevice, p: {
 }
 
 /** columnSum's form for `cols` columns on this device, `form` if given. */
-export function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' | 'lanes'): 'serial' | 'lanes' {
+function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' | 'lanes'): 'serial' | 'lanes' {
   return form ?? (isCpuAdapter(device) || cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes');
 }
 
