@@ -18,7 +18,7 @@ import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrde
 import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
-import { hasTimestamps, maxRounds, timedPasses } from './train/profile.js';
+import { hasTimestamps, maxRounds, spanTimer, SPAN_BYTES, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { feedbackUpdates, preStepDispatches } from './train/optimizer.js';
 import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
@@ -116,7 +116,14 @@ export interface EpochResult {
   validation?: Evaluation;
   test?: Evaluation;
   alignment?: LayerAlignment[];
+  /** Wall-clock seconds of the epoch: its steps, the readback of their losses, the evaluations. */
   seconds: number;
+  /**
+   * GPU seconds from the start of the epoch's first step to the end of its last (timestamp
+   * queries; only where the device has 'timestamp-query'). The rest of `seconds` is the host's
+   * share: recording and submitting, waits, the readback, the evaluations.
+   */
+  gpuSeconds?: number;
 }
 
 export interface FitResult {
@@ -528,13 +535,17 @@ export class Network {
         const gpuValidation = o.validation && upload(o.validation, 'validation');
         const gpuTest = options.test && upload(options.test, 'test');
         const probe = o.alignmentRows > 0 ? normalizedRows(o.train, o.alignmentRows, affine) : null;
+        const orderOf = (e: number) => (o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
+        gpuTrain.setOrder(orderOf(0));
         const epochs: EpochResult[] = [];
         for (let e = 0; e < o.epochs; e++) {
           const started = performance.now();
           const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
-          gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
-          const losses = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize));
+          // The next epoch's order is made and queued while the GPU runs this one's steps (a
+          // queued write lands after the work submitted before it).
+          const next = () => { if (e + 1 < o.epochs) gpuTrain.setOrder(orderOf(e + 1)); };
+          const { losses, gpuSeconds } = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize), null, next);
           this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
             epoch: e + 1,
@@ -542,6 +553,7 @@ export class Network {
             trainLoss: losses.reduce((a, b) => a + b, 0) / losses.length,
             seconds: 0,
           };
+          if (gpuSeconds !== null) result.gpuSeconds = gpuSeconds;
           if (gpuValidation) result.validation = await this.evaluateOn(gpuValidation, affine, o.evalBatchSize);
           if (gpuTest) result.test = await this.evaluateOn(gpuTest, affine, o.evalBatchSize);
           if (probe) result.alignment = await this.measureAlignment(probe.x, probe.labels);
@@ -623,7 +635,7 @@ export class Network {
           const losses = new Float32Array(steps);
           for (let done = 0; done < steps;) {
             const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
-            const part = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? null : { perEpoch, skip: rows - perEpoch * batch, start: position });
+            const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? null : { perEpoch, skip: rows - perEpoch * batch, start: position });
             losses.set(part, done);
             this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
             done += k;
@@ -977,9 +989,11 @@ export class Network {
 
   /**
    * `steps` steps from the dataset's cursor on, each gathering its batch on the GPU; returns
-   * every step's loss. The caller keeps the cursor within the epoch's order.
+   * every step's loss, and the GPU seconds from the first step's start to the last's end where the
+   * device has timestamps (else null). The caller keeps the cursor within the epoch's order.
+   * `whileRunning` is called once every step is submitted, before the wait for them.
    */
-  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, epochs: { perEpoch: number; skip: number; start: number } | null = null): Promise<Float32Array> {
+  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, epochs: { perEpoch: number; skip: number; start: number } | null = null, whileRunning?: () => void): Promise<{ losses: Float32Array; gpuSeconds: number | null }> {
     const graph = this.graphFor(batch);
     // Gathers by cursor buffer (parity) and by whether the batch ends an epoch, where the
     // cursor also jumps over the rows no full batch takes; made as the run needs them.
@@ -994,7 +1008,10 @@ export class Network {
       }
       return d;
     };
-    const history = storageBuffer(this.device, 'epoch.losses', steps);
+    // Every step's loss, then (where the device has timestamps) the run's GPU span.
+    const span = hasTimestamps(this.device) ? spanTimer(this.device, 'epoch') : null;
+    const words = steps + (span ? SPAN_BYTES / F32_BYTES : 0);
+    const history = storageBuffer(this.device, 'epoch.losses', words);
     const snapshots = this.snapshotsFor();
     try {
       const list = this.stepDispatches(graph);
@@ -1002,7 +1019,8 @@ export class Network {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
         if (s0 === 0) snapshots.record(encoder, this.stepsDone);
         for (let s = s0; s < s0 + count; s++) {
-          const pass = encoder.beginComputePass({ label: 'step' });
+          const timestampWrites = span?.writes(s === 0, s === steps - 1);
+          const pass = encoder.beginComputePass({ label: 'step', ...(timestampWrites ? { timestampWrites } : {}) });
           encodeDispatches(pass, [fetch(s)]);
           encodeDispatches(pass, list);
           pass.end();
@@ -1011,10 +1029,13 @@ export class Network {
         this.device.queue.submit([encoder.finish()]);
       }
       data.advanced(steps);
-      return await this.runAndRead('epoch', history, steps, () => {});
+      whileRunning?.();
+      const read = await this.runAndRead('epoch', history, words, (e) => span?.resolve(e, history, steps * F32_BYTES));
+      return { losses: read.slice(0, steps), gpuSeconds: span ? span.seconds(read.buffer, steps * F32_BYTES) : null };
     } finally {
       destroyDispatches([...gathers.values()]);
       history.destroy();
+      span?.destroy();
     }
   }
 

@@ -52,6 +52,37 @@ export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list:
   };
 }
 
+/**
+ * GPU seconds from the beginning of a run's first pass to the end of its last (which may lie in
+ * later command buffers): `writes(first, last)` goes in each pass's descriptor; `resolve`, encoded
+ * after the last pass, copies the two timestamps (SPAN_BYTES) into `into` at `offset`, a multiple
+ * of 4; `seconds` reads them at that offset of the bytes read back (null for a reset counter).
+ */
+export function spanTimer(device: GPUDevice, label: string) {
+  const querySet = device.createQuerySet({ label: `${label}.span`, type: 'timestamp', count: 2 });
+  // resolveQuerySet writes at offsets that are multiples of 256; the copy places the pair anywhere.
+  const resolved = device.createBuffer({ label: `${label}.span.resolved`, size: SPAN_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  return {
+    writes: (first: boolean, last: boolean): GPUComputePassTimestampWrites | undefined => (first || last ? {
+      querySet,
+      ...(first ? { beginningOfPassWriteIndex: 0 } : {}),
+      ...(last ? { endOfPassWriteIndex: 1 } : {}),
+    } : undefined),
+    resolve: (encoder: GPUCommandEncoder, into: GPUBuffer, offset: number) => {
+      encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, into, offset, SPAN_BYTES);
+    },
+    seconds: (bytes: ArrayBufferLike, offset: number): number | null => {
+      const [t0, t1] = new BigUint64Array(bytes.slice(offset, offset + SPAN_BYTES));
+      return t1 > t0 ? Number(t1 - t0) / 1e9 : null;
+    },
+    destroy: () => { querySet.destroy(); resolved.destroy(); },
+  };
+}
+
+/** Bytes of the two timestamps spanTimer copies out. */
+export const SPAN_BYTES = 16;
+
 /** The most rounds of `perRound` dispatches one query set can time. */
 export function maxRounds(perRound: number): number {
   return Math.floor(MAX_QUERIES / (2 * perRound));

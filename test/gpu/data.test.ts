@@ -31,6 +31,12 @@ for (const [bytes, kernels] of [[false, 'auto'], [true, 'split-k']] as const) {
     expect(r.lateEpochs).toEqual([0, 1]);
     console.log(r.epochs.map((e, i) => `epoch ${i + 1}: train loss ${e.trainLoss.toFixed(4)}, test accuracy ${e.testAccuracy.toFixed(3)}`).join('\n'));
     expect(r.epochs[2].testAccuracy).toBeGreaterThan(0.5);
+    // Each epoch's GPU span (timestamps, which Chromium on SwiftShader has) lies inside its wall time.
+    expect(r.timestamps).toBe(true);
+    for (const e of r.epochs) {
+      expect(e.gpuSeconds).toBeGreaterThan(0);
+      expect(e.gpuSeconds).toBeLessThan(e.seconds);
+    }
     expect(h.errors).toEqual([]);
   });
 }

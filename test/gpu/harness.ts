@@ -670,7 +670,8 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
         perEpoch,
         testLoss: compare('test loss, evaluate vs reference on predict', [last.loss], [want.loss], TOL),
         testAccuracy: { got: last.accuracy, want: accuracy(logits, testData.labels, 4) },
-        epochs: fitted.epochs.map((r) => ({ trainLoss: r.trainLoss, testAccuracy: r.test!.accuracy })),
+        epochs: fitted.epochs.map((r) => ({ trainLoss: r.trainLoss, testAccuracy: r.test!.accuracy, seconds: r.seconds, gpuSeconds: r.gpuSeconds })),
+        timestamps: device.features.has('timestamp-query'),
       };
     } finally {
       a.destroy();
