@@ -66,7 +66,7 @@ export interface TrainOptions {
   steps: number;
   /** Rows per step, taken in order from x and wrapping around; default all rows. */
   batchSize?: number;
-  /** Steps between loss readbacks (and onProgress calls); default 100. */
+  /** Steps between loss readbacks (and onProgress calls); default 100. Each readback overlaps the next window's steps. */
   lossEvery?: number;
   onProgress?: (p: TrainProgress) => void;
 }
@@ -444,7 +444,8 @@ export class Network {
 
   /**
    * Many steps without a readback per step: batches of `batchSize` rows are taken from x in
-   * order (wrapping), and the loss is read back every `lossEvery` steps.
+   * order (wrapping), and the loss is read back every `lossEvery` steps, each window's losses
+   * while the next window runs. A divergence is reported once that next window has ended.
    */
   async train(x: Float32Array, labels: Int32Array, options: TrainOptions): Promise<TrainResult> {
     this.assertUsable();
@@ -465,15 +466,34 @@ export class Network {
         labels: storageBuffer(this.device, 'dataset.labels', rows, labels),
       };
       if (!dataset) this.upload(graph, x, labels);
-      const history = storageBuffer(this.device, 'lossHistory', every);
+      // A ring of two windows: each window's losses go to its history buffer, then to its
+      // staging buffer, which is read while the next window runs (the GPU never waits for the
+      // readback; at most one window runs past a divergence).
+      const ring = [0, 1].map((i) => ({
+        history: storageBuffer(this.device, `train.losses${i}`, every),
+        staging: this.device.createBuffer({ label: `train.losses${i}.readback`, size: every * F32_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      }));
       const losses = new Float32Array(steps);
       const snapshots = this.snapshotsFor();
+      // The known-good state, the window being read, the window running.
+      snapshots.reserve(3);
+      const before = this.stepsDone;
+      type Window = { done: number; window: number; losses: Promise<Float32Array> };
+      // The window whose losses are on their way back while the next one runs.
+      let inFlight: Window | null = null;
+      const settle = async (w: Window) => {
+        const part = await w.losses;
+        losses.set(part, w.done);
+        this.settleWindow(part, (bad) => `train: the loss became ${part[bad]} at step ${w.done + bad + 1} of ${steps}`);
+        options.onProgress?.({ step: w.done + w.window, steps, loss: part[w.window - 1] });
+      };
       try {
-        for (let done = 0; done < steps;) {
+        for (let done = 0, k = 0; done < steps; k++) {
           const window = Math.min(every, steps - done);
+          const { history, staging } = ring[k % 2];
           for (const [s, count] of submitChunks(window)) {
             const encoder = this.device.createCommandEncoder({ label: 'train' });
-            if (s === 0) snapshots.record(encoder, this.stepsDone);
+            if (s === 0) snapshots.record(encoder, before + done);
             for (let i = 0; i < count; i++) {
               const step = done + s + i;
               if (dataset) {
@@ -489,17 +509,35 @@ export class Network {
               this.encodeStep(encoder, graph);
               encoder.copyBufferToBuffer(graph.loss, 0, history, (s + i) * F32_BYTES, F32_BYTES);
             }
+            if (s + count === window) encoder.copyBufferToBuffer(history, 0, staging, 0, window * F32_BYTES);
             this.device.queue.submit([encoder.finish()]);
           }
-          const part = await this.runAndRead('train', history, window, () => {});
-          losses.set(part, done);
-          this.settleWindow(part, (bad) => `train: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
+          const current: Window = { done, window, losses: this.mapRead('train', staging, window) };
+          // Awaited in turn below, or when a run stops early: never left rejected and unhandled.
+          current.losses.catch(() => {});
           done += window;
-          options.onProgress?.({ step: done, steps, loss: part[window - 1] });
+          const previous = inFlight;
+          inFlight = current;
+          if (previous) await settle(previous);
         }
+        const last = inFlight;
+        inFlight = null;
+        if (last) await settle(last);
         return { losses };
+      } catch (e) {
+        // A window still running when an earlier one diverged: its steps ran, and none of
+        // its states is known to be finite.
+        if (inFlight) {
+          this.stepsDone += inFlight.window;
+          await inFlight.losses.catch(() => {});
+        }
+        snapshots.abandon();
+        throw e;
       } finally {
-        history.destroy();
+        for (const b of ring) {
+          b.history.destroy();
+          b.staging.destroy();
+        }
         dataset?.x.destroy();
         dataset?.labels.destroy();
       }
@@ -1032,6 +1070,9 @@ export class Network {
       whileRunning?.();
       const read = await this.runAndRead('epoch', history, words, (e) => span?.resolve(e, history, steps * F32_BYTES));
       return { losses: read.slice(0, steps), gpuSeconds: span ? span.seconds(read.buffer, steps * F32_BYTES) : null };
+    } catch (e) {
+      snapshots.abandon();
+      throw e;
     } finally {
       destroyDispatches([...gathers.values()]);
       history.destroy();
@@ -1121,12 +1162,21 @@ export class Network {
       encode(encoder);
       encoder.copyBufferToBuffer(source, 0, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Float32Array(staging.getMappedRange().slice(0));
-    } catch (e) {
-      throw this.lostOr(label, e);
+      return await this.mapRead(label, staging, count);
     } finally {
       staging.destroy();
+    }
+  }
+
+  /** The first `count` f32 of a MAP_READ buffer, once the work submitted before is done; leaves it unmapped. */
+  private async mapRead(label: string, staging: GPUBuffer, count: number): Promise<Float32Array> {
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, count * F32_BYTES);
+      const out = new Float32Array(staging.getMappedRange(0, count * F32_BYTES).slice(0));
+      staging.unmap();
+      return out;
+    } catch (e) {
+      throw this.lostOr(label, e);
     }
   }
 }

@@ -806,6 +806,7 @@ async function divergence() {
     const net = await createNetwork(options);
     try {
       const error = await errorOf(net.train(x, labels, { steps: 400, lossEvery: 10 }));
+      const stepsAtError = net.steps;
       const step = await net.restoreLastFinite();
       const restored = await net.getParameters();
       const fresh = await createNetwork(options);
@@ -817,7 +818,7 @@ async function divergence() {
       } finally {
         fresh.destroy();
       }
-      return { error, step, same, finiteLoss, steps: net.steps };
+      return { error, step, same, finiteLoss, stepsAtError };
     } finally {
       net.destroy();
     }
