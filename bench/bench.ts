@@ -78,12 +78,16 @@ async function repeatDispatches(device: GPUDevice, list: readonly Dispatch[], re
   await device.queue.onSubmittedWorkDone();
 }
 
-export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto') {
+/**
+ * Steps per second of Network.train on the configuration's fixed batch; the losses are read back
+ * once per timed run, or every `lossEvery` steps (each readback beside the next window's steps).
+ */
+export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto', lossEvery?: number) {
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
   try {
     const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 10, lossEvery: 10 });
-    const r = await perSecond(async (steps) => { await net.train(x, labels, { steps, lossEvery: steps }); }, seconds);
+    const r = await perSecond(async (steps) => { await net.train(x, labels, { steps, lossEvery: lossEvery ?? steps }); }, seconds);
     return { steps: r.n, elapsed: r.elapsed, stepsPerSecond: r.rate, msPerStep: 1000 / r.rate, gflops: (stepFlops(cfg.sizes, cfg.batch) * r.rate) / 1e9 };
   } finally {
     net.destroy();
@@ -219,13 +223,14 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
   }
 }
 
-export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number }, log: (line: string) => void) {
+export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number; lossEvery?: number }, log: (line: string) => void) {
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
-  log(`\ntraining steps (fa and bp, one step per pass, loss read back once per timed run; ${options.kernels ?? 'auto'} kernels)`);
+  const readback = options.lossEvery ? `losses read back every ${options.lossEvery} steps` : 'loss read back once per timed run';
+  log(`\ntraining steps (fa and bp, one step per pass, ${readback}; ${options.kernels ?? 'auto'} kernels)`);
   log('config            batch  rule  steps/s     ms/step   GFLOP/s');
   for (const cfg of options.configs) {
     for (const rule of options.rules) {
-      const r = await benchSteps(device, cfg, rule, options.seconds, options.kernels);
+      const r = await benchSteps(device, cfg, rule, options.seconds, options.kernels, options.lossEvery);
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
     }
   }

@@ -20,7 +20,7 @@ import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
-       fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K]
+       fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K] [--loss-every N]
        fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
@@ -69,6 +69,7 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       epoch's seconds (the whole training path: shuffle, gather, readback) and
                       the best one's GPU time (timestamp-query where the adapter has it)
   --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
+  --loss-every N      read the steps' losses back every N steps (default: once per timed run)
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our
@@ -271,10 +272,11 @@ function configsOption(ids: string[]): StepConfig[] {
 }
 
 async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' }, 'loss-every': { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
   const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
   const epochs = integer('epochs', values.epochs, 0, 0);
+  const lossEvery = values['loss-every'] === undefined ? undefined : integer('loss-every', values['loss-every'], 0, 1);
   const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
   const configs = configsOption(ids);
   const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
@@ -293,6 +295,7 @@ async function bench(argv: string[]): Promise<void> {
       profile: values.profile ?? false,
       kernels,
       epochs,
+      lossEvery,
     }, (line) => console.log(line));
   } finally {
     device.destroy();

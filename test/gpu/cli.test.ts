@@ -32,7 +32,7 @@ it('xor prints the loss every 200 of 1000 steps, falling, then predictions equal
 
 it('refuses bad options with the usage text and exit code 2', () => {
   for (const args of [['xor', '--rule', 'nope'], ['xor', '--steps', '0'], ['xor', '--lr=-1'], ['xor', '--lr', 'abc'], ['xor', '--bogus'], ['train'],
-    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu']]) {
+    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu'], ['bench', '--loss-every', '0']]) {
     const r = run(args);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);
@@ -51,12 +51,12 @@ it('--help after any command prints the usage and exits 0', () => {
 // Benchmarks are judged by their tables, not by timed tests; these only check that the programs
 // run and print every row (a kernel that compiled in Chromium once hung Deno's compiler here).
 it('bench prints steps/s, a per-kernel profile and every matmul variant', () => {
-  const r = run(['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05', '--kernels', 'tiled']);
+  const r = run(['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05', '--kernels', 'tiled', '--loss-every', '3']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +fa +[\d.]+/m);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +bp +[\d.]+/m);
-  expect(r.stdout).toMatch(/tiled kernels\)$/m);
+  expect(r.stdout).toMatch(/losses read back every 3 steps; tiled kernels\)$/m);
   expect(r.stdout).toMatch(/^Layer1\.forward\.matmul\+bias_activation +matmul +1×1×1/m);
   for (const kernel of ['Layer1.forward.matmul+bias_activation', 'Loss.softmax_cross_entropy', 'Layer1.backward.signal', 'Layer1.backward.dW+db+update']) {
     // (dW+db+update: one more row of workgroups for db)
