@@ -8,6 +8,7 @@ import {
   RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
+import { wireBench } from './bench-view.js';
 import { LiveChart } from './charts.js';
 import { showTrace } from './trace-view.js';
 import { drawBoundary, drawHeatmap, drawImages, extent, gridPoints } from './views.js';
@@ -133,8 +134,7 @@ function images(train: Dataset, test: Dataset): Loaded {
 /** Rebuilds both networks from the controls. A newer reset supersedes one still running. */
 async function reset(): Promise<void> {
   const my = ++generation;
-  running = false;
-  buttons.start.textContent = 'Start';
+  pause();
   for (const b of Object.values(buttons)) b.disabled = true;
   for (const r of runs) {
     r.trainer.destroy();
@@ -333,14 +333,19 @@ async function advance(k: number): Promise<void> {
   chunk = Math.max(1, Math.min(500, Math.round(chunk * Math.min(2, 60 / Math.max(1, seconds * 1000)))));
 }
 
+/** Stops the training loop after the steps in hand. */
+function pause(): void {
+  running = false;
+  buttons.start.textContent = 'Start';
+}
+
 async function loop(): Promise<void> {
   const my = generation;
   while (running && my === generation) {
     try {
       await serial(() => (running && my === generation ? advance(chunk) : Promise.resolve()));
     } catch (e) {
-      running = false;
-      buttons.start.textContent = 'Start';
+      pause();
       setStatus(failure('Stopped', e));
     }
     await new Promise(requestAnimationFrame);
@@ -371,8 +376,7 @@ function wire(): void {
   buttons.reset.addEventListener('click', () => void serial(reset));
   buttons.trace.addEventListener('click', async () => {
     if (!data || runs.length < 2) return;
-    running = false;
-    buttons.start.textContent = 'Start';
+    pause();
     await serial(async () => {
       if (!data || runs.length < 2) return;
       const rows = Math.min(8, data.probe.labels.length);
@@ -391,8 +395,7 @@ function wire(): void {
     if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) return;
     // Stop at once; the rebuild waits for the work in flight.
     generation++;
-    running = false;
-    buttons.start.textContent = 'Start';
+    pause();
     void serial(reset);
   });
   form.addEventListener('submit', (e) => e.preventDefault());
@@ -410,6 +413,10 @@ async function start(): Promise<void> {
     return;
   }
   device.lost.then((info) => setStatus(`The GPU device was lost (${info.message || info.reason}); reload the page.`));
+  wireBench({
+    form: $<HTMLFormElement>('bench-controls'), button: $<HTMLButtonElement>('bench-run'), status: $('bench-status'), output: $('bench-output'),
+    device: () => device, serial, pause,
+  });
   await serial(reset);
 }
 

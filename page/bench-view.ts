@@ -1,0 +1,99 @@
+/**
+ * The page's benchmark: bench/compare.ts (what `npm run bench` and `fa-webgpu compare` print) on
+ * this browser's GPU: our FA and BP training steps against the same steps written with
+ * TensorFlow.js 4.22's webgpu backend, the per-kernel times of our step, and every matmul
+ * variant beside tf.matMul. TensorFlow.js and the comparison load on first use. DOM code only:
+ * the measuring is the benchmark's own.
+ */
+import { COMPARE_PARTS, STEP_CONFIGS } from '../bench/bench.js';
+
+type Part = (typeof COMPARE_PARTS)[number];
+
+const PART_LABELS: Record<Part, string> = {
+  steps: 'training steps/s, ours and TensorFlow.js',
+  profile: 'our FA step, kernel by kernel',
+  matmul: 'matmul sweep beside tf.matMul',
+};
+
+/** Networks and parts ticked at first: a run of about a minute on a laptop GPU. */
+const FIRST_CONFIGS = ['xor', '784-256-10', '784-1000-10'];
+const FIRST_PARTS: Part[] = ['steps'];
+
+/** Thrown from the log to end a run once the figure in hand is printed. */
+class Stopped extends Error {}
+
+export interface BenchView {
+  form: HTMLFormElement;
+  button: HTMLButtonElement;
+  status: HTMLElement;
+  output: HTMLElement;
+  device: () => GPUDevice;
+  /** The page's queue of GPU work: the benchmark runs alone in it. */
+  serial: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Pauses the page's training, which would share the GPU with the figures. */
+  pause: () => void;
+}
+
+function checkbox(name: string, value: string, text: string, checked: boolean): HTMLLabelElement {
+  const label = document.createElement('label');
+  label.className = 'check';
+  const input = document.createElement('input');
+  Object.assign(input, { type: 'checkbox', name, value, checked });
+  label.append(input, ` ${text}`);
+  return label;
+}
+
+export function wireBench(v: BenchView): void {
+  const [configs, parts] = v.form.querySelectorAll('fieldset');
+  for (const c of STEP_CONFIGS) configs.append(checkbox('config', c.id, `${c.name}, batch ${c.batch}`, FIRST_CONFIGS.includes(c.id)));
+  for (const p of COMPARE_PARTS) parts.append(checkbox('part', p, PART_LABELS[p], FIRST_PARTS.includes(p)));
+  v.form.addEventListener('submit', (e) => e.preventDefault());
+
+  let busy = false;
+  let stopping = false;
+  v.button.addEventListener('click', async () => {
+    if (busy) {
+      stopping = true;
+      v.button.disabled = true;
+      v.status.textContent = 'Stopping once the figure in hand is done…';
+      return;
+    }
+    const f = new FormData(v.form);
+    const chosenConfigs = f.getAll('config').map(String);
+    const chosenParts = f.getAll('part').map(String) as Part[];
+    const seconds = Number(f.get('seconds'));
+    if (chosenConfigs.length === 0 || chosenParts.length === 0) {
+      v.status.textContent = 'Pick at least one network and one part.';
+      return;
+    }
+    if (!(seconds >= 0.05 && seconds <= 60)) {
+      v.status.textContent = `Seconds per figure: expected a number from 0.05 to 60, got ${f.get('seconds')}.`;
+      return;
+    }
+    v.pause();
+    busy = true;
+    stopping = false;
+    v.button.textContent = 'Stop';
+    v.output.textContent = '';
+    try {
+      await v.serial(async () => {
+        v.status.textContent = 'Loading TensorFlow.js…';
+        const { runCompare, setupTfjs } = await import('../bench/compare.js');
+        await setupTfjs();
+        v.status.textContent = `Running: about ${seconds} s a figure after each one's warm-up (TensorFlow.js compiles its kernels first).`;
+        await runCompare(v.device(), { configs: chosenConfigs, parts: chosenParts, seconds }, (line) => {
+          v.output.textContent += `${line}\n`;
+          if (stopping) throw new Stopped();
+        });
+      });
+      v.status.textContent = 'Done: the tables npm run bench prints; BENCHMARKS.md in the repository holds ours, with their adapters.';
+    } catch (e) {
+      v.status.textContent = e instanceof Stopped ? 'Stopped.' : `The benchmark failed: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      busy = false;
+      v.button.textContent = 'Run the benchmark';
+      v.button.disabled = false;
+    }
+  });
+  v.button.disabled = false;
+}
