@@ -2,7 +2,11 @@
 // npm run bench: our training step against TensorFlow.js 4.22's webgpu backend, side by side
 // in one headless Chromium page (WebGPU on SwiftShader where there is no GPU), as tables
 // (bench/compare.ts does the work; this script starts the browser and prints its lines).
+// With --page it times the page instead: the steps/s per rule of its live training (its default
+// controls: two spirals, 2-16-16-2, BP beside FA, batch 32), three windows of S seconds after a
+// warm-up, as the page runs them (its frames, curves and views included).
 //   node bench/run-browser.mjs [--quick] [--only steps,profile,matmul] [--seconds S]
+//   node bench/run-browser.mjs --page [--seconds S]
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +14,7 @@ import { parseArgs } from 'node:util';
 import puppeteer from 'puppeteer';
 import { createServer } from 'vite';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, seconds: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, seconds: { type: 'string' }, page: { type: 'boolean' } }, strict: true });
 const parts = values.only?.split(',') ?? ['steps', 'profile', 'matmul'];
 if (parts.some((p) => !['steps', 'profile', 'matmul'].includes(p))) {
   console.error(`--only: expected steps, profile and/or matmul, got ${JSON.stringify(values.only)}`);
@@ -36,10 +40,26 @@ const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PA
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e}`));
-  await page.exposeFunction('benchLog', (line) => console.log(line));
-  await page.goto(`http://127.0.0.1:${port}/bench/tfjs.html`);
-  await page.waitForFunction('window.benchReady === true', { timeout: 120_000 });
-  await page.evaluate((options) => window.bench.run(options), { configs, parts, seconds });
+  if (values.page) {
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction('!document.getElementById("start").disabled', { timeout: 120_000 });
+    console.log(`the page's training, ${await page.$eval('#status', (e) => e.textContent)}; ${new Date().toISOString().slice(0, 10)}`);
+    const steps = () => page.evaluate('window.faPage.state().steps');
+    await page.click('#start');
+    await new Promise((r) => setTimeout(r, 4000));
+    for (let i = 0; i < 3; i++) {
+      const a = await steps(), t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 1000 * seconds));
+      const b = await steps();
+      console.log(`steps/s per rule: ${((b - a) / ((performance.now() - t0) / 1000)).toFixed(0)}`);
+    }
+  } else {
+    await page.exposeFunction('benchLog', (line) => console.log(line));
+    await page.goto(`http://127.0.0.1:${port}/bench/tfjs.html`);
+    await page.waitForFunction('window.benchReady === true', { timeout: 120_000 });
+    await page.evaluate((options) => window.bench.run(options), { configs, parts, seconds });
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -316,10 +316,9 @@ function updateCounter(): void {
 /** k steps of every run, then the curves; the views at most every half second. */
 async function advance(k: number): Promise<void> {
   const started = performance.now();
-  for (const r of runs) {
-    const losses = await r.trainer.run(k);
-    r.trainLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
-  }
+  // Both rules' steps are submitted before either's losses are awaited: one readback's wait, not two.
+  const losses = await Promise.all(runs.map((r) => r.trainer.run(k)));
+  runs.forEach((r, i) => { r.trainLoss = losses[i].reduce((a, b) => a + b, 0) / losses[i].length; });
   const seconds = (performance.now() - started) / 1000;
   steps += k;
   const batch = Math.min(options().batch, data?.train.labels.length ?? 1);
