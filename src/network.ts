@@ -583,7 +583,7 @@ export class Network {
           // The next epoch's order is made and queued while the GPU runs this one's steps (a
           // queued write lands after the work submitted before it).
           const next = () => { if (e + 1 < o.epochs) gpuTrain.setOrder(orderOf(e + 1)); };
-          const { losses, gpuSeconds } = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize), null, next);
+          const { losses, gpuSeconds } = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize), { timed: true, whileRunning: next });
           this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
             epoch: e + 1,
@@ -673,7 +673,7 @@ export class Network {
           const losses = new Float32Array(steps);
           for (let done = 0; done < steps;) {
             const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
-            const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? null : { perEpoch, skip: rows - perEpoch * batch, start: position });
+            const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
             losses.set(part, done);
             this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
             done += k;
@@ -1027,11 +1027,13 @@ export class Network {
 
   /**
    * `steps` steps from the dataset's cursor on, each gathering its batch on the GPU; returns
-   * every step's loss, and the GPU seconds from the first step's start to the last's end where the
-   * device has timestamps (else null). The caller keeps the cursor within the epoch's order.
+   * every step's loss, and with `timed` the GPU seconds from the first step's start to the last's
+   * end where the device has timestamps (else null). The caller keeps the cursor within the
+   * epoch's order (`epochs`: where epochs end inside the run, for the rows no full batch takes).
    * `whileRunning` is called once every step is submitted, before the wait for them.
    */
-  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, epochs: { perEpoch: number; skip: number; start: number } | null = null, whileRunning?: () => void): Promise<{ losses: Float32Array; gpuSeconds: number | null }> {
+  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: { epochs?: { perEpoch: number; skip: number; start: number }; timed?: boolean; whileRunning?: () => void } = {}): Promise<{ losses: Float32Array; gpuSeconds: number | null }> {
+    const epochs = o.epochs ?? null;
     const graph = this.graphFor(batch);
     // Gathers by cursor buffer (parity) and by whether the batch ends an epoch, where the
     // cursor also jumps over the rows no full batch takes; made as the run needs them.
@@ -1046,8 +1048,8 @@ export class Network {
       }
       return d;
     };
-    // Every step's loss, then (where the device has timestamps) the run's GPU span.
-    const span = hasTimestamps(this.device) ? spanTimer(this.device, 'epoch') : null;
+    // Every step's loss, then (when timed, where the device has timestamps) the run's GPU span.
+    const span = o.timed && hasTimestamps(this.device) ? spanTimer(this.device, 'epoch') : null;
     const words = steps + (span ? SPAN_BYTES / F32_BYTES : 0);
     const history = storageBuffer(this.device, 'epoch.losses', words);
     const snapshots = this.snapshotsFor();
@@ -1067,7 +1069,7 @@ export class Network {
         this.device.queue.submit([encoder.finish()]);
       }
       data.advanced(steps);
-      whileRunning?.();
+      o.whileRunning?.();
       const read = await this.runAndRead('epoch', history, words, (e) => span?.resolve(e, history, steps * F32_BYTES));
       return { losses: read.slice(0, steps), gpuSeconds: span ? span.seconds(read.buffer, steps * F32_BYTES) : null };
     } catch (e) {
