@@ -10,11 +10,15 @@ export function toJson(result: ExperimentResult): string {
   return JSON.stringify(result, null, 2);
 }
 
-/** rule, seed, epoch, learning rate, train loss, validation and test loss/accuracy, signal angle per hidden layer. */
+/**
+ * rule, seed, epoch, learning rate, train loss, validation and test loss/accuracy, the alignment
+ * per hidden layer, the epoch's wall-clock seconds and its steps' GPU seconds (empty where the
+ * device has no timestamp queries).
+ */
 export function toCsv(result: ExperimentResult): string {
   const hidden = result.config.sizes.length - 2;
   const angleCols = Array.from({ length: hidden }, (_, h) => [`signal_angle_${h + 1}`, `feedback_angle_${h + 1}`, `norm_ratio_${h + 1}`]).flat();
-  const header = ['rule', 'seed', 'epoch', 'learning_rate', 'train_loss', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', ...angleCols, 'seconds'];
+  const header = ['rule', 'seed', 'epoch', 'learning_rate', 'train_loss', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', ...angleCols, 'seconds', 'gpu_seconds'];
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
   const rows = result.runs.flatMap((run) => run.epochs.map((e) => [
     run.rule, String(run.seed), String(e.epoch), cell(e.learningRate), cell(e.trainLoss),
@@ -23,7 +27,7 @@ export function toCsv(result: ExperimentResult): string {
       const a = e.alignment?.[h];
       return [cell(a?.signalAngle), cell(a?.feedbackAngle), cell(a?.normRatio)];
     }).flat(),
-    cell(e.seconds),
+    cell(e.seconds), cell(e.gpuSeconds),
   ].join(',')));
   return [header.join(','), ...rows].join('\n') + '\n';
 }

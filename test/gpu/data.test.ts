@@ -56,7 +56,15 @@ it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA
   writeFileSync(`${dir}/curves.svg`, r.svg);
   console.log(r.summary);
   expect(JSON.parse(r.json).runs).toHaveLength(2);
-  expect(r.csv.trim().split('\n')).toHaveLength(1 + 2 * 2);
+  const csv = r.csv.trim().split('\n').map((line) => line.split(','));
+  expect(csv).toHaveLength(1 + 2 * 2);
+  // the epoch's wall time and its steps' GPU time (Chromium on SwiftShader has timestamps), the GPU's the smaller
+  expect(csv[0].slice(-2)).toEqual(['seconds', 'gpu_seconds']);
+  for (const row of csv.slice(1)) {
+    const [seconds, gpu] = row.slice(-2).map(Number);
+    expect(gpu).toBeGreaterThan(0);
+    expect(gpu).toBeLessThan(seconds);
+  }
   expect(r.svg).toMatch(/^<svg [^]*<\/svg>\n$/);
   for (const rule of r.rules) {
     // Chance is 10% on ten balanced classes.
