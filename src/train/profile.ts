@@ -52,6 +52,9 @@ export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list:
   };
 }
 
+/** Bytes of the two timestamps spanTimer copies out. */
+export const SPAN_BYTES = 16;
+
 /**
  * GPU seconds from the beginning of a run's first pass to the end of its last (which may lie in
  * later command buffers): `writes(first, last)` goes in each pass's descriptor; `resolve`, encoded
@@ -79,9 +82,6 @@ export function spanTimer(device: GPUDevice, label: string) {
     destroy: () => { querySet.destroy(); resolved.destroy(); },
   };
 }
-
-/** Bytes of the two timestamps spanTimer copies out. */
-export const SPAN_BYTES = 16;
 
 /** The most rounds of `perRound` dispatches one query set can time. */
 export function maxRounds(perRound: number): number {
