@@ -1,7 +1,8 @@
 /**
  * Benchmarks that print tables (never timed tests): training steps per second for the
  * configurations of issue 6, and a matmul sweep. Times are wall-clock over many steps in few
- * submits, after a warm-up, ended by onSubmittedWorkDone (no readback inside the timed part).
+ * submits, after a warm-up, ended by onSubmittedWorkDone or one readback (more only where
+ * --loss-every asks for them).
  */
 import { createNetwork, describeAdapter, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';

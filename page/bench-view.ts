@@ -15,7 +15,7 @@ const PART_LABELS: Record<Part, string> = {
   matmul: 'matmul sweep beside tf.matMul',
 };
 
-/** Networks and parts ticked at first: a run of about a minute on a laptop GPU. */
+/** Networks and parts ticked at first: the steps of the three smaller networks; the rest on request. */
 const FIRST_CONFIGS = ['xor', '784-256-10', '784-1000-10'];
 const FIRST_PARTS: Part[] = ['steps'];
 
