@@ -469,9 +469,10 @@ export class Network {
       // A ring of two windows: each window's losses go to its history buffer, then to its
       // staging buffer, which is read while the next window runs (the GPU never waits for the
       // readback; at most one window runs past a divergence).
+      const longest = Math.min(every, steps);
       const ring = [0, 1].map((i) => ({
-        history: storageBuffer(this.device, `train.losses${i}`, every),
-        staging: this.device.createBuffer({ label: `train.losses${i}.readback`, size: every * F32_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        history: storageBuffer(this.device, `train.losses${i}`, longest),
+        staging: this.device.createBuffer({ label: `train.losses${i}.readback`, size: longest * F32_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       }));
       const losses = new Float32Array(steps);
       const snapshots = this.snapshotsFor();
