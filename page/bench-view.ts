@@ -6,6 +6,7 @@
  * the measuring is the benchmark's own.
  */
 import { COMPARE_PARTS, STEP_CONFIGS } from '../bench/bench.js';
+import { isCpuAdapter } from '../src/kernels/kernels.js';
 
 type Part = (typeof COMPARE_PARTS)[number];
 
@@ -80,7 +81,9 @@ export function wireBench(v: BenchView): void {
         v.status.textContent = 'Loading TensorFlow.js…';
         const { runCompare, setupTfjs } = await import('../bench/compare.js');
         await setupTfjs();
-        v.status.textContent = `Running: about ${seconds} s a figure after each one's warm-up (TensorFlow.js compiles its kernels first).`;
+        // On a CPU adapter (SwiftShader) TensorFlow.js runs 784-1000-10 at ~1.6 steps/s, 784-1024×3-10 at ~0.2.
+        const slow = isCpuAdapter(v.device()) && chosenConfigs.some((c) => c !== 'xor') ? ' This adapter is a CPU: a figure of a larger network takes seconds to tens of seconds.' : '';
+        v.status.textContent = `Running: about ${seconds} s a figure after each one's warm-up (TensorFlow.js compiles its kernels first).${slow}`;
         await runCompare(v.device(), { configs: chosenConfigs, parts: chosenParts, seconds }, (line) => {
           v.output.textContent += `${line}\n`;
           if (stopping) throw new Stopped();
