@@ -1,7 +1,8 @@
 /**
  * The page: two rules trained side by side from the same initial weights, with live curves,
- * decision regions or test images, weight heatmaps and a kernel-by-kernel trace. DOM code lives
- * here and only here; everything on the GPU is a library call.
+ * decision regions or test images, weight heatmaps, a kernel-by-kernel trace and a benchmark of
+ * the visitor's GPU. DOM code lives here and only here; everything on the GPU is a library call
+ * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
   acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
