@@ -66,8 +66,8 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
   --profile           also the time and GFLOP/s of each kernel of an FA step (timestamp-query
                       where the adapter has it, else each kernel timed alone)
   --epochs N          also N epochs of fit (FA) over 60,000 random samples per network, each
-                      epoch's seconds (the whole training path: shuffle, gather, readback) and
-                      the best one's GPU time (timestamp-query where the adapter has it)
+                      epoch's seconds (the whole training path: shuffle, gather, readback), their
+                      mean and their GPU time (timestamp-query where the adapter has it)
   --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
   --loss-every N      read the steps' losses back every N steps (default: once per timed run)
 

@@ -116,12 +116,16 @@ export interface EpochResult {
   validation?: Evaluation;
   test?: Evaluation;
   alignment?: LayerAlignment[];
-  /** Wall-clock seconds of the epoch: its steps, the readback of their losses, the evaluations. */
+  /**
+   * Wall-clock seconds from the previous epoch's results (for the first: from the start of the
+   * run) to this one's: the run's pace. fit submits the next epoch before it reads this one's
+   * results, so the GPU runs it meanwhile and epochs overlap; the seconds add up to the run's time.
+   */
   seconds: number;
   /**
    * GPU seconds from the start of the epoch's first step to the end of its last (timestamp
-   * queries; only where the device has 'timestamp-query'). The rest of `seconds` is the host's
-   * share: recording and submitting, waits, the readback, the evaluations.
+   * queries; only where the device has 'timestamp-query'). The rest of `seconds` is the rest:
+   * the evaluations on the GPU, and the host's share (recording and submitting, waits, readbacks).
    */
   gpuSeconds?: number;
 }
@@ -184,6 +188,39 @@ const FIRST_SUBMIT = 8;
  */
 function* submitChunks(steps: number): Generator<[number, number]> {
   for (let s0 = 0, size = FIRST_SUBMIT; s0 < steps; s0 += size, size = Math.min(2 * size, STEPS_PER_SUBMIT)) yield [s0, Math.min(size, steps - s0)];
+}
+
+interface StepsOptions {
+  epochs?: { perEpoch: number; skip: number; start: number };
+  timed?: boolean;
+}
+
+interface StepsRead {
+  losses: Float32Array;
+  gpuSeconds: number | null;
+}
+
+/** The readbacks of an epoch of fit, on their way. */
+interface EpochReads {
+  steps: Promise<StepsRead>;
+  validation: Promise<Evaluation> | null;
+  test: Promise<Evaluation> | null;
+  alignment: Promise<LayerAlignment[]> | null;
+}
+
+/** An epoch of fit whose work is submitted. */
+interface SubmittedEpoch {
+  rate: number;
+  /** Its steps. */
+  count: number;
+  /** Starts its readbacks (the first call; later calls return the same). */
+  read: () => EpochReads;
+}
+
+/** Waits until every readback of a submitted epoch has ended, whether it succeeded or not. */
+async function drainEpoch(e: SubmittedEpoch): Promise<void> {
+  const r = e.read();
+  await Promise.allSettled([r.steps, r.validation, r.test, r.alignment]);
 }
 
 /** Step graphs kept for recently used batch sizes. */
@@ -362,21 +399,24 @@ export class Network {
   async alignment(x: Float32Array, labels: Int32Array): Promise<LayerAlignment[]> {
     this.assertUsable();
     this.checkBatch(x, labels);
-    return this.exclusive(() => this.measureAlignment(x, labels));
+    return this.exclusive(() => this.submitAlignment(x, labels)());
   }
 
-  private async measureAlignment(x: Float32Array, labels: Int32Array): Promise<LayerAlignment[]> {
-      const n = labels.length;
-      const L = this.sizes.length - 1;
-      if (L < 2) return [];
-      const graph = this.graphFor(n);
-      this.upload(graph, x, labels);
-      const { dispatches, sums } = graph.alignment();
-      const s = await this.runAndRead('alignment', sums, 6 * (L - 1), (encoder) => {
-        const pass = encoder.beginComputePass({ label: 'alignment' });
-        encodeDispatches(pass, dispatches);
-        pass.end();
-      });
+  /** Submits the alignment sums for these rows; the returned function reads them back (once). */
+  private submitAlignment(x: Float32Array, labels: Int32Array): () => Promise<LayerAlignment[]> {
+    const n = labels.length;
+    const L = this.sizes.length - 1;
+    if (L < 2) return async () => [];
+    const graph = this.graphFor(n);
+    this.upload(graph, x, labels);
+    const { dispatches, sums } = graph.alignment();
+    const read = this.submitRead('alignment', sums, 6 * (L - 1), (encoder) => {
+      const pass = encoder.beginComputePass({ label: 'alignment' });
+      encodeDispatches(pass, dispatches);
+      pass.end();
+    });
+    return async () => {
+      const s = await read();
       return Array.from({ length: L - 1 }, (_, i) => {
         const h = i + 1;
         const [sd, sa, sb, fd, fa, fb] = s.subarray(6 * i, 6 * i + 6);
@@ -389,6 +429,7 @@ export class Network {
           normRatio: direct ? null : bp ? 1 : Math.sqrt(fa / fb),
         };
       });
+    };
   }
 
   /**
@@ -554,8 +595,12 @@ export class Network {
   /**
    * Epochs of shuffled mini-batches over a dataset that stays on the GPU: batches are gathered
    * and normalised there, the loss of every step is kept there and read back once per epoch,
-   * then the validation and test sets are evaluated on the GPU. A non-finite loss stops training
-   * with code 'diverged', naming the epoch and step.
+   * with the validation and test sets evaluated on the GPU after every epoch. Each epoch's steps
+   * and evaluations are submitted before the previous epoch's results are awaited, so the GPU
+   * runs epoch e + 1 while epoch e's come back. A non-finite loss stops training with code
+   * 'diverged', naming the epoch and step (the epoch submitted after it has run too, and is
+   * counted in `steps`); an error thrown by onEpoch stops it with the network as it was after
+   * that epoch (the next one, already submitted, is undone).
    */
   async fit(train: Dataset, options: FitOptions): Promise<FitResult> {
     this.assertUsable();
@@ -569,38 +614,95 @@ export class Network {
         sets.push(g);
         return g;
       };
+      // The epoch whose results are awaited, and the one submitted behind it.
+      let reading: SubmittedEpoch | null = null;
+      let running: SubmittedEpoch | null = null;
       try {
         const gpuTrain = upload(o.train, 'train');
         const gpuValidation = o.validation && upload(o.validation, 'validation');
         const gpuTest = options.test && upload(options.test, 'test');
         const probe = o.alignmentRows > 0 ? normalizedRows(o.train, o.alignmentRows, affine) : null;
-        const orderOf = (e: number) => (o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
-        gpuTrain.setOrder(orderOf(0));
-        const epochs: EpochResult[] = [];
-        for (let e = 0; e < o.epochs; e++) {
-          const started = performance.now();
+        const perEpoch = Math.floor(gpuTrain.rows / o.batchSize);
+        const first = this.stepsDone;
+        // The known-good state, the epoch being read, the epoch running.
+        this.snapshotsFor().reserve(3);
+        // Queues epoch e: its rate and order (written behind the work already submitted), its
+        // steps, then its evaluations. Their readbacks start when `read` is first called: fit
+        // calls it for epoch e + 1 once epoch e's results are in, as under Deno a mapAsync call
+        // waits for all the work submitted before it (BENCHMARKS.md, session 7).
+        const submit = (e: number): SubmittedEpoch => {
           const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
-          // The next epoch's order is made and queued while the GPU runs this one's steps (a
-          // queued write lands after the work submitted before it).
-          const next = () => { if (e + 1 < o.epochs) gpuTrain.setOrder(orderOf(e + 1)); };
-          const { losses, gpuSeconds } = await this.runSteps(gpuTrain, affine, o.batchSize, Math.floor(gpuTrain.rows / o.batchSize), { timed: true, whileRunning: next });
+          gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
+          const later = {
+            steps: this.submitSteps(gpuTrain, affine, o.batchSize, perEpoch, { timed: true, before: first + e * perEpoch }),
+            validation: gpuValidation ? this.submitEvaluation(gpuValidation, affine, o.evalBatchSize) : null,
+            test: gpuTest ? this.submitEvaluation(gpuTest, affine, o.evalBatchSize) : null,
+            alignment: probe ? this.submitAlignment(probe.x, probe.labels) : null,
+          };
+          let reads: EpochReads | null = null;
+          const read = () => {
+            if (!reads) {
+              reads = { steps: later.steps(), validation: later.validation?.() ?? null, test: later.test?.() ?? null, alignment: later.alignment?.() ?? null };
+              // Awaited in turn, or drained when the run stops: never left rejected and unhandled.
+              for (const p of [reads.steps, reads.validation, reads.test, reads.alignment]) p?.catch(() => {});
+            }
+            return reads;
+          };
+          return { rate, count: perEpoch, read };
+        };
+        const epochs: EpochResult[] = [];
+        let mark = performance.now();
+        running = submit(0);
+        running.read();
+        for (let e = 0; e < o.epochs; e++) {
+          const ep = running!;
+          reading = ep;
+          // The next epoch runs on the GPU while this one's results come back.
+          running = null;
+          if (e + 1 < o.epochs) running = submit(e + 1);
+          const r = ep.read();
+          const { losses, gpuSeconds } = await r.steps;
           this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
           const result: EpochResult = {
             epoch: e + 1,
-            learningRate: rate,
+            learningRate: ep.rate,
             trainLoss: losses.reduce((a, b) => a + b, 0) / losses.length,
             seconds: 0,
           };
           if (gpuSeconds !== null) result.gpuSeconds = gpuSeconds;
-          if (gpuValidation) result.validation = await this.evaluateOn(gpuValidation, affine, o.evalBatchSize);
-          if (gpuTest) result.test = await this.evaluateOn(gpuTest, affine, o.evalBatchSize);
-          if (probe) result.alignment = await this.measureAlignment(probe.x, probe.labels);
-          result.seconds = (performance.now() - started) / 1000;
+          if (r.validation) result.validation = await r.validation;
+          if (r.test) result.test = await r.test;
+          if (r.alignment) result.alignment = await r.alignment;
+          reading = null;
+          const now = performance.now();
+          result.seconds = (now - mark) / 1000;
+          mark = now;
           epochs.push(result);
-          await options.onEpoch?.(result);
+          try {
+            await options.onEpoch?.(result);
+          } catch (err) {
+            // Stopped by the caller: the epoch submitted behind this one is undone.
+            if (running) {
+              await drainEpoch(running);
+              this.snapshots!.rollback();
+              running = null;
+            }
+            throw err;
+          }
+          running?.read();
         }
         return { epochs, normalization: affine };
+      } catch (err) {
+        // Diverged, or the GPU failed: the epochs still submitted ran (their steps count when
+        // their losses came back), and none of their states is known to be finite.
+        if (reading) await drainEpoch(reading);
+        if (running) {
+          await drainEpoch(running);
+          this.stepsDone += running.count;
+        }
+        this.snapshots?.abandon();
+        throw err;
       } finally {
         // A schedule's rate lasts only for the run, whether it ends or stops.
         if (this.settings.learningRate !== baseRate) this.setOptimizerSettings({ ...this.settings, learningRate: baseRate });
@@ -1031,9 +1133,17 @@ export class Network {
    * every step's loss, and with `timed` the GPU seconds from the first step's start to the last's
    * end where the device has timestamps (else null). The caller keeps the cursor within the
    * epoch's order (`epochs`: where epochs end inside the run, for the rows no full batch takes).
-   * `whileRunning` is called once every step is submitted, before the wait for them.
    */
-  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: { epochs?: { perEpoch: number; skip: number; start: number }; timed?: boolean; whileRunning?: () => void } = {}): Promise<{ losses: Float32Array; gpuSeconds: number | null }> {
+  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: StepsOptions = {}): Promise<StepsRead> {
+    return this.submitSteps(data, affine, batch, steps, o)();
+  }
+
+  /**
+   * Submits runSteps' work; the returned function reads its losses back (once) and frees what
+   * the run made. `before`: the steps done before this run once the runs ahead of it are
+   * counted (default `steps`, right when none is in flight).
+   */
+  private submitSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: StepsOptions & { before?: number } = {}): () => Promise<StepsRead> {
     const epochs = o.epochs ?? null;
     const graph = this.graphFor(batch);
     // Gathers by cursor buffer (parity) and by whether the batch ends an epoch, where the
@@ -1054,11 +1164,17 @@ export class Network {
     const words = steps + (span ? SPAN_BYTES / F32_BYTES : 0);
     const history = storageBuffer(this.device, 'epoch.losses', words);
     const snapshots = this.snapshotsFor();
+    const free = () => {
+      destroyDispatches([...gathers.values()]);
+      history.destroy();
+      span?.destroy();
+    };
+    let read: () => Promise<Float32Array>;
     try {
       const list = this.stepDispatches(graph);
       for (const [s0, count] of submitChunks(steps)) {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
-        if (s0 === 0) snapshots.record(encoder, this.stepsDone);
+        if (s0 === 0) snapshots.record(encoder, o.before ?? this.stepsDone);
         for (let s = s0; s < s0 + count; s++) {
           const timestampWrites = span?.writes(s === 0, s === steps - 1);
           const pass = encoder.beginComputePass({ label: 'step', ...(timestampWrites ? { timestampWrites } : {}) });
@@ -1070,17 +1186,23 @@ export class Network {
         this.device.queue.submit([encoder.finish()]);
       }
       data.advanced(steps);
-      o.whileRunning?.();
-      const read = await this.runAndRead('epoch', history, words, (e) => span?.resolve(e, history, steps * F32_BYTES));
-      return { losses: read.slice(0, steps), gpuSeconds: span ? span.seconds(read.buffer, steps * F32_BYTES) : null };
+      read = this.submitRead('epoch', history, words, (e) => span?.resolve(e, history, steps * F32_BYTES));
     } catch (e) {
       snapshots.abandon();
+      free();
       throw e;
-    } finally {
-      destroyDispatches([...gathers.values()]);
-      history.destroy();
-      span?.destroy();
     }
+    return async () => {
+      try {
+        const r = await read();
+        return { losses: r.slice(0, steps), gpuSeconds: span ? span.seconds(r.buffer, steps * F32_BYTES) : null };
+      } catch (e) {
+        snapshots.abandon();
+        throw e;
+      } finally {
+        free();
+      }
+    };
   }
 
   /**
@@ -1097,6 +1219,11 @@ export class Network {
 
   /** Loss and accuracy over a GPU dataset in its stored order, batches of at most `batch` rows. */
   private async evaluateOn(data: GpuDataset, affine: Affine, batch: number): Promise<Evaluation> {
+    return this.submitEvaluation(data, affine, batch)();
+  }
+
+  /** Submits evaluateOn's work; the returned function reads the sums back (once) and frees what it made. */
+  private submitEvaluation(data: GpuDataset, affine: Affine, batch: number): () => Promise<Evaluation> {
     const sizes = Array.from({ length: Math.ceil(data.rows / batch) }, (_, b) => Math.min(batch, data.rows - b * batch));
     const made: Dispatch[] = [];
     const buffers: GPUBuffer[] = [];
@@ -1104,8 +1231,13 @@ export class Network {
     const gathers = new Map<string, Dispatch>();
     const results = storageBuffer(this.device, 'eval.results', 2 * sizes.length);
     buffers.push(results);
-    data.rewind();
+    const free = () => {
+      destroyDispatches(made);
+      for (const b of buffers) b.destroy();
+    };
+    let read: () => Promise<Float32Array>;
     try {
+      data.rewind();
       const encoder = this.device.createCommandEncoder({ label: 'evaluate' });
       sizes.forEach((n, b) => {
         let entry = perSize.get(n);
@@ -1138,17 +1270,24 @@ export class Network {
       });
       this.device.queue.submit([encoder.finish()]);
       data.advanced(sizes.length);
-      const r = await this.runAndRead('evaluate', results, 2 * sizes.length, () => {});
-      let loss = 0, correct = 0;
-      sizes.forEach((n, b) => {
-        loss += r[2 * b] * n;
-        correct += r[2 * b + 1];
-      });
-      return { loss: loss / data.rows, accuracy: correct / data.rows };
-    } finally {
-      destroyDispatches(made);
-      for (const b of buffers) b.destroy();
+      read = this.submitRead('evaluate', results, 2 * sizes.length, () => {});
+    } catch (e) {
+      free();
+      throw e;
     }
+    return async () => {
+      try {
+        const r = await read();
+        let loss = 0, correct = 0;
+        sizes.forEach((n, b) => {
+          loss += r[2 * b] * n;
+          correct += r[2 * b + 1];
+        });
+        return { loss: loss / data.rows, accuracy: correct / data.rows };
+      } finally {
+        free();
+      }
+    };
   }
 
   /** What a GPU call that failed should throw: 'device-lost' once the device is lost, else its own error. */
@@ -1158,6 +1297,15 @@ export class Network {
 
   /** Encodes work, then a copy of `count` f32 from `source`, submits, and maps the copy. */
   private async runAndRead(label: string, source: GPUBuffer, count: number, encode: (e: GPUCommandEncoder) => void): Promise<Float32Array> {
+    return this.submitRead(label, source, count, encode)();
+  }
+
+  /**
+   * runAndRead's encoding and submit; the returned function maps the copy (once) and frees it.
+   * Where mapAsync blocks until the queue is idle (Deno), calling it after more work is submitted
+   * lets that work run during the wait for the map.
+   */
+  private submitRead(label: string, source: GPUBuffer, count: number, encode: (e: GPUCommandEncoder) => void): () => Promise<Float32Array> {
     const size = count * F32_BYTES;
     const staging = this.device.createBuffer({ label: `${label}.readback`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
@@ -1165,10 +1313,17 @@ export class Network {
       encode(encoder);
       encoder.copyBufferToBuffer(source, 0, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
-      return await this.mapRead(label, staging, count);
-    } finally {
+    } catch (e) {
       staging.destroy();
+      throw e;
     }
+    return async () => {
+      try {
+        return await this.mapRead(label, staging, count);
+      } finally {
+        staging.destroy();
+      }
+    };
   }
 
   /** The first `count` f32 of a MAP_READ buffer, once the work submitted before is done; leaves it unmapped. */

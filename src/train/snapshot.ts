@@ -5,7 +5,7 @@
  * windows ran, the copy is known good if the window's first loss (the loss of that very state)
  * is finite. A slot is free unless it holds the known-good state or a window not yet settled:
  * two slots for one window in flight, three for two (Network.train reads one window's losses
- * while the next runs).
+ * while the next runs; Network.fit reads one epoch's while the next runs).
  */
 import { storageBuffer } from '../gpu/buffers.js';
 
@@ -55,6 +55,19 @@ export class StateSnapshots {
     this.pending.length = 0;
   }
 
+  /**
+   * Undoes the windows not settled (a run stopped after submitting them): copies the state the
+   * oldest of them started from back into the live buffers, queued after their work, and forgets
+   * them. Returns the steps done before that state.
+   */
+  rollback(): number {
+    const first = this.pending[0];
+    if (!first) throw new Error('StateSnapshots.rollback: no window was recorded');
+    this.copyBack(first.index);
+    this.pending.length = 0;
+    return first.step;
+  }
+
   /** Steps done before the last known-good state, or null when there is none. */
   get goodStep(): number | null {
     return this.good?.step ?? null;
@@ -63,10 +76,14 @@ export class StateSnapshots {
   /** Copies the last known-good state back into the live buffers. */
   restore(): number {
     if (!this.good) throw new Error('no finite state recorded');
-    const encoder = this.device.createCommandEncoder({ label: 'snapshot.restore' });
-    this.live.forEach((b, i) => encoder.copyBufferToBuffer(this.copies[this.good!.index][i], 0, b, 0, b.size));
-    this.device.queue.submit([encoder.finish()]);
+    this.copyBack(this.good.index);
     return this.good.step;
+  }
+
+  private copyBack(index: number): void {
+    const encoder = this.device.createCommandEncoder({ label: 'snapshot.restore' });
+    this.live.forEach((b, i) => encoder.copyBufferToBuffer(this.copies[index][i], 0, b, 0, b.size));
+    this.device.queue.submit([encoder.finish()]);
   }
 
   destroy(): void {

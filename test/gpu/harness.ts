@@ -825,6 +825,50 @@ async function divergence() {
   });
 }
 
+/**
+ * fit stopped while the epoch after the current one is already submitted (fit reads epoch e's
+ * results while e + 1 runs): by onEpoch throwing after epoch 2 of 5, where the network must hold
+ * the state a fresh 2-epoch fit reaches; and by a divergence, where restoreLastFinite must put
+ * back the state a fresh fit of that many epochs reaches.
+ */
+async function fitStops() {
+  return scoped('fitStops', async () => {
+    const data = blobs({ n: 90, classes: 3, noise: 0.5, seed: 6 });
+    const calm = { sizes: [2, 7, 3], rule: 'fa' as const, learningRate: 0.2, momentum: 0.9, seed: 8, device };
+    const fit = { batchSize: 20, test: data, alignmentRows: 10 };
+    const net = await createNetwork(calm);
+    const fresh = await createNetwork(calm);
+    const hot = { sizes: [2, 8, 3], rule: 'fa' as const, loss: 'mse' as const, activation: 'linear' as const, learningRate: 0.5, seed: 5, device };
+    const wild = await createNetwork(hot);
+    const again = await createNetwork(hot);
+    try {
+      const seen: number[] = [];
+      const stopped = await errorOf(net.fit(data, { ...fit, epochs: 5, onEpoch: (r) => {
+        seen.push(r.epoch);
+        if (r.epoch === 2) throw new Error('stop after epoch 2');
+      } }));
+      const stepsAfterStop = net.steps;
+      await fresh.fit(data, { ...fit, epochs: 2 });
+      const sameAsTwoEpochs = sameState(await stateOf(net), await stateOf(fresh));
+      // Usable afterwards, and on from the same state as the fresh network.
+      const [a, b] = [await net.fit(data, { ...fit, epochs: 1 }), await fresh.fit(data, { ...fit, epochs: 1 })];
+      const sameAfterMore = a.epochs[0].trainLoss === b.epochs[0].trainLoss && sameState(await stateOf(net), await stateOf(fresh));
+
+      const diverged = await errorOf(wild.fit(data, { batchSize: 10, epochs: 500 }));
+      const stepsAtError = wild.steps;
+      const step = await wild.restoreLastFinite();
+      let same = false;
+      if (step > 0) {
+        await again.fit(data, { batchSize: 10, epochs: step / 9 });
+        same = sameBits((await wild.getParameters()).weights, (await again.getParameters()).weights);
+      }
+      return { stopped, seen, stepsAfterStop, sameAsTwoEpochs, sameAfterMore, diverged, stepsAtError, step, same };
+    } finally {
+      for (const n of [net, fresh, wild, again]) n.destroy();
+    }
+  });
+}
+
 /** A network on a device that is then lost: later calls say so; a checkpoint rebuilds it on another device. */
 async function deviceLoss() {
   const other = await acquireDevice();
@@ -1030,7 +1074,7 @@ const harness = {
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
-  checkpointRoundTrip, rejectedCalls, divergence, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
+  checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };
 export type Harness = typeof harness;

@@ -82,6 +82,29 @@ it('divergence stops with the step; restoreLastFinite puts back the state a fres
   expect(r.finiteLoss).toBe(true);
 });
 
+it('fit stopped with the next epoch already submitted: by onEpoch, the network is as after that epoch; by a divergence, the next epoch is counted and restoreLastFinite puts back a fresh fit\'s state', async () => {
+  const r = await h.call('fitStops', undefined as never);
+  expect(r.stopped?.message).toBe('stop after epoch 2');
+  expect(r.seen).toEqual([1, 2]);
+  // 90 rows, batches of 20: 4 steps an epoch; epoch 3, submitted before onEpoch(2) threw, is undone.
+  expect(r.stepsAfterStop).toBe(8);
+  expect(r.sameAsTwoEpochs).toBe(true);
+  expect(r.sameAfterMore).toBe(true);
+  console.log(`${r.diverged?.message}; ${r.stepsAtError} steps at the error; restored to step ${r.step}`);
+  expect(r.diverged?.code).toBe('diverged');
+  const m = /fit: the loss became (NaN|Infinity|-Infinity) at epoch (\d+), step (\d+) of 9; restoreLastFinite\(\) puts back the state after step (\d+)/.exec(r.diverged?.message ?? '');
+  expect(m, r.diverged?.message).not.toBeNull();
+  // 9 steps an epoch (batches of 10): the bad epoch and the one submitted behind it both ran.
+  const bad = Number(m![2]);
+  expect(bad).toBeLessThan(500);
+  expect(r.stepsAtError).toBe(9 * (bad + 1));
+  expect(r.step).toBe(Number(m![4]));
+  expect(r.step % 9).toBe(0);
+  expect(r.step).toBeGreaterThan(0);
+  expect(r.step).toBeLessThanOrEqual(9 * (bad - 1));
+  expect(r.same).toBe(true);
+});
+
 it('a lost device is reported; a checkpoint rebuilds the network on another device', async () => {
   const r = await h.call('deviceLoss', undefined as never);
   expect(r.reason).toBe('destroyed');
