@@ -14,7 +14,10 @@
 #   git worktree add /tmp/base COMMIT && ln -s "$PWD/node_modules" /tmp/base/ &&
 #   (cd /tmp/base && npm run build:cli) && cp -r /tmp/base/dist/cli .base-cli && rm .base-cli/assets/compare-*.js
 # quick then also times 784-1000-10's steps and epochs under Dawn with that build and this
-# one, alternated twice (dawn-ab-*.txt).
+# one, alternated twice (dawn-ab-*.txt). The epochs tables differ in kind: builds before session 7
+# print the best of N epochs (each from its own start, the first with the pipelines), this one
+# the mean over N epochs of a run whose epochs overlap, after a warm-up (BENCHMARKS.md): compare
+# their steps tables, and the epoch figures only as "this one's mean against that one's best".
 # perf (default): under Dawn the matmul sweep and 784-1000-10's steps, profile and epochs
 # (auto and split-k kernels) first, then under Deno the XOR run and `bench`, then `compare`
 # (TensorFlow.js) under both. Dawn runs one configuration per process, each tried up to three
