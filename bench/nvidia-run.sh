@@ -103,6 +103,12 @@ elif [ "$what" = quick ]; then
   if [ -f .gpu/run.sh ]; then
     step deno compare && deno compare --seconds $s --only steps 2>&1 | tee "$out/deno-compare.txt"
   fi
+  if [ -f .gpu-node/run.sh ]; then
+    # Diagnosis, not a figure to claim (Chrome keeps robustness on): the square matmuls with
+    # Dawn's bounds clamping of every buffer access turned off, to see what it costs at 4096³.
+    step dawn unclamped && FA_DAWN_FLAGS=enable-dawn-features=disable_robustness retry "$out/dawn-bench-unclamped.txt" dawn bench --seconds $s --configs xor --matmul 2048,4096
+    cat "$out/dawn-bench-unclamped.txt" 2>/dev/null
+  fi
   echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
 elif [ "$what" = fmnist ]; then
   mkdir -p /tmp/fmnist

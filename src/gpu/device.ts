@@ -24,7 +24,10 @@ async function findGpu(): Promise<GPU | undefined> {
       mod = await import(/* @vite-ignore */ specifier);
     }
     Object.assign(globalThis, mod.globals);
-    const gpu = mod.create([]);
+    // FA_DAWN_FLAGS: flags for dawn.node's create(), separated by spaces, for diagnosis (e.g.
+    // 'enable-dawn-features=disable_robustness' to time the kernels without bounds clamping).
+    const flags = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FA_DAWN_FLAGS;
+    const gpu = mod.create(flags ? flags.trim().split(/\s+/) : []);
     // Libraries that look for navigator.gpu (TensorFlow.js's webgpu backend) find it too.
     const g = globalThis as { navigator?: { gpu?: GPU } };
     if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
