@@ -124,8 +124,8 @@ export interface EpochResult {
   seconds: number;
   /**
    * GPU seconds from the start of the epoch's first step to the end of its last (timestamp
-   * queries; only where the device has 'timestamp-query'). The rest of `seconds` is the rest:
-   * the evaluations on the GPU, and the host's share (recording and submitting, waits, readbacks).
+   * queries; only where the device has 'timestamp-query'). What `seconds` holds beyond it: the
+   * evaluations on the GPU, and the host's share (recording and submitting, waits, readbacks).
    */
   gpuSeconds?: number;
 }
@@ -694,8 +694,8 @@ export class Network {
         }
         return { epochs, normalization: affine };
       } catch (err) {
-        // Diverged, or the GPU failed: the epochs still submitted ran (their steps count when
-        // their losses came back), and none of their states is known to be finite.
+        // Diverged, or the GPU failed: the epoch submitted behind the one being read ran too (its
+        // steps count), and none of the states after the last good one is known to be finite.
         if (reading) await drainEpoch(reading);
         if (running) {
           await drainEpoch(running);

@@ -58,11 +58,12 @@ export class StateSnapshots {
   /**
    * Undoes the windows not settled (a run stopped after submitting them): copies the state the
    * oldest of them started from back into the live buffers, queued after their work, and forgets
-   * them. Returns the steps done before that state.
+   * them. Returns the steps done before that state, or null when none is unsettled (a failed
+   * readback has abandoned them).
    */
-  rollback(): number {
+  rollback(): number | null {
     const first = this.pending[0];
-    if (!first) throw new Error('StateSnapshots.rollback: no window was recorded');
+    if (!first) return null;
     this.copyBack(first.index);
     this.pending.length = 0;
     return first.step;
