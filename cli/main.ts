@@ -42,7 +42,8 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
   --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs
   --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
   --train-limit N     use the first N training rows; --test-limit N likewise
-  --sizes A,B,...     layer sizes (default 784,256,10; the input and output must fit the data)
+  --sizes A,B,...     layer sizes, the first the data's features, the last its classes (default:
+                      one hidden layer of 256, e.g. 784,256,10 for fashion-mnist, 2,256,2 for spirals)
   --rules R,...       rules to compare (default bp,fa,dfa)
   --seeds N           seeds 1..N (default 3)
   --epochs N          (default 10)    --batch N        rows per step (default 64)
@@ -203,11 +204,12 @@ async function experiment(argv: string[]): Promise<void> {
     return;
   }
   const dataName = values.data ?? 'fashion-mnist';
-  const sizes = list('sizes', values.sizes, '784,256,10').map((v) => {
+  const givenSizes = values.sizes === undefined ? null : list('sizes', values.sizes, '').map((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--sizes: expected positive integers, got ${JSON.stringify(values.sizes)}`);
     return n;
   });
+  if (givenSizes && givenSizes.length < 2) throw new UsageError(`--sizes: expected at least an input and an output size, got ${JSON.stringify(values.sizes)}`);
   const rules = list('rules', values.rules, 'bp,fa,dfa').map((r) => oneOf('rules', r, 'fa', RULES));
   const seedCount = integer('seeds', values.seeds, 3, 1);
   let schedule: Schedule = { type: 'constant' };
@@ -217,9 +219,7 @@ async function experiment(argv: string[]): Promise<void> {
     schedule = { type: 'step', every: Number(m[1]), gamma: Number(m[2]) };
   }
   const init: InitScale = values.init === 'xavier' || values.init === 'he' ? values.init : values.init === undefined ? 'he' : number('init', values.init, 0, 0);
-  const config: ExperimentConfig = {
-    data: dataName,
-    sizes,
+  const options = {
     rules,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
     epochs: integer('epochs', values.epochs, 10, 1),
@@ -236,6 +236,12 @@ async function experiment(argv: string[]): Promise<void> {
     alignmentRows: integer('alignment-rows', values['alignment-rows'], 256, 0),
   };
   const { train, test } = await loadData(dataName, values['data-dir'], integer('train-limit', values['train-limit'], 0, 0), integer('test-limit', values['test-limit'], 0, 0));
+  // The input and output sizes are the data's; one hidden layer of 256 unless --sizes says otherwise.
+  const sizes = givenSizes ?? [train.features, 256, train.classes];
+  if (sizes[0] !== train.features) throw new UsageError(`--sizes: the first size is the input, and ${dataName} has ${train.features} features; got ${sizes.join(',')}`);
+  if (sizes[sizes.length - 1] < train.classes) throw new UsageError(`--sizes: the last size is the output, and ${dataName} has ${train.classes} classes; got ${sizes.join(',')}`);
+  if (options.batchSize > train.labels.length) throw new UsageError(`--batch: ${options.batchSize} is more than the ${train.labels.length} training rows`);
+  const config: ExperimentConfig = { data: dataName, sizes, ...options };
   const out = values.out ?? join('experiments', `${dataName}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seeds; ${config.epochs} epochs of batch ${config.batchSize}`);
   const totalEpochs = rules.length * seedCount * config.epochs;

@@ -3,7 +3,9 @@
  * where there is no GPU) and prints falling losses and predictions equal to the targets.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../..');
@@ -67,6 +69,47 @@ it('bench prints steps/s, a per-kernel profile and every matmul variant', () => 
   const line = r.stdout.split('\n').find((l) => l.startsWith('17×9×5 Aᵀ'));
   expect(line).toMatch(/^17×9×5 Aᵀ( +\*?[\d.]+ +[\d.]+){3} +— +— +— +—$/);
   expect(line!.split('*')).toHaveLength(2);
+});
+
+it('experiment takes its input and output sizes from the data, writes its files, and refuses sizes or a batch the data cannot fill', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fa-experiment-'));
+  try {
+    const r = run(['experiment', '--data', 'spirals', '--rules', 'fa,bp', '--seeds', '1', '--epochs', '2', '--train-limit', '300', '--test-limit', '200', '--alignment-rows', '50', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^spirals: 300 training and 200 test rows; \[2,256,2\] relu; rules fa, bp; 1 seeds; 2 epochs of batch 64$/m);
+    expect(r.stdout.match(/^(fa|bp) seed 1 epoch [12]: loss [\d.]+, test [\d.]+%, [\d.]+ s$/gm)).toHaveLength(4);
+    for (const f of ['results.json', 'results.csv', 'curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 2 * 2);
+    expect(r.stdout).toMatch(/^fa +1 +[\d.]+ ± [\d.]+/m);
+    expect(r.stdout).toMatch(/^bp +1 +[\d.]+ ± [\d.]+/m);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  for (const [args, message] of [
+    [['--sizes', '784,256,10'], /--sizes: the first size is the input, and spirals has 2 features; got 784,256,10/],
+    [['--sizes', '2,8,1'], /--sizes: the last size is the output, and spirals has 2 classes; got 2,8,1/],
+    [['--batch', '5000'], /--batch: 5000 is more than the 1000 training rows/],
+  ] as const) {
+    const bad = run(['experiment', '--data', 'spirals', ...args]);
+    expect(bad.status, args.join(' ')).toBe(2);
+    expect(bad.stderr).toMatch(message);
+    expect(bad.stdout).toBe('');
+  }
+});
+
+it('bench --epochs prints each epoch\'s seconds, their mean and the mean GPU time', () => {
+  const r = run(['bench', '--configs', 'xor', '--matmul', '0', '--seconds', '0.05', '--epochs', '2']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const m = /^XOR \(seed\) +4 +15000 +([\d.]+) ([\d.]+) +([\d.]+) +([\d.]+) +(\d+)$/m.exec(r.stdout);
+  expect(m, r.stdout).not.toBeNull();
+  const [first, second, mean, gpu, stepsPerSecond] = m!.slice(1).map(Number);
+  expect(Math.abs(mean - 500 * (first + second))).toBeLessThan(0.2);
+  // The epochs' GPU spans lie inside the run (SwiftShader under Deno has timestamps).
+  expect(gpu).toBeGreaterThan(0);
+  expect(gpu).toBeLessThan(mean);
+  expect(Math.abs(stepsPerSecond - 15000 / (mean / 1000))).toBeLessThan(1);
 });
 
 it('compare runs TensorFlow.js beside ours under Deno', () => {
