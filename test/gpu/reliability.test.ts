@@ -22,6 +22,9 @@ describe('checkpoints', () => {
       expect(r.loadedEqual).toBe(true);
       expect(r.trainedEqual).toBe(true);
       expect(r.steps).toEqual([4, 4]);
+      // Every value, and a header of options and tensor names.
+      expect(r.bytes).toBeGreaterThan(r.valueBytes);
+      expect(r.bytes).toBeLessThan(r.valueBytes + 4096);
     });
   }
 });
@@ -60,7 +63,8 @@ it('every rejected call fails with its code and a message, and changes nothing',
   expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
   expect(byWhat['a corrupted checkpoint']!.message).toMatch(/checkpoint: checksum mismatch/);
   expect(byWhat['a checkpoint of other sizes']!.message).toMatch(/checkpoint: sizes \[3,6,2\] does not match this network's \[3,5,2\]/);
-  expect(r.unchangedUntilTrain).toBe(true);
+  expect(r.unchanged).toBe(true);
+  expect(r.restoredEqual).toBe(true);
   expect(r.trainMoved).toBe(true);
 });
 
@@ -203,6 +207,7 @@ it('sizes past the device\'s limits fail with device-limit, change nothing and l
   console.log(`maxStorageBufferBindingSize ${r.maxBinding}: ${r.huge?.message}; ${r.batch?.message}; ${r.grid?.message}`);
   expect(r.huge?.code).toBe('device-limit');
   expect(r.huge?.message).toMatch(/^W2: needs 19600000000 bytes \(4900000000 values\), past this device's storage-buffer limit/);
+  expect(r.huge?.message).toContain(`limit of ${r.maxBinding} bytes`);
   expect(r.afterHuge).toBe(0);
   expect(r.batch?.code).toBe('device-limit');
   expect(r.batch?.message).toMatch(/^a batch of 100000 rows: needs/);

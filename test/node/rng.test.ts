@@ -104,6 +104,7 @@ describe('initialisation scales and feedback by rule', () => {
     expect(shapes('kp')).toEqual([7 * 9, 3 * 7]);
     expect(shapes('dfa')).toEqual([3 * 9, 3 * 7]);
     expect(shapes('bp')).toEqual([]);
+    for (const rule of ['usf', 'frsf', 'brsf'] as const) expect(shapes(rule), rule).toEqual([7 * 9, 3 * 7]);
     const usf = initParameters(sizes, 'usf', 2, 'xavier').feedback;
     expect(usf[0].every((v) => v === Math.fround(Math.sqrt(2 / (7 + 9))))).toBe(true);
     for (const rule of ['frsf', 'brsf'] as const) expect(initParameters(sizes, rule, 2, 0.2).feedback.every((f) => f.every((v) => v >= 0))).toBe(true);

@@ -5,8 +5,9 @@
  * dominate. Where every entry is one sum (a column sum, a dot product), a tensor of one or a few
  * entries has no large neighbour to scale by: `magnitude` then gives each entry's sum of
  * absolute terms (Σ|x|, Σ|a·b|), the scale of float32 rounding in that sum (its error bound is
- * about n·ε·Σ|terms|), and entry i is held to tol · max(max|want|, magnitude_i). The first few
- * offending entries are kept for the failure message.
+ * about n·ε·Σ|terms|), and entry i is held to tol · max(max|want|, magnitude_i). An expected
+ * NaN or infinity passes only where the same value came back. The first few offending entries
+ * are kept for the failure message.
  */
 export interface Mismatch {
   index: number;
@@ -31,16 +32,17 @@ export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<nu
   if (got.length !== want.length) {
     return { name, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false };
   }
+  // The scale is the finite entries'; a non-finite expected entry needs the same value back.
   let scale = FLOOR;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]));
   let maxAbs = 0;
   let relErr = 0;
   let worst: Mismatch | null = null;
   const mismatches: Mismatch[] = [];
   for (let i = 0; i < got.length; i++) {
-    const diff = Math.abs(got[i] - want[i]);
+    const diff = Number.isFinite(want[i]) ? Math.abs(got[i] - want[i]) : Object.is(got[i], want[i]) ? 0 : Infinity;
     const err = Number.isNaN(diff) ? Infinity : diff;
-    const entryScale = magnitude ? Math.max(scale, Math.abs(magnitude[i])) : scale;
+    const entryScale = magnitude && Number.isFinite(magnitude[i]) ? Math.max(scale, Math.abs(magnitude[i])) : scale;
     maxAbs = Math.max(maxAbs, err);
     if (worst === null || err / entryScale > relErr) {
       relErr = err / entryScale;
@@ -49,6 +51,14 @@ export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<nu
     if (err > tol * entryScale && mismatches.length < 5) mismatches.push({ index: i, got: got[i], want: want[i] });
   }
   return { name, count: got.length, relErr, maxAbs, worst, mismatches, ok: mismatches.length === 0 };
+}
+
+/** Compares lists of tensors pairwise; a list of another length is a failed comparison itself. */
+export function compareLists(name: string, got: ArrayLike<number>[], want: ArrayLike<number>[], tol: number): Comparison[] {
+  if (got.length !== want.length) {
+    return [{ name: `${name}: tensors`, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false }];
+  }
+  return got.map((g, k) => compare(`${name}${k + 1}`, g, want[k], tol));
 }
 
 /** A one-line report for logs and assertion messages. */
