@@ -2,7 +2,7 @@
  * Ours against TensorFlow.js 4.22's webgpu backend, side by side on one adapter in one process:
  * the same training step (FA written with tf ops as a user of tf.js would; BP through
  * optimizer.minimize), per-kernel profiles of our step, and every matmul variant on the
- * networks' shapes beside tf.matMul. Runs wherever tf.js's webgpu backend does: a browser page
+ * networks' shapes beside tf.matMul; on request our epochs of fit. Runs wherever tf.js's webgpu backend does: a browser page
  * (npm run bench) or Deno / Node with dawn.node (fa-webgpu compare). Each figure is timed over
  * a run ended by reading a value back, after a warm-up; tables go to `log`.
  */
@@ -12,12 +12,13 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { describeAdapter } from '../src/index.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, benchSteps, COMPARE_PARTS, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, benchSteps, DEFAULT_COMPARE_PARTS, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
   configs?: string[];
-  parts?: (typeof COMPARE_PARTS)[number][];
+  /** default DEFAULT_COMPARE_PARTS (all but 'epochs') */
+  parts?: ComparePart[];
   /** seconds per timed figure (ours and tf.js alike) */
   seconds: number;
 }
@@ -35,7 +36,7 @@ export async function setupTfjs(): Promise<string> {
 
 export async function runCompare(device: GPUDevice, options: CompareOptions, log: (line: string) => void): Promise<void> {
   const configs = stepConfigs(options.configs ?? STEP_CONFIGS.map((c) => c.id));
-  const parts = options.parts ?? [...COMPARE_PARTS];
+  const parts = options.parts ?? [...DEFAULT_COMPARE_PARTS];
   const seconds = options.seconds;
   log(`adapter: ${describeAdapter(device)}; TensorFlow.js ${tf.version_core} (${tf.getBackend()}); ${new Date().toISOString().slice(0, 10)}`);
   if (parts.includes('steps')) {
@@ -61,6 +62,8 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     const shapes = [...squares, ...networkMatmuls(configs.filter((c) => c.id !== 'xor'), squares)];
     await logMatmulSweep(device, shapes, seconds, log, [{ name: 'tf.matMul', msEach: (mc) => tfMatmul(mc, seconds) }]);
   }
+  // Ours alone: to set TensorFlow.js beside it, divide the steps of an epoch by its steps/s above.
+  if (parts.includes('epochs')) await logEpochs(device, configs, 2, log);
 }
 
 async function ours(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp', seconds: number): Promise<number> {

@@ -5,7 +5,7 @@
 // With --page it times the page instead: the steps/s per rule of its live training (its default
 // controls: two spirals, 2-16-16-2, BP beside FA, batch 32), three windows of S seconds after a
 // warm-up, as the page runs them (its frames, curves and views included).
-//   node bench/run-browser.mjs [--quick] [--only steps,profile,matmul] [--seconds S]
+//   node bench/run-browser.mjs [--quick] [--only steps,profile,matmul,epochs] [--seconds S]
 //   node bench/run-browser.mjs --page [--seconds S]
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +15,10 @@ import puppeteer from 'puppeteer';
 import { createServer } from 'vite';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, seconds: { type: 'string' }, page: { type: 'boolean' } }, strict: true });
+// epochs (two of our fit, the issue's epoch figure) only on request: minutes on a CPU adapter.
 const parts = values.only?.split(',') ?? ['steps', 'profile', 'matmul'];
-if (parts.some((p) => !['steps', 'profile', 'matmul'].includes(p))) {
-  console.error(`--only: expected steps, profile and/or matmul, got ${JSON.stringify(values.only)}`);
+if (parts.some((p) => !['steps', 'profile', 'matmul', 'epochs'].includes(p))) {
+  console.error(`--only: expected steps, profile, matmul and/or epochs, got ${JSON.stringify(values.only)}`);
   process.exit(2);
 }
 // --quick keeps to the two small networks, for a first look on a CPU adapter.

@@ -15,13 +15,13 @@ import {
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
-import { COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
+import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
        fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K] [--loss-every N]
-       fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul]
+       fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul,epochs]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
@@ -75,7 +75,8 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our
 FA step; every matmul variant on the networks' shapes beside tf.matMul. What npm run bench
-prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2).
+prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2);
+--only steps,profile,matmul (the default) and/or epochs: two epochs of our fit, as bench --epochs 2.
 
 soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
 buffers every --every steps.
@@ -313,7 +314,7 @@ async function compare(argv: string[]): Promise<void> {
   const seconds = number('seconds', values.seconds, 2, 0.01, 600);
   const configs = values.configs?.split(',');
   if (configs) configsOption(configs);
-  const parts = (values.only?.split(',') ?? [...COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
+  const parts = (values.only?.split(',') ?? [...DEFAULT_COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
   // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
   // webgpu backend looks for when its module loads (only for this command).
   const device = await acquireDevice();

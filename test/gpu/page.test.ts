@@ -169,7 +169,8 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   }, values);
   // Every configuration and part is offered; the first run takes XOR's steps only.
   expect(await s.page.$$eval('#bench-controls [name=config]', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['xor', '784-256-10', '784-1000-10', '784-1024x3-10']);
-  expect(await s.page.$$eval('#bench-controls [name=part]', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['steps', 'profile', 'matmul']);
+  expect(await s.page.$$eval('#bench-controls [name=part]', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['steps', 'profile', 'matmul', 'epochs']);
+  expect(await s.page.$$eval('#bench-controls [name=part]:checked', (b) => b.map((x) => (x as HTMLInputElement).value))).toEqual(['steps']);
   await tick('config', ['xor']);
   await tick('part', ['steps']);
   await s.page.$eval('#bench-controls [name=seconds]', (e) => { (e as HTMLInputElement).value = '0.05'; });
@@ -180,8 +181,22 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   expect(out).toMatch(/^adapter: .*TensorFlow\.js 4\.22\.0 \(webgpu\)/);
   // ours FA, tf.js FA, ratio, ours BP, tf.js BP, ratio
   expect(out).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+×){2}$/m);
-  expect(out).not.toMatch(/784-256-10|per kernel|matmul C/);
+  expect(out).not.toMatch(/784-256-10|per kernel|matmul C|epochs of fit/);
   expect((await state()).running).toBe(false);
+  // Our epochs (the issue's epoch figure): XOR's two epochs of 15,000 steps, their seconds,
+  // mean and GPU time (Chromium on SwiftShader has timestamps).
+  await tick('part', ['epochs']);
+  await s.page.click('#bench-run');
+  await s.page.waitForFunction(() => /^(Done|The benchmark failed|Stopped)/.test(document.getElementById('bench-status')!.textContent!), { timeout: 180_000 });
+  expect(await s.page.$eval('#bench-status', (e) => e.textContent)).toMatch(/^Done/);
+  const epochs = await s.page.$eval('#bench-output', (e) => e.textContent!);
+  const row = /^XOR \(seed\) +4 +15000 +([\d.]+) ([\d.]+) +([\d.]+) +([\d.]+) +\d+$/m.exec(epochs);
+  expect(row, epochs).not.toBeNull();
+  const [first, second, mean, gpu] = row!.slice(1).map(Number);
+  expect(Math.abs(mean - 500 * (first + second))).toBeLessThan(0.2);
+  expect(gpu).toBeGreaterThan(0);
+  expect(gpu).toBeLessThan(mean);
+  expect(epochs).not.toMatch(/training steps per second|per kernel|matmul C/);
   await s.page.screenshot({ path: `${shots}/benchmark.png`, fullPage: true });
   // A run stopped at its first figure prints that figure's lines and no more; on this CPU
   // adapter it warns that the larger networks are slow.
