@@ -21,7 +21,7 @@ import { StateSnapshots } from './train/snapshot.js';
 import { hasTimestamps, maxRounds, spanTimer, SPAN_BYTES, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { feedbackUpdates, preStepDispatches } from './train/optimizer.js';
-import { checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
+import { checkBoolean, checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
 
 export interface NetworkOptions {
   /** [input, hidden…, output]; at least two entries. */
@@ -146,6 +146,10 @@ export interface Trainer {
   readonly epoch: number;
   readonly stepsPerEpoch: number;
   readonly normalization: Affine;
+  /**
+   * Releases its GPU data (the network's destroy() does too). During a run, the run stops at
+   * its next chunk with 'destroyed' and the data goes then.
+   */
   destroy(): void;
 }
 
@@ -252,7 +256,13 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   }
   const kernels = checkOneOf('kernels', options.kernels ?? 'auto', KERNEL_FAMILIES);
   const device = options.device ?? (await acquireDevice());
-  return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels });
+  try {
+    return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels });
+  } catch (e) {
+    // Sizes past the device's limits: a device acquired for this network goes with it.
+    if (options.device === undefined) device.destroy();
+    throw e;
+  }
 }
 
 /**
@@ -315,6 +325,10 @@ export class Network {
   private readonly preStep: Dispatch[];
   private readonly graphs = new Map<number, StepGraph>();
   private state: 'ready' | 'busy' | 'destroyed' | 'lost' = 'ready';
+  /** destroy() was called while a call ran: it stops at its next boundary, then the network goes. */
+  private destroyRequested = false;
+  /** Trainers not yet destroyed: destroy() takes them along. */
+  private readonly trainers = new Set<Trainer>();
   /** Training steps done (trainStep, train, fit), restored with a checkpoint. */
   private stepsDone = 0;
   /** The last states known to have a finite loss, recorded by train and fit. */
@@ -369,6 +383,7 @@ export class Network {
    */
   setOptimizer(o: Partial<SgdSettings>): void {
     this.assertUsable();
+    if (typeof o !== 'object' || o === null) throw invalid(`setOptimizer: expected { learningRate?, momentum?, weightDecay? }, got ${describe(o)}`);
     const next = checkOptimizer({ ...this.settings, ...o });
     if ((next.momentum > 0) !== (this.settings.momentum > 0)) {
       throw invalid(`momentum: this network was created with momentum ${this.settings.momentum}; it can change to another ${this.settings.momentum > 0 ? 'non-zero value' : 'value only if created with momentum'}, got ${next.momentum}`);
@@ -492,7 +507,8 @@ export class Network {
     this.assertUsable();
     const rows = this.checkBatch(x, labels);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { steps, batchSize?, lossEvery?, onProgress? }, got ${describe(options)}`);
-    const steps = checkNumber('steps', options.steps, 1, Number.MAX_SAFE_INTEGER, { integer: true });
+    // Every step's loss comes back in one Float32Array: 1e8 steps is 400 MB of it.
+    const steps = checkNumber('steps', options.steps, 1, 1e8, { integer: true });
     const batch = checkNumber('batchSize', options.batchSize ?? rows, 1, rows, { integer: true });
     const every = checkNumber('lossEvery', options.lossEvery ?? Math.min(100, steps), 1, 1 << 20, { integer: true });
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid(`onProgress: expected a function, got ${describe(options.onProgress)}`);
@@ -531,6 +547,7 @@ export class Network {
       };
       try {
         for (let done = 0, k = 0; done < steps; k++) {
+          this.stopIfDestroyed('train', done);
           const window = Math.min(every, steps - done);
           const { history, staging } = ring[k % 2];
           for (const [s, count] of submitChunks(window)) {
@@ -624,6 +641,11 @@ export class Network {
         const probe = o.alignmentRows > 0 ? normalizedRows(o.train, o.alignmentRows, affine) : null;
         const perEpoch = Math.floor(gpuTrain.rows / o.batchSize);
         const first = this.stepsDone;
+        // Every graph the run needs, made before its first step: evaluation batches or alignment
+        // rows past the device's limits fail here, with nothing trained.
+        const evalSizes = (d: GpuDataset | null | undefined) => (d ? [Math.min(o.evalBatchSize, d.rows), d.rows % o.evalBatchSize].filter((n) => n > 0) : []);
+        for (const n of new Set([o.batchSize, ...evalSizes(gpuValidation), ...evalSizes(gpuTest)])) this.graphFor(n);
+        if (probe && this.sizes.length > 2) this.graphFor(probe.labels.length).alignment();
         // The known-good state, the epoch being read, the epoch running.
         this.snapshotsFor().reserve(3);
         // Queues epoch e: its rate and order (written behind the work already submitted), its
@@ -690,6 +712,12 @@ export class Network {
             }
             throw err;
           }
+          if (this.destroyRequested) {
+            // destroy() was called during the run: it ends with this epoch.
+            if (running) await drainEpoch(running);
+            running = null;
+            this.stopIfDestroyed('fit', this.stepsDone - first);
+          }
           running?.read();
         }
         return { epochs, normalization: affine };
@@ -716,6 +744,13 @@ export class Network {
     this.assertUsable();
     checkDataset('data', data);
     this.checkDatasetShape('data', data);
+    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { normalization?, batchSize? }, got ${describe(options)}`);
+    if (options.normalization !== undefined) {
+      const n = options.normalization;
+      if (typeof n !== 'object' || n === null) throw invalid(`normalization: expected { scale, offset } (fit's result has it), got ${describe(n)}`);
+      checkNumber('normalization.scale', n.scale, -1e30, 1e30);
+      checkNumber('normalization.offset', n.offset, -1e30, 1e30);
+    }
     const affine = options.normalization ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
     const batch = checkNumber('batchSize', options.batchSize ?? 1000, 1, MAX_LAYER, { integer: true });
     return this.exclusive(async () => {
@@ -737,22 +772,29 @@ export class Network {
     this.assertUsable();
     checkDataset('train', train);
     this.checkDatasetShape('train', train);
+    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { batchSize, test?, normalization?, shuffle? }, got ${describe(options)}`);
     if (options.test) {
       checkDataset('test', options.test);
       this.checkDatasetShape('test', options.test);
     }
     const batch = checkNumber('batchSize', options.batchSize, 1, train.labels.length, { integer: true });
     const affine = normalizer(train, checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS));
-    const shuffle = options.shuffle ?? true;
+    const shuffle = checkBoolean('shuffle', options.shuffle ?? true);
     const rows = train.labels.length;
     const perEpoch = Math.floor(rows / batch);
     // Orders for several epochs at once when epochs are short, so one command buffer spans them.
     const epochsPerOrder = Math.max(1, Math.min(1024, Math.floor(65536 / rows)));
     const gpuTrain = new GpuDataset(this.device, train, 'train', epochsPerOrder);
-    const gpuTest = options.test ? new GpuDataset(this.device, options.test, 'test') : null;
+    let gpuTest: GpuDataset | null;
+    try {
+      gpuTest = options.test ? new GpuDataset(this.device, options.test, 'test') : null;
+    } catch (e) {
+      gpuTrain.destroy();
+      throw e;
+    }
     // The trainer's own steps (not the network's: steps of train or traceStep before or between
     // runs do not move its epochs), and where it is in the current orders.
-    let trained = 0, epoch = 0, position = 0, destroyed = false;
+    let trained = 0, epoch = 0, position = 0, destroyed = false, running = false;
     // Epoch e takes rows order(e)[0 … perEpoch·batch); the cursor jumps over each epoch's remainder.
     const setOrders = (first: number) => {
       const all = new Uint32Array(rows * epochsPerOrder);
@@ -765,7 +807,12 @@ export class Network {
     const alive = () => {
       if (destroyed) throw new FaWebGpuError('destroyed', 'this trainer was destroyed');
     };
-    return {
+    const free = () => {
+      gpuTrain.destroy();
+      gpuTest?.destroy();
+      this.trainers.delete(trainer);
+    };
+    const trainer: Trainer = {
       normalization: affine,
       stepsPerEpoch: perEpoch,
       get epoch() { return epoch; },
@@ -773,22 +820,32 @@ export class Network {
         alive();
         checkNumber('steps', steps, 1, 1e7, { integer: true });
         return this.exclusive(async () => {
-          const losses = new Float32Array(steps);
-          for (let done = 0; done < steps;) {
-            const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
-            const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
-            losses.set(part, done);
-            this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${done + bad + 1} of ${steps}`);
-            done += k;
-            position += k;
-            trained += k;
-            epoch = Math.floor(trained / perEpoch);
-            if (position === perEpoch * epochsPerOrder) {
-              position = 0;
-              setOrders(epoch);
+          running = true;
+          try {
+            const losses = new Float32Array(steps);
+            for (let done = 0; done < steps;) {
+              if (destroyed) throw new FaWebGpuError('destroyed', `trainer.run: the trainer was destroyed while this ran; stopped after ${done} steps`);
+              this.stopIfDestroyed('trainer.run', done);
+              const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
+              const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
+              // The steps ran and the cursor moved, whether or not their losses are finite.
+              const at = done;
+              done += k;
+              position += k;
+              trained += k;
+              epoch = Math.floor(trained / perEpoch);
+              if (position === perEpoch * epochsPerOrder) {
+                position = 0;
+                setOrders(epoch);
+              }
+              losses.set(part, at);
+              this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${at + bad + 1} of ${steps}`);
             }
+            return losses;
+          } finally {
+            running = false;
+            if (destroyed) free();
           }
-          return losses;
         });
       },
       evaluate: () => {
@@ -799,10 +856,12 @@ export class Network {
       destroy: () => {
         if (destroyed) return;
         destroyed = true;
-        gpuTrain.destroy();
-        gpuTest?.destroy();
+        // A run in progress stops at its next chunk and frees them then.
+        if (!running) free();
       },
     };
+    this.trainers.add(trainer);
+    return trainer;
   }
 
   /**
@@ -813,6 +872,7 @@ export class Network {
   async traceStep(x: Float32Array, labels: Int32Array, maxValues = 4096): Promise<TraceEntry[]> {
     this.assertUsable();
     const n = this.checkBatch(x, labels);
+    checkNumber('maxValues', maxValues, 0, Number.MAX_SAFE_INTEGER, { integer: true });
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
@@ -1003,7 +1063,13 @@ export class Network {
   /** Frees every GPU buffer (and the device, if the network acquired it). Idempotent. */
   destroy(): void {
     if (this.state === 'destroyed') return;
+    // A call still running stops at its next window, epoch or chunk, and the network goes then.
+    if (this.state === 'busy') {
+      this.destroyRequested = true;
+      return;
+    }
     this.state = 'destroyed';
+    for (const t of [...this.trainers]) t.destroy();
     for (const g of this.graphs.values()) g.destroy();
     this.graphs.clear();
     destroyDispatches([...this.postStep, ...this.preStep]);
@@ -1014,10 +1080,20 @@ export class Network {
 
   // ---------------------------------------------------------------------------------
 
+  /** Inside a run: stops it once destroy() was called during it. */
+  private stopIfDestroyed(label: string, done: number): void {
+    if (this.destroyRequested) throw new FaWebGpuError('destroyed', `${label}: the network was destroyed while this ran; stopped after ${done} steps`);
+  }
+
   private assertUsable(): void {
     if (this.state === 'destroyed') throw new FaWebGpuError('destroyed', 'this network was destroyed; create a new one');
     if (this.state === 'lost') throw new FaWebGpuError('device-lost', `the GPU device was lost (${this.lostReason}); create a new network`);
     if (this.state === 'busy') throw new FaWebGpuError('busy', 'another call on this network is still running; await it first');
+  }
+
+  /** (A method, as the device's loss changes the state between awaits.) */
+  private isLost(): boolean {
+    return this.state === 'lost';
   }
 
   /** Runs one async operation at a time; overlapping calls are refused, not interleaved. */
@@ -1026,8 +1102,13 @@ export class Network {
     this.state = 'busy';
     try {
       return await fn();
+    } catch (e) {
+      // A readback that failed because the device went: the device's error, said as ours.
+      if (this.isLost() && !(e instanceof FaWebGpuError)) throw new FaWebGpuError('device-lost', `the GPU device was lost (${this.lostReason}); create a new network`);
+      throw e;
     } finally {
       if (this.state === 'busy') this.state = 'ready';
+      if (this.destroyRequested && this.state === 'ready') this.destroy();
     }
   }
 
@@ -1125,7 +1206,7 @@ export class Network {
     const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, MAX_LAYER, { integer: true });
     const alignmentRows = checkNumber('alignmentRows', options.alignmentRows ?? 0, 0, trainPart.labels.length, { integer: true });
     if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid(`onEpoch: expected a function, got ${describe(options.onEpoch)}`);
-    return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: options.shuffle ?? true, train: trainPart, validation: split?.validation };
+    return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: checkBoolean('shuffle', options.shuffle ?? true), train: trainPart, validation: split?.validation };
   }
 
   /**

@@ -35,10 +35,22 @@ export class GpuDataset {
     } else {
       words = d.x;
     }
-    this.x = storageBuffer(device, `${label}.x`, words.length, words);
-    this.labels = storageBuffer(device, `${label}.labels`, this.rows, d.labels);
-    this.order = storageBuffer(device, `${label}.order`, this.rows * epochsPerOrder, Uint32Array.from({ length: this.rows * epochsPerOrder }, (_, i) => i % this.rows));
-    this.cursors = [storageBuffer(device, `${label}.cursor`, 1), storageBuffer(device, `${label}.cursor.next`, 1)];
+    // A buffer past the device's limits throws: the ones made before it go too.
+    const made: GPUBuffer[] = [];
+    const make = (name: string, count: number, data?: Uint32Array | Float32Array | Int32Array) => {
+      const b = storageBuffer(device, `${label}.${name}`, count, data);
+      made.push(b);
+      return b;
+    };
+    try {
+      this.x = make('x', words.length, words);
+      this.labels = make('labels', this.rows, d.labels);
+      this.order = make('order', this.rows * epochsPerOrder, Uint32Array.from({ length: this.rows * epochsPerOrder }, (_, i) => i % this.rows));
+      this.cursors = [make('cursor', 1), make('cursor.next', 1)];
+    } catch (e) {
+      for (const b of made) b.destroy();
+      throw e;
+    }
   }
 
   /** Which buffer the cursor is read from and which the next start goes to, for the i-th gather from now. */

@@ -768,6 +768,7 @@ async function rejectedCalls() {
     corrupted[corrupted.length - 10] ^= 0x40;
     const nanX = Float32Array.from(x);
     nanX[4] = NaN;
+    const data = { x: Float32Array.from(x), labels, features: 3, classes: 2 };
     const calls: [string, () => unknown][] = [
       ['x with the wrong width', () => net.trainStep(random(1, 10), labels)],
       ['x as a plain array', () => net.trainStep([1, 2, 3] as unknown as Float32Array, Int32Array.of(0))],
@@ -787,6 +788,12 @@ async function rejectedCalls() {
       ['a checkpoint of other sizes', () => net.restoreCheckpoint(mismatched)],
       ['alignment with bad labels', () => net.alignment(x, Int32Array.of(5, 0, 0, 0))],
       ['predict of the wrong width', () => net.predict(random(1, 7))],
+      ['train steps past 1e8', () => net.train(x, labels, { steps: 1e9 })],
+      ['evaluate with a NaN scale', () => net.evaluate(data, { normalization: { scale: NaN, offset: 0 } })],
+      ['trainer without options', () => net.trainer(data, null as never)],
+      ['fit with shuffle "yes"', () => net.fit(data, { epochs: 1, batchSize: 2, shuffle: 'yes' as never })],
+      ['traceStep with negative maxValues', () => net.traceStep(x, labels, -1)],
+      ['setOptimizer(5)', () => net.setOptimizer(5 as never)],
     ];
     const results: { what: string; error: Awaited<ReturnType<typeof errorOf>> }[] = [];
     const stepsBefore = net.steps, rateBefore = net.learningRate;
@@ -871,7 +878,12 @@ async function fitStops() {
         await again.fit(data, { batchSize: 10, epochs: step / 9 });
         same = sameBits((await wild.getParameters()).weights, (await again.getParameters()).weights);
       }
-      return { stopped, seen, stepsAfterStop, sameAsTwoEpochs, sameAfterMore, diverged, stepsAtError, step, same };
+      // A trainer's run that diverges still moved its cursor by every step it ran.
+      const tr = await again.trainer(data, { batchSize: 10 });
+      const trainerDiverged = await errorOf(tr.run(2000));
+      const trainerEpoch = tr.epoch;
+      tr.destroy();
+      return { stopped, seen, stepsAfterStop, sameAsTwoEpochs, sameAfterMore, diverged, stepsAtError, step, same, trainerDiverged, trainerEpoch };
     } finally {
       for (const n of [net, fresh, wild, again]) n.destroy();
     }
@@ -1006,14 +1018,22 @@ async function bufferCount(c: { longSteps: number }) {
       await net.fit(data, { epochs: 2, batchSize: 16, test: data, validationSplit: 0.2, alignmentRows: 8 });
       await net.evaluate(data);
       await net.restoreCheckpoint(await net.saveCheckpoint());
+      // A trainer left open goes with its network.
+      const trainer = await net.trainer(data, { batchSize: 16, test: data });
+      await trainer.run(5);
       net.destroy();
       afterCycle.push(buffers.live() - baseline);
     }
+    // destroy() during a run: fit stops at the epoch's end, then everything goes.
+    const doomed = await createNetwork({ sizes: [2, 8, 2], rule: 'fa', momentum: 0.9, device: counted });
+    const stopped = await errorOf(doomed.fit(data, { epochs: 5, batchSize: 16, test: data, onEpoch: (r) => { if (r.epoch === 1) doomed.destroy(); } }));
+    const afterStop = await errorOf(() => doomed.getParameters());
+    const afterDestroyedRun = buffers.live() - baseline;
     const net = await createNetwork({ sizes: [2, 8, 2], rule: 'fa', device: counted });
     const during: number[] = [];
     await net.train(x, labels, { steps: c.longSteps, lossEvery: 1000, onProgress: () => { during.push(buffers.live() - baseline); } });
     net.destroy();
-    return { afterCycle, during, afterLong: buffers.live() - baseline };
+    return { afterCycle, stopped, afterStop, afterDestroyedRun, during, afterLong: buffers.live() - baseline };
   } finally {
     counted.destroy();
   }
@@ -1033,13 +1053,22 @@ async function limits() {
     const batch = await errorOf(net.trainStep(new Float32Array(2 * 100_000), new Int32Array(100_000)));
     const afterBatch = buffers.live() - live;
     const unchanged = sameBits((await net.getParameters()).weights, before.weights);
+    // fit whose alignment rows are past the limits fails before its first step (the training
+    // batch's graph is made beforehand, by predict: graphs are kept between calls).
+    const rows = 6000;
+    const big = { x: Float32Array.from({ length: 2 * rows }, (_, i) => (i % 7) / 7), labels: Int32Array.from({ length: rows }, (_, i) => i % 2), features: 2, classes: 2 };
+    await net.predict(new Float32Array(2 * 1000));
+    const live3 = buffers.live();
+    const probe = await errorOf(net.fit(big, { epochs: 1, batchSize: 1000, alignmentRows: rows }));
+    const afterProbe = buffers.live() - live3;
+    const probeUnchanged = sameBits((await net.getParameters()).weights, before.weights) && net.steps === 0;
     net.destroy();
     const wide = await createNetwork({ sizes: [1, 6_000_000, 2], device: counted });
     const live2 = buffers.live();
     const grid = await errorOf(wide.trainStep(Float32Array.of(1), Int32Array.of(0)));
     const afterGrid = buffers.live() - live2;
     wide.destroy();
-    return { huge, afterHuge, batch, afterBatch, unchanged, grid, afterGrid, end: buffers.live() - baseline, maxBinding: counted.limits.maxStorageBufferBindingSize };
+    return { huge, afterHuge, batch, afterBatch, unchanged, probe, afterProbe, probeUnchanged, grid, afterGrid, end: buffers.live() - baseline, maxBinding: counted.limits.maxStorageBufferBindingSize };
   } finally {
     counted.destroy();
   }

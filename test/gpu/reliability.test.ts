@@ -56,11 +56,23 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'a checkpoint of other sizes': 'invalid-data',
     'alignment with bad labels': 'invalid-argument',
     'predict of the wrong width': 'invalid-argument',
+    'train steps past 1e8': 'invalid-argument',
+    'evaluate with a NaN scale': 'invalid-argument',
+    'trainer without options': 'invalid-argument',
+    'fit with shuffle "yes"': 'invalid-argument',
+    'traceStep with negative maxValues': 'invalid-argument',
+    'setOptimizer(5)': 'invalid-argument',
     'a call while train runs': 'busy',
     'a call after destroy': 'destroyed',
   });
   expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1, got 2 at index 2/);
   expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
+  expect(byWhat['train steps past 1e8']!.message).toMatch(/^steps: expected an integer >= 1 and <= 100000000, got 1000000000$/);
+  expect(byWhat['evaluate with a NaN scale']!.message).toMatch(/^normalization\.scale: expected a finite number/);
+  expect(byWhat['trainer without options']!.message).toMatch(/^options: expected \{ batchSize, test\?, normalization\?, shuffle\? \}, got null$/);
+  expect(byWhat['fit with shuffle "yes"']!.message).toBe('shuffle: expected true or false, got "yes"');
+  expect(byWhat['traceStep with negative maxValues']!.message).toMatch(/^maxValues: expected an integer >= 0/);
+  expect(byWhat['setOptimizer(5)']!.message).toMatch(/^setOptimizer: expected \{ learningRate\?, momentum\?, weightDecay\? \}, got 5$/);
   expect(byWhat['a corrupted checkpoint']!.message).toMatch(/checkpoint: checksum mismatch/);
   expect(byWhat['a checkpoint of other sizes']!.message).toMatch(/checkpoint: sizes \[3,6,2\] does not match this network's \[3,5,2\]/);
   expect(r.unchanged).toBe(true);
@@ -107,6 +119,9 @@ it('fit stopped with the next epoch already submitted: by onEpoch, the network i
   expect(r.step).toBeGreaterThan(0);
   expect(r.step).toBeLessThanOrEqual(9 * (bad - 1));
   expect(r.same).toBe(true);
+  // 2000 steps of 9 an epoch in one chunk, diverged: the trainer counts them all.
+  expect(r.trainerDiverged?.code).toBe('diverged');
+  expect(r.trainerEpoch).toBe(Math.floor(2000 / 9));
 });
 
 it('a lost device is reported; a checkpoint rebuilds the network on another device', async () => {
@@ -196,6 +211,11 @@ it('no GPU buffer outlives its network, across cycles and 10,000 steps', async (
   const r = await h.call('bufferCount', { longSteps: 10_000 });
   console.log(`live buffers above the device's baseline: after cycles ${r.afterCycle.join(', ')}; during 10,000 steps ${[...new Set(r.during)].join(', ')}; after ${r.afterLong}`);
   expect(r.afterCycle).toEqual([0, 0, 0]);
+  // 60 rows, batches of 16: 3 steps an epoch; destroyed in epoch 1's onEpoch.
+  expect(r.stopped?.code).toBe('destroyed');
+  expect(r.stopped?.message).toBe('fit: the network was destroyed while this ran; stopped after 3 steps');
+  expect(r.afterStop?.code).toBe('destroyed');
+  expect(r.afterDestroyedRun).toBe(0);
   expect(r.during).toHaveLength(10);
   expect(new Set(r.during).size).toBe(1);
   expect(r.afterLong).toBe(0);
@@ -213,6 +233,10 @@ it('sizes past the device\'s limits fail with device-limit, change nothing and l
   expect(r.batch?.message).toMatch(/^a batch of 100000 rows: needs/);
   expect(r.afterBatch).toBe(0);
   expect(r.unchanged).toBe(true);
+  expect(r.probe?.code).toBe('device-limit');
+  expect(r.probe?.message).toMatch(/^a batch of 6000 rows: needs/);
+  expect(r.afterProbe).toBe(0);
+  expect(r.probeUnchanged).toBe(true);
   expect(r.grid?.code).toBe('device-limit');
   // 6,000,000 columns in tiles of 64 (CPU adapters) or 32
   expect(r.grid?.message).toMatch(/Layer1\.forward\.matmul\+bias_activation: needs a grid of (93750|187500)×1×1 workgroups, past this device's maxComputeWorkgroupsPerDimension/);
