@@ -4,7 +4,7 @@
  * call changes nothing.
  */
 import { FaWebGpuError, invalid } from './errors.js';
-import { F32_BYTES, storageBuffer } from './gpu/buffers.js';
+import { F32_BYTES, mapForRead, storageBuffer } from './gpu/buffers.js';
 import { acquireDevice, describeAdapter } from './gpu/device.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
 import type { ShaderName } from './kernels/shaders.js';
@@ -1103,8 +1103,8 @@ export class Network {
     try {
       return await fn();
     } catch (e) {
-      // A readback that failed because the device went: the device's error, said as ours.
-      if (this.isLost() && !(e instanceof FaWebGpuError)) throw new FaWebGpuError('device-lost', `the GPU device was lost (${this.lostReason}); create a new network`);
+      // A call that failed because the device went (a readback's 'gpu-error', or the device's own error).
+      if (this.isLost() && !(e instanceof FaWebGpuError && e.code === 'device-lost')) throw new FaWebGpuError('device-lost', `the GPU device was lost (${this.lostReason}); create a new network`);
       throw e;
     } finally {
       if (this.state === 'busy') this.state = 'ready';
@@ -1410,7 +1410,7 @@ export class Network {
   /** The first `count` f32 of a MAP_READ buffer, once the work submitted before is done; leaves it unmapped. */
   private async mapRead(label: string, staging: GPUBuffer, count: number): Promise<Float32Array> {
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, count * F32_BYTES);
+      await mapForRead(staging, label, count * F32_BYTES);
       const out = new Float32Array(staging.getMappedRange(0, count * F32_BYTES).slice(0));
       staging.unmap();
       return out;

@@ -27,6 +27,19 @@ export function checkFits(device: GPUDevice, label: string, count: number): void
   }
 }
 
+/**
+ * Maps a MAP_READ buffer for reading. A failure (the device lost, the buffer destroyed under
+ * it) becomes FaWebGpuError 'gpu-error' naming what was read; a network reports it as
+ * 'device-lost' once its device is gone.
+ */
+export async function mapForRead(buffer: GPUBuffer, label: string, size?: number): Promise<void> {
+  try {
+    await buffer.mapAsync(GPUMapMode.READ, 0, size);
+  } catch (e) {
+    throw new FaWebGpuError('gpu-error', `${label}: reading back from the GPU failed (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** Copies `count` f32 from a GPU buffer into a new Float32Array (one round trip). */
 export async function readFloat32(device: GPUDevice, source: GPUBuffer, count: number, offsetElements = 0): Promise<Float32Array> {
   const size = count * F32_BYTES;
@@ -35,7 +48,7 @@ export async function readFloat32(device: GPUDevice, source: GPUBuffer, count: n
     const encoder = device.createCommandEncoder({ label: `${source.label}.readback` });
     if (size > 0) encoder.copyBufferToBuffer(source, offsetElements * F32_BYTES, staging, 0, size);
     device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    await mapForRead(staging, `${source.label}.readback`);
     return new Float32Array(staging.getMappedRange().slice(0, size));
   } finally {
     staging.destroy();

@@ -4,7 +4,7 @@
  * that brsf's draws read. Labels follow GUIDE.md's notation (W1, b1, …; B2 is the feedback
  * that stands where W2ᵀ would).
  */
-import { checkFits, F32_BYTES, storageBuffer } from '../gpu/buffers.js';
+import { checkFits, F32_BYTES, mapForRead, storageBuffer } from '../gpu/buffers.js';
 import { optimizerSettings, type SgdSettings } from '../kernels/kernels.js';
 import { parameterShapes, type Parameters } from './init.js';
 import { RULE_TRAITS, type Rule } from './options.js';
@@ -142,7 +142,7 @@ export class GpuParameters {
         offset += b.size;
       }
       this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      await mapForRead(staging, 'state.readback');
       const data = staging.getMappedRange();
       offset = 0;
       return lists.map((list, li) => list.map((b, k) => {

@@ -4,6 +4,7 @@
  * (acquireDevice asks for it where the adapter has it). Browsers may round timestamps (Chrome
  * to 100 µs unless its unsafe-APIs flag is on), so means over several steps are more telling.
  */
+import { mapForRead } from '../gpu/buffers.js';
 import { encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
 
 /** A query set holds at most this many timestamps (WebGPU's limit). */
@@ -35,7 +36,7 @@ export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list:
   encoder.copyBufferToBuffer(resolved, 0, staging, 0, 8 * count);
   return {
     read: async () => {
-      await staging.mapAsync(GPUMapMode.READ);
+      await mapForRead(staging, 'timestamps.readback');
       const t = new BigUint64Array(staging.getMappedRange().slice(0));
       staging.unmap();
       return list.map((_, i) => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createNetwork, FaWebGpuError } from '../../src/index.js';
+import { mapForRead } from '../../src/gpu/buffers.js';
 import { grid1d } from '../../src/kernels/dispatch.js';
 import { checkFloat32, checkLabels, rowsOf } from '../../src/validate.js';
 
@@ -85,5 +86,17 @@ describe('grid1d', () => {
   });
   it('refuses a grid past the limit in both dimensions', () => {
     expect(() => grid1d(device(10), 'Layer1.update.W', 256 * 101, 256)).toThrow(/Layer1.update.W: needs a grid of 10×11×1/);
+  });
+});
+
+describe('mapForRead', () => {
+  it("turns a failed map into 'gpu-error' naming what was read", async () => {
+    (globalThis as { GPUMapMode?: unknown }).GPUMapMode ??= { READ: 1, WRITE: 2 };
+    const failing = { mapAsync: () => Promise.reject(new Error('Buffer was destroyed before the mapping was resolved')) } as unknown as GPUBuffer;
+    const error = await mapForRead(failing, 'epoch').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FaWebGpuError);
+    expect(error).toMatchObject({ code: 'gpu-error', message: 'epoch: reading back from the GPU failed (Buffer was destroyed before the mapping was resolved)' });
+    const fine = { mapAsync: () => Promise.resolve() } as unknown as GPUBuffer;
+    await expect(mapForRead(fine, 'epoch')).resolves.toBeUndefined();
   });
 });
