@@ -7,7 +7,7 @@
 // warm-up, as the page runs them (its frames, curves and views included).
 //   node bench/run-browser.mjs [--quick] [--only steps,profile,matmul,epochs] [--seconds S]
 //   node bench/run-browser.mjs --page [--seconds S]
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,4 +64,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  rmSync(userDataDir, { recursive: true, force: true });
 }

@@ -19,15 +19,17 @@ export async function runSoak(o: { steps: number; rule: Rule; every: number }, l
     log(`soak: ${o.steps} steps of ${o.rule}, 2-16-16-2 tanh, batch 16 of 64 two-spiral points, on ${describeAdapter(device)}`);
     log('step       loss     rss          live GPU buffers  steps/s');
     const started = performance.now();
-    let last = started;
+    let last = started, lastStep = 0;
     await net.train(data.x, data.labels, {
       steps: o.steps,
       batchSize: 16,
       lossEvery: o.every,
       onProgress: ({ step, loss }) => {
         const now = performance.now();
-        log(`${String(step).padEnd(10)} ${loss.toFixed(4).padStart(7)}  ${memory().padEnd(12)} ${String(buffers.live()).padStart(16)}  ${(o.every / ((now - last) / 1000)).toFixed(0).padStart(7)}`);
+        // The steps of this window (the last may be shorter than --every).
+        log(`${String(step).padEnd(10)} ${loss.toFixed(4).padStart(7)}  ${memory().padEnd(12)} ${String(buffers.live()).padStart(16)}  ${((step - lastStep) / ((now - last) / 1000)).toFixed(0).padStart(7)}`);
         last = now;
+        lastStep = step;
       },
     });
     net.destroy();

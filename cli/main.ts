@@ -89,9 +89,15 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+/** Number('') is 0: an option given with no value is refused, not taken as zero. */
+function numeric(value: string): number {
+  return value.trim() === '' ? NaN : Number(value);
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = numeric(value);
+  if (n > max) throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
@@ -157,7 +163,7 @@ function list(name: string, value: string | undefined, fallback: string): string
 
 function number(name: string, value: string | undefined, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = numeric(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
   return n;
 }
@@ -212,12 +218,13 @@ async function experiment(argv: string[]): Promise<void> {
   });
   if (givenSizes && givenSizes.length < 2) throw new UsageError(`--sizes: expected at least an input and an output size, got ${JSON.stringify(values.sizes)}`);
   const rules = list('rules', values.rules, 'bp,fa,dfa').map((r) => oneOf('rules', r, 'fa', RULES));
-  const seedCount = integer('seeds', values.seeds, 3, 1);
+  const seedCount = integer('seeds', values.seeds, 3, 1, 1000);
   let schedule: Schedule = { type: 'constant' };
   if (values.schedule !== undefined) {
     const m = /^step:(\d+):([\d.eE+-]+)$/.exec(values.schedule);
-    if (!m) throw new UsageError(`--schedule: expected step:EVERY:GAMMA (e.g. step:10:0.1), got ${JSON.stringify(values.schedule)}`);
-    schedule = { type: 'step', every: Number(m[1]), gamma: Number(m[2]) };
+    const every = m ? Number(m[1]) : NaN, gamma = m ? Number(m[2]) : NaN;
+    if (!(every >= 1 && gamma > 0 && Number.isFinite(gamma))) throw new UsageError(`--schedule: expected step:EVERY:GAMMA with EVERY >= 1 and GAMMA > 0 (e.g. step:10:0.1), got ${JSON.stringify(values.schedule)}`);
+    schedule = { type: 'step', every, gamma };
   }
   const init: InitScale = values.init === 'xavier' || values.init === 'he' ? values.init : values.init === undefined ? 'he' : number('init', values.init, 0, 0);
   const options = {
@@ -241,9 +248,18 @@ async function experiment(argv: string[]): Promise<void> {
   const sizes = givenSizes ?? [train.features, 256, train.classes];
   if (sizes[0] !== train.features) throw new UsageError(`--sizes: the first size is the input, and ${dataName} has ${train.features} features; got ${sizes.join(',')}`);
   if (sizes[sizes.length - 1] < train.classes) throw new UsageError(`--sizes: the last size is the output, and ${dataName} has ${train.classes} classes; got ${sizes.join(',')}`);
-  if (options.batchSize > train.labels.length) throw new UsageError(`--batch: ${options.batchSize} is more than the ${train.labels.length} training rows`);
+  const held = options.validationSplit ? Math.round(train.labels.length * options.validationSplit) : 0;
+  if (options.batchSize > train.labels.length - held) {
+    throw new UsageError(`--batch: ${options.batchSize} is more than the ${train.labels.length - held} training rows${held ? ` left after --validation ${options.validationSplit}` : ''}`);
+  }
   const config: ExperimentConfig = { data: dataName, sizes, ...options };
   const out = values.out ?? join('experiments', `${dataName}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  // The folder is made before training, so that a path that cannot be one fails now, not after the runs.
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`--out: cannot make the folder ${JSON.stringify(out)} (${(e as Error).message})`);
+  }
   console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seeds; ${config.epochs} epochs of batch ${config.batchSize}`);
   const totalEpochs = rules.length * seedCount * config.epochs;
   const bar = values.quiet ? null : new SingleBar({ format: '{bar} {value}/{total} epochs | {run} | {status}', hideCursor: true, stream: process.stderr });
@@ -262,7 +278,6 @@ async function experiment(argv: string[]): Promise<void> {
   } finally {
     bar?.stop();
   }
-  mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'results.json'), toJson(result));
   writeFileSync(join(out, 'results.csv'), toCsv(result));
   writeFileSync(join(out, 'curves.svg'), toSvg(result));
@@ -349,11 +364,18 @@ async function main(argv: string[]): Promise<number> {
         }, (line) => console.log(line));
         return 0;
       }
-      case undefined: case '-h': case '--help': console.log(USAGE); return command === undefined ? 2 : 0;
+      case undefined: console.error(`fa-webgpu: expected a command\n\n${USAGE}`); return 2;
+      case '-h': case '--help': console.log(USAGE); return 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`fa-webgpu: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    // An option the library refused (a batch past the rows left after --validation, a rate past
+    // its range) is a usage error too; other failures (data, device, divergence) are not.
+    if (e instanceof FaWebGpuError && e.code === 'invalid-argument') {
       console.error(`fa-webgpu: ${e.message}\n\n${USAGE}`);
       return 2;
     }

@@ -11,6 +11,7 @@ export interface SeriesSpec {
 export class LiveChart {
   private readonly plot: uPlot;
   private readonly data: number[][];
+  private readonly resize: ResizeObserver;
 
   constructor(host: HTMLElement, series: SeriesSpec[], yLabel: string) {
     this.data = [[], ...series.map(() => [])];
@@ -23,7 +24,14 @@ export class LiveChart {
       series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.6, spanGaps: true }))],
       legend: { live: false },
     }, this.data as uPlot.AlignedData, host);
-    new ResizeObserver(() => this.plot.setSize({ width: Math.max(260, host.clientWidth), height: 200 })).observe(host);
+    this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(260, host.clientWidth), height: 200 }));
+    this.resize.observe(host);
+  }
+
+  /** Removes the chart and its resize observer (a Reset makes new ones). */
+  destroy(): void {
+    this.resize.disconnect();
+    this.plot.destroy();
   }
 
   /** Adds a point per series at step x (null leaves a gap). */

@@ -55,6 +55,8 @@ let lastRender = 0;
 let generation = 0;
 let charts: { loss: LiveChart; accuracy: LiveChart; angle: LiveChart } | null = null;
 let speed = '';
+/** The batch the trainers were made with (the field may have changed since). */
+let batchInUse = 1;
 
 /** Every GPU operation of the page runs through this queue, one at a time, in click order. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -76,19 +78,24 @@ function failure(what: string, e: unknown): string {
 
 function options() {
   const f = new FormData(form);
+  // An empty field is NaN, which the library refuses with the field's name, not a silent 0.
+  const num = (name: string) => {
+    const text = String(f.get(name) ?? '').trim();
+    return text === '' ? NaN : Number(text);
+  };
   const hiddenText = String(f.get('hidden') ?? '').trim();
   const hidden = hiddenText === '' ? [] : hiddenText.split(',').map((v) => Number(v.trim()));
   return {
     data: String(f.get('data')),
-    noise: Number(f.get('noise')),
+    noise: num('noise'),
     hidden,
     activation: String(f.get('activation')) as Activation,
     rules: [String(f.get('ruleA')), String(f.get('ruleB'))] as Rule[],
-    learningRate: Number(f.get('lr')),
-    batch: Number(f.get('batch')),
-    momentum: Number(f.get('momentum')),
-    weightDecay: Number(f.get('decay')),
-    seed: Number(f.get('seed')),
+    learningRate: num('lr'),
+    batch: num('batch'),
+    momentum: num('momentum'),
+    weightDecay: num('decay'),
+    seed: num('seed'),
     files: (form.elements.namedItem('files') as HTMLInputElement).files,
   };
 }
@@ -147,6 +154,8 @@ async function reset(): Promise<void> {
   speed = '';
   const o = options();
   const fresh: Run[] = [];
+  // Every network made, so that a reset that fails or is superseded destroys them (trainers too).
+  const made: Network[] = [];
   const superseded = () => my !== generation;
   try {
     if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error('Hidden layers: widths as positive integers, comma-separated (e.g. 16,16), or empty.');
@@ -158,7 +167,9 @@ async function reset(): Promise<void> {
       // The seed's XOR keeps the seed's N(0, 0.2²); the other sets start from xavier scaling.
       const init = o.data === 'xor4' ? 0.2 : 'xavier';
       const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, device });
-      const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
+      made.push(net);
+      batchInUse = Math.min(o.batch, loaded.train.labels.length);
+      const trainer = await net.trainer(loaded.train, { batchSize: batchInUse, test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
       const card = document.createElement('div');
       card.className = 'model';
       card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[i]}"></span>Rule ${i === 0 ? 'A' : 'B'}: ${rule}</h3>`;
@@ -185,12 +196,8 @@ async function reset(): Promise<void> {
     setStatus(failure('Error', e));
     buttons.reset.disabled = false;
   } finally {
-    if (superseded()) {
-      for (const r of fresh) {
-        if (runs.includes(r)) continue;
-        r.trainer.destroy();
-        r.net.destroy();
-      }
+    for (const net of made) {
+      if (!runs.some((r) => r.net === net)) net.destroy();
     }
     updateCounter();
   }
@@ -198,6 +205,7 @@ async function reset(): Promise<void> {
 
 function makeCharts(rules: Rule[], hiddenLayers: number): void {
   const hosts = ['chart-loss', 'chart-accuracy', 'chart-angle'].map((id) => $(id));
+  if (charts) for (const c of Object.values(charts)) c.destroy();
   for (const h of hosts) h.replaceChildren();
   const per = (what: string, dash?: number[]) => rules.map((r, i) => ({ label: `${r} ${what}`, stroke: COLORS[i], dash }));
   const angleSeries = rules.flatMap((r, i) => range(hiddenLayers).map((h) => ({ label: `${r} layer ${h + 1}`, stroke: COLORS[i], dash: h === 0 ? undefined : [4 * h, 3] })));
@@ -316,14 +324,16 @@ function updateCounter(): void {
 
 /** k steps of every run, then the curves; the views at most every half second. */
 async function advance(k: number): Promise<void> {
+  // After a reset that failed there is nothing to step.
+  if (runs.length === 0) return;
   const started = performance.now();
   // Both rules' steps are submitted before either's losses are awaited: one readback's wait, not two.
   const losses = await Promise.all(runs.map((r) => r.trainer.run(k)));
   runs.forEach((r, i) => { r.trainLoss = losses[i].reduce((a, b) => a + b, 0) / losses[i].length; });
   const seconds = (performance.now() - started) / 1000;
   steps += k;
-  const batch = Math.min(options().batch, data?.train.labels.length ?? 1);
-  speed = `${((k * runs.length) / seconds).toFixed(0)} steps/s, ${((k * runs.length * batch) / seconds).toFixed(0)} samples/s`;
+  const batch = batchInUse;
+  speed = `${(k / seconds).toFixed(0)} steps/s per rule, ${((k * runs.length * batch) / seconds).toFixed(0)} samples/s in all`;
   if (performance.now() - lastRender > 500 || !running) {
     await measure();
     await render();
@@ -339,11 +349,16 @@ function pause(): void {
   buttons.start.textContent = 'Start';
 }
 
+/** Each Start makes a new loop; one still waiting from before a Pause ends when it wakes. */
+let loopToken = 0;
+
 async function loop(): Promise<void> {
   const my = generation;
-  while (running && my === generation) {
+  const mine = ++loopToken;
+  const current = () => running && my === generation && mine === loopToken;
+  while (current()) {
     try {
-      await serial(() => (running && my === generation ? advance(chunk) : Promise.resolve()));
+      await serial(() => (current() ? advance(chunk) : Promise.resolve()));
     } catch (e) {
       pause();
       setStatus(failure('Stopped', e));

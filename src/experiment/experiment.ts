@@ -98,7 +98,8 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
         const { epochs } = await net.fit(train, {
           epochs: config.epochs, batchSize: config.batchSize, test, validationSplit: config.validationSplit,
           normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
-          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length),
+          // At most the rows left for training after the validation split (splitValidation's count).
+          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - (config.validationSplit ? Math.round(train.labels.length * config.validationSplit) : 0)),
           onEpoch: (e) => hooks.onEpoch?.({ rule, seed, index, total }, e),
         });
         runs.push({ rule, seed, epochs, seconds: (performance.now() - started) / 1000 });

@@ -34,7 +34,10 @@ it('xor prints the loss every 200 of 1000 steps, falling, then predictions equal
 
 it('refuses bad options with the usage text and exit code 2', () => {
   for (const args of [['xor', '--rule', 'nope'], ['xor', '--steps', '0'], ['xor', '--lr=-1'], ['xor', '--lr', 'abc'], ['xor', '--bogus'], ['train'],
-    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu'], ['bench', '--loss-every', '0']]) {
+    ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu'], ['bench', '--loss-every', '0'],
+    // an option given no value is not a zero; schedules and seed counts in range; an option the library refuses
+    ['xor', '--lr='], ['xor', '--seed', ''], ['experiment', '--schedule', 'step:0:0.1'], ['experiment', '--schedule', 'step:5:1e'], ['experiment', '--seeds', '5000000000'],
+    ['experiment', '--data', 'spirals', '--validation', '0.9', '--batch', '500'], []]) {
     const r = run(args);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);

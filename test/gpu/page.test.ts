@@ -213,6 +213,21 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   expect(s.errors).toEqual([]);
 }, 240_000);
 
+it('an empty field stops a reset with the field named, and a good value brings the page back', async () => {
+  await ready();
+  await s.page.$eval('[name=batch]', (el) => { (el as HTMLInputElement).value = ''; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await s.page.waitForFunction(() => /^Error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^Error \(invalid-argument\): batchSize: expected an integer >= 1 and <= \d+, got NaN$/);
+  // Nothing to train, nothing to step.
+  expect((await state()).rules).toEqual([]);
+  expect(await s.page.$eval('#start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+  await setControl('batch', '32');
+  expect((await state()).rules).toHaveLength(2);
+  await step();
+  expect((await state()).steps).toBe(1);
+  expect(s.errors).toEqual([]);
+}, 120_000);
+
 it('works at phone width', async () => {
   await s.page.setViewport({ width: 390, height: 844, isMobile: true });
   await setControl('data', 'circles');
