@@ -13,7 +13,7 @@ import { SingleBar } from 'cli-progress';
 import {
   acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
-  FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
+  FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
 import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
@@ -266,21 +266,33 @@ async function experiment(argv: string[]): Promise<void> {
   bar?.start(totalEpochs, 0, { run: '', status: '' });
   let done = 0;
   let result;
+  // The files are written after every run, so that a run that fails later leaves the others'.
+  let saved = 0;
+  const save = (r: ExperimentResult) => {
+    writeFileSync(join(out, 'results.json'), toJson(r));
+    writeFileSync(join(out, 'results.csv'), toCsv(r));
+    writeFileSync(join(out, 'curves.svg'), toSvg(r));
+    saved = r.runs.length;
+  };
   try {
-    result = await runExperiment(train, test, config, {
-      onEpoch: (run, e) => {
-        done++;
-        const status = `loss ${e.trainLoss.toFixed(4)}${e.test ? `, test ${(100 * e.test.accuracy).toFixed(2)}%` : ''}, ${e.seconds.toFixed(1)} s`;
-        if (bar) bar.update(done, { run: `${run.rule} seed ${run.seed} epoch ${e.epoch}`, status });
-        else console.log(`${run.rule} seed ${run.seed} epoch ${e.epoch}: ${status}`);
-      },
-    });
-  } finally {
-    bar?.stop();
+    try {
+      result = await runExperiment(train, test, config, {
+        onRun: save,
+        onEpoch: (run, e) => {
+          done++;
+          const status = `loss ${e.trainLoss.toFixed(4)}${e.test ? `, test ${(100 * e.test.accuracy).toFixed(2)}%` : ''}, ${e.seconds.toFixed(1)} s`;
+          if (bar) bar.update(done, { run: `${run.rule} seed ${run.seed} epoch ${e.epoch}`, status });
+          else console.log(`${run.rule} seed ${run.seed} epoch ${e.epoch}: ${status}`);
+        },
+      });
+    } finally {
+      bar?.stop();
+    }
+  } catch (e) {
+    if (saved > 0) console.error(`fa-webgpu: the ${saved} runs finished before this are in ${out}/`);
+    throw e;
   }
-  writeFileSync(join(out, 'results.json'), toJson(result));
-  writeFileSync(join(out, 'results.csv'), toCsv(result));
-  writeFileSync(join(out, 'curves.svg'), toSvg(result));
+  save(result);
   console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg)`);
 }
 

@@ -75,6 +75,8 @@ export interface ExperimentHooks {
   device?: GPUDevice;
   /** After every epoch of every run. */
   onEpoch?: (run: { rule: Rule; seed: number; index: number; total: number }, epoch: EpochResult) => void;
+  /** After every run, with the runs done so far (a caller can save them: a later run may fail). */
+  onRun?: (sofar: ExperimentResult) => void | Promise<void>;
 }
 
 /** Runs every rule × seed in turn on one device. */
@@ -106,6 +108,7 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
       } finally {
         net.destroy();
       }
+      await hooks.onRun?.({ config, adapter, date: new Date().toISOString(), runs: [...runs] });
     }
   }
   return { config, adapter, date: new Date().toISOString(), runs };

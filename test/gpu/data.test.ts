@@ -56,6 +56,8 @@ it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA
   writeFileSync(`${dir}/curves.svg`, r.svg);
   console.log(r.summary);
   expect(JSON.parse(r.json).runs).toHaveLength(2);
+  // onRun saw the runs done so far after each run (the CLI saves them there)
+  expect(r.runsSoFar).toEqual([['bp'], ['bp', 'fa']]);
   const csv = r.csv.trim().split('\n').map((line) => line.split(','));
   expect(csv).toHaveLength(1 + 2 * 2);
   // the epoch's wall time and its steps' GPU time (Chromium on SwiftShader has timestamps); over

@@ -703,11 +703,12 @@ async function fashionExperiment(c: { trainRows: number; testRows: number; epoch
   const { train, test } = await loadFashionMnist(`/@fs${FASHION_MNIST_DIR}`);
   const first = (d: Dataset, n: number) => subset(d, Array.from({ length: n }, (_, i) => i));
   return scoped('fashionExperiment', async () => {
+    const runsSoFar: string[][] = [];
     const result = await runExperiment(first(train, c.trainRows), first(test, c.testRows), {
       data: 'fashion-mnist (subset)', sizes: [784, 32, 10], rules: ['bp', 'fa'], seeds: [1], epochs: c.epochs, batchSize: 50,
       learningRate: 0.01, momentum: 0.9, init: 'xavier', alignmentRows: 100,
-    }, { device });
-    return { json: toJson(result), csv: toCsv(result), svg: toSvg(result), summary: formatSummary(result), rules: summarize(result) };
+    }, { device, onRun: (sofar) => { runsSoFar.push(sofar.runs.map((r) => r.rule)); } });
+    return { json: toJson(result), csv: toCsv(result), svg: toSvg(result), summary: formatSummary(result), rules: summarize(result), runsSoFar };
   });
 }
 
