@@ -168,8 +168,7 @@ async function reset(): Promise<void> {
       const init = o.data === 'xor4' ? 0.2 : 'xavier';
       const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, device });
       made.push(net);
-      batchInUse = Math.min(o.batch, loaded.train.labels.length);
-      const trainer = await net.trainer(loaded.train, { batchSize: batchInUse, test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
+      const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
       const card = document.createElement('div');
       card.className = 'model';
       card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[i]}"></span>Rule ${i === 0 ? 'A' : 'B'}: ${rule}</h3>`;
@@ -184,6 +183,7 @@ async function reset(): Promise<void> {
     }
     data = { ...loaded, probe: normalizedRows(loaded.train, Math.min(32, loaded.train.labels.length), fresh[0].trainer.normalization) };
     runs = fresh;
+    batchInUse = Math.min(o.batch, loaded.train.labels.length);
     $('models').replaceChildren(...cards);
     makeCharts(o.rules, o.hidden.length);
     await measure();
