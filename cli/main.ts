@@ -273,6 +273,8 @@ async function experiment(argv: string[]): Promise<void> {
     writeFileSync(join(out, 'results.csv'), toCsv(r));
     writeFileSync(join(out, 'curves.svg'), toSvg(r));
     saved = r.runs.length;
+    const last = r.runs[r.runs.length - 1];
+    if (last?.diverged) console.error(`fa-webgpu: ${last.rule} seed ${last.seed} diverged, recorded with its ${last.epochs.length} finished epochs; the experiment goes on (${last.diverged})`);
   };
   try {
     try {

@@ -5,7 +5,7 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import type { Normalization } from '../data/prepare.js';
-import { invalid } from '../errors.js';
+import { FaWebGpuError, invalid } from '../errors.js';
 import { createNetwork, type EpochResult, type Schedule } from '../network.js';
 import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
 
@@ -34,8 +34,11 @@ export interface ExperimentConfig {
 export interface RunResult {
   rule: Rule;
   seed: number;
+  /** Every epoch run; for a run that diverged, those before the one that did. */
   epochs: EpochResult[];
   seconds: number;
+  /** The 'diverged' error's message, for a run whose loss became non-finite (left out of the summary's statistics). */
+  diverged?: string;
 }
 
 export interface ExperimentResult {
@@ -54,9 +57,12 @@ export interface MeanStd {
 
 export interface RuleSummary {
   rule: Rule;
+  /** Runs that finished (the statistics are theirs). */
   runs: number;
+  /** Runs whose loss became non-finite. */
+  diverged: number;
   /** Final epoch. */
-  trainLoss: MeanStd;
+  trainLoss: MeanStd | null;
   testAccuracy: MeanStd | null;
   testLoss: MeanStd | null;
   /** Final signal angle of each hidden layer, degrees. */
@@ -95,6 +101,8 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
       });
       adapter = net.adapter;
       const started = performance.now();
+      // A run that diverges is recorded with its finished epochs, and the experiment goes on.
+      const done: EpochResult[] = [];
       try {
         const index = runs.length;
         const { epochs } = await net.fit(train, {
@@ -102,9 +110,15 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
           normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
           // At most the rows left for training after the validation split (splitValidation's count).
           alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - (config.validationSplit ? Math.round(train.labels.length * config.validationSplit) : 0)),
-          onEpoch: (e) => hooks.onEpoch?.({ rule, seed, index, total }, e),
+          onEpoch: (e) => {
+            done.push(e);
+            hooks.onEpoch?.({ rule, seed, index, total }, e);
+          },
         });
         runs.push({ rule, seed, epochs, seconds: (performance.now() - started) / 1000 });
+      } catch (e) {
+        if (!(e instanceof FaWebGpuError && e.code === 'diverged')) throw e;
+        runs.push({ rule, seed, epochs: done, seconds: (performance.now() - started) / 1000, diverged: e.message });
       } finally {
         net.destroy();
       }
@@ -117,14 +131,17 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
 /** Per rule, mean ± std over seeds of the final epoch's figures. */
 export function summarize(result: ExperimentResult): RuleSummary[] {
   return result.config.rules.map((rule) => {
-    const finals = result.runs.filter((r) => r.rule === rule).map((r) => r.epochs[r.epochs.length - 1]);
+    const mine = result.runs.filter((r) => r.rule === rule);
+    const finals = mine.filter((r) => !r.diverged).map((r) => r.epochs[r.epochs.length - 1]);
     const hidden = finals[0]?.alignment?.length ?? 0;
+    const some = finals.length > 0;
     return {
       rule,
       runs: finals.length,
-      trainLoss: meanStd(finals.map((e) => e.trainLoss)),
-      testAccuracy: finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.accuracy)) : null,
-      testLoss: finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.loss)) : null,
+      diverged: mine.length - finals.length,
+      trainLoss: some ? meanStd(finals.map((e) => e.trainLoss)) : null,
+      testAccuracy: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.accuracy)) : null,
+      testLoss: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.loss)) : null,
       signalAngles: Array.from({ length: hidden }, (_, h) => meanStd(finals.map((e) => e.alignment![h].signalAngle))),
     };
   });

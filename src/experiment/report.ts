@@ -63,7 +63,8 @@ export function toSvg(result: ExperimentResult): string {
       }).filter((v): v is MeanStd & { epoch: number } => v !== null);
     });
     const all = series.flat();
-    const lo = Math.min(...all.map((d) => d.mean - d.std)), hi = Math.max(...all.map((d) => d.mean + d.std));
+    // (No point at all: every run diverged in its first epoch.)
+    const lo = all.length ? Math.min(...all.map((d) => d.mean - d.std)) : 0, hi = all.length ? Math.max(...all.map((d) => d.mean + d.std)) : 1;
     const x = scaleLinear().domain([1, Math.max(2, epochs)]).range([M.left, W - M.right]);
     const y = scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).nice().range([H - M.bottom, M.top]);
     out.push(`<g transform="translate(${p * W},0)">`);
@@ -97,12 +98,12 @@ function escapeXml(s: string): string {
 
 const pm = (m: MeanStd | null, digits: number, scale = 1) => (m ? `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}` : '—');
 
-/** A text table: per rule, final test accuracy, test and train loss, signal angles, mean ± std over seeds. */
+/** A text table: per rule, final test accuracy, test and train loss, signal angles, mean ± std over the seeds whose runs finished (diverged ones counted beside). */
 export function formatSummary(result: ExperimentResult): string {
   const rows = summarize(result);
   const hidden = rows[0]?.signalAngles.length ?? 0;
   const header = ['rule', 'seeds', 'test accuracy %', 'test loss', 'train loss', ...Array.from({ length: hidden }, (_, h) => `angle ${h + 1} (°)`)];
-  const body = rows.map((r) => [r.rule, String(r.runs), pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...r.signalAngles.map((a) => pm(a, 1))]);
+  const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...r.signalAngles.map((a) => pm(a, 1))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)].join('\n');

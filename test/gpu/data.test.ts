@@ -79,3 +79,21 @@ it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA
   }
   expect(r.summary).toMatch(/^rule +seeds +test accuracy %/);
 });
+
+it('an experiment records a run that diverges with its finished epochs, goes on, and leaves it out of the statistics', async () => {
+  const r = await h.call('divergedExperiment', undefined as never);
+  console.log(r.summary);
+  expect(r.runs.map((x) => x.rule)).toEqual(['fa', 'bp']);
+  for (const run of r.runs) {
+    expect(run.diverged).toMatch(/^fit: the loss became (NaN|Infinity|-Infinity) at epoch (\d+), step \d+ of 12; /);
+    expect(run.epochs).toBe(Number(/at epoch (\d+)/.exec(run.diverged!)![1]) - 1);
+  }
+  for (const rule of r.rules) {
+    expect(rule.runs).toBe(0);
+    expect(rule.diverged).toBe(1);
+    expect(rule.trainLoss).toBeNull();
+  }
+  expect(r.summary).toMatch(/^fa +0 \(\+1 diverged\) +— +— +—$/m);
+  expect(r.csv.trim().split('\n')).toHaveLength(1 + r.runs.reduce((a, x) => a + x.epochs, 0));
+  expect(r.svg).not.toMatch(/NaN/);
+});

@@ -712,6 +712,18 @@ async function fashionExperiment(c: { trainRows: number; testRows: number; epoch
   });
 }
 
+/** An experiment whose runs diverge: each is recorded with its finished epochs, and the summary leaves them out of its statistics. */
+async function divergedExperiment() {
+  return scoped('divergedExperiment', async () => {
+    const data = blobs({ n: 120, classes: 3, seed: 3 });
+    const result = await runExperiment(data, data, {
+      data: 'blobs', sizes: [2, 8, 3], rules: ['fa', 'bp'], seeds: [1], epochs: 4, batchSize: 10,
+      learningRate: 1e5, loss: 'mse', activation: 'linear', alignmentRows: 0,
+    }, { device });
+    return { runs: result.runs.map((r) => ({ rule: r.rule, epochs: r.epochs.length, diverged: r.diverged ?? null })), summary: formatSummary(result), rules: summarize(result), csv: toCsv(result), svg: toSvg(result) };
+  });
+}
+
 const sameBits = (a: Float32Array[], b: Float32Array[]) =>
   a.length === b.length && a.every((t, k) => t.length === b[k].length && t.every((v, i) => Object.is(v, b[k][i])));
 const stateOf = async (net: Network) => ({ p: await net.getParameters(), v: await net.getOptimizerState() });
@@ -1112,7 +1124,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };
