@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
   acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
-  NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
+  NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
 import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
@@ -248,7 +248,7 @@ async function experiment(argv: string[]): Promise<void> {
   const sizes = givenSizes ?? [train.features, 256, train.classes];
   if (sizes[0] !== train.features) throw new UsageError(`--sizes: the first size is the input, and ${dataName} has ${train.features} features; got ${sizes.join(',')}`);
   if (sizes[sizes.length - 1] < train.classes) throw new UsageError(`--sizes: the last size is the output, and ${dataName} has ${train.classes} classes; got ${sizes.join(',')}`);
-  const held = options.validationSplit ? Math.round(train.labels.length * options.validationSplit) : 0;
+  const held = validationRows(train.labels.length, options.validationSplit);
   if (options.batchSize > train.labels.length - held) {
     throw new UsageError(`--batch: ${options.batchSize} is more than the ${train.labels.length - held} training rows${held ? ` left after --validation ${options.validationSplit}` : ''}`);
   }

@@ -21,7 +21,7 @@ export { checkDataset, subset, type Dataset, type FloatDataset } from './data/da
 export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
 export { loadMnistDigits } from './data/mnist-digits.js';
-export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, type Normalization, type Affine } from './data/prepare.js';
+export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';
 export { runExperiment, summarize, meanStd, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';

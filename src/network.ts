@@ -221,6 +221,11 @@ interface SubmittedEpoch {
   read: () => EpochReads;
 }
 
+/** The rows of each evaluation batch over `rows` rows in order, at most `batch` each. */
+function evaluationBatches(rows: number, batch: number): number[] {
+  return Array.from({ length: Math.ceil(rows / batch) }, (_, b) => Math.min(batch, rows - b * batch));
+}
+
 /** Waits until every readback of a submitted epoch has ended, whether it succeeded or not. */
 async function drainEpoch(e: SubmittedEpoch): Promise<void> {
   const r = e.read();
@@ -643,7 +648,7 @@ export class Network {
         const first = this.stepsDone;
         // Every graph the run needs, made before its first step: evaluation batches or alignment
         // rows past the device's limits fail here, with nothing trained.
-        const evalSizes = (d: GpuDataset | null | undefined) => (d ? [Math.min(o.evalBatchSize, d.rows), d.rows % o.evalBatchSize].filter((n) => n > 0) : []);
+        const evalSizes = (d: GpuDataset | null | undefined) => (d ? evaluationBatches(d.rows, o.evalBatchSize) : []);
         for (const n of new Set([o.batchSize, ...evalSizes(gpuValidation), ...evalSizes(gpuTest)])) this.graphFor(n);
         if (probe && this.sizes.length > 2) this.graphFor(probe.labels.length).alignment();
         // The known-good state, the epoch being read, the epoch running.
@@ -1305,7 +1310,7 @@ export class Network {
 
   /** Submits evaluateOn's work; the returned function reads the sums back (once) and frees what it made. */
   private submitEvaluation(data: GpuDataset, affine: Affine, batch: number): () => Promise<Evaluation> {
-    const sizes = Array.from({ length: Math.ceil(data.rows / batch) }, (_, b) => Math.min(batch, data.rows - b * batch));
+    const sizes = evaluationBatches(data.rows, batch);
     const made: Dispatch[] = [];
     const buffers: GPUBuffer[] = [];
     const perSize = new Map<number, { graph: StepGraph; dispatches: Dispatch[]; count: GPUBuffer }>();

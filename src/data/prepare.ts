@@ -55,10 +55,15 @@ export function shuffledOrder(n: number, seed: number, epoch: number): Uint32Arr
 }
 
 /** Holds out a seeded random `fraction` of the rows as a validation set. */
+/** How many of n rows splitValidation holds out for a fraction (0 for none). */
+export function validationRows(n: number, fraction: number | undefined): number {
+  return fraction ? Math.round(n * fraction) : 0;
+}
+
 export function splitValidation(d: Dataset, fraction: number, seed: number): { train: Dataset; validation: Dataset } {
   if (!(fraction > 0 && fraction < 1)) throw invalid(`validationSplit: expected a fraction in (0, 1), got ${fraction}`);
   const n = d.labels.length;
-  const held = Math.round(n * fraction);
+  const held = validationRows(n, fraction);
   if (held < 1 || held >= n) throw invalid(`validationSplit: ${fraction} of ${n} rows leaves no ${held < 1 ? 'validation' : 'training'} rows`);
   const order = shuffledOrder(n, seed, -1);
   return { validation: subset(d, order.subarray(0, held)), train: subset(d, order.subarray(held)) };

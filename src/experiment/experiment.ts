@@ -4,7 +4,7 @@
  * accuracy and alignment metrics, and a summary of mean ± std per rule.
  */
 import type { Dataset } from '../data/dataset.js';
-import type { Normalization } from '../data/prepare.js';
+import { validationRows, type Normalization } from '../data/prepare.js';
 import { FaWebGpuError, invalid } from '../errors.js';
 import { createNetwork, type EpochResult, type Schedule } from '../network.js';
 import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
@@ -109,7 +109,7 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
           epochs: config.epochs, batchSize: config.batchSize, test, validationSplit: config.validationSplit,
           normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
           // At most the rows left for training after the validation split (splitValidation's count).
-          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - (config.validationSplit ? Math.round(train.labels.length * config.validationSplit) : 0)),
+          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - validationRows(train.labels.length, config.validationSplit)),
           onEpoch: (e) => {
             done.push(e);
             hooks.onEpoch?.({ rule, seed, index, total }, e);

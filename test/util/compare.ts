@@ -28,10 +28,13 @@ export interface Comparison {
 /** Entries whose expected magnitude is below this are compared absolutely against it. */
 const FLOOR = 1e-12;
 
+/** A failed comparison of two things of different lengths. */
+function lengthMismatch(name: string, got: number, want: number): Comparison {
+  return { name, count: got, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got, want }], ok: false };
+}
+
 export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, magnitude?: ArrayLike<number>): Comparison {
-  if (got.length !== want.length) {
-    return { name, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false };
-  }
+  if (got.length !== want.length) return lengthMismatch(name, got.length, want.length);
   // The scale is the finite entries'; a non-finite expected entry needs the same value back.
   let scale = FLOOR;
   for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]));
@@ -55,9 +58,7 @@ export function compare(name: string, got: ArrayLike<number>, want: ArrayLike<nu
 
 /** Compares lists of tensors pairwise; a list of another length is a failed comparison itself. */
 export function compareLists(name: string, got: ArrayLike<number>[], want: ArrayLike<number>[], tol: number): Comparison[] {
-  if (got.length !== want.length) {
-    return [{ name: `${name}: tensors`, count: got.length, relErr: Infinity, maxAbs: Infinity, worst: null, mismatches: [{ index: -1, got: got.length, want: want.length }], ok: false }];
-  }
+  if (got.length !== want.length) return [lengthMismatch(`${name}: tensors`, got.length, want.length)];
   return got.map((g, k) => compare(`${name}${k + 1}`, g, want[k], tol));
 }
 
