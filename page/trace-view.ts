@@ -11,6 +11,9 @@ import { SHADERS, type TraceEntry } from '../src/index.js';
 /** Source lines that choose the feedback matrix: where FA and its family depart from BP. */
 const DEPARTS = /F\(c, j\) = |v = f\[/;
 
+/** Whether a dispatch makes a hidden layer's error signal (hidden_signal, or the fused output layer's `output_signal`). */
+const makesSignal = (e: TraceEntry) => /\.backward\.signal(\.partial)?$/.test(e.label);
+
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -32,11 +35,11 @@ export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: 
   entries.forEach((e, i) => {
     const li = document.createElement('li');
     li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `, ${formatMs(e.ms)} on the GPU`})`;
-    if (e.shader === 'hidden_signal') li.classList.add('departs');
+    if (makesSignal(e)) li.classList.add('departs');
     li.addEventListener('click', () => select(i));
     list.append(li);
   });
-  const first = entries.findIndex((e) => e.shader === 'hidden_signal');
+  const first = entries.findIndex(makesSignal);
   select(first >= 0 ? first : 0);
 }
 
@@ -51,7 +54,7 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
   const head = document.createElement('div');
   head.innerHTML = `<h3>${escapeHtml(e.label)}</h3>
     <p class="muted">shaders/${e.shader}.wgsl, entry point <code>${e.entryPoint}</code>; override constants: ${escapeHtml(constants)}; grid ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `; ${formatMs(e.ms)} on the GPU (timestamp query)`}</p>`;
-  if (e.shader === 'hidden_signal') {
+  if (makesSignal(e)) {
     const note = document.createElement('p');
     note.innerHTML = rule === 'bp'
       ? '<strong>Here backprop sends the error back through Wᵀ</strong> (<code>TRANSPOSED</code>); feedback alignment would use a fixed random B instead.'

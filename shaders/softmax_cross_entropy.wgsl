@@ -18,6 +18,15 @@
 //           as main does. A row a workgroup and 64 slices keep a batch of 128 on 128
 //           workgroups with 16 steps of K = 1000 each, so the launch does not wait on a few
 //           long loops.
+//   output_signal: `output`, then the error signal of the hidden layer below (whose output
+//           h is the layer's input), as hidden_signal.wgsl's `main` makes it, from the row's
+//           dLogits while they are at hand: one launch fewer in a training step.
+//             delta[i, j] = (Σ_c dLogits[i, c] · F(c, j)) · f′, F as in hidden_signal.wgsl
+//           f′ is taken from h = f(a) rather than from a (which this launch does not bind):
+//           relu and leaky-relu from h > 0 (exactly when a > 0), tanh 1 − h², sigmoid h·(1 − h),
+//           the same values hidden_signal computes from a, as h is f(a) as the forward made it.
+//           Same grid as `output`; thread t then takes the columns t, t + 256, … Nine storage
+//           buffers, which acquireDevice asks for where the adapter has them.
 
 struct Sizes {
   rows: u32,
@@ -41,6 +50,17 @@ struct Sizes {
 @group(0) @binding(6) var<storage, read> w: array<f32>;
 // bias: [classes] (output only)
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
+// f: B or M [classes×inputs], or W [inputs×classes] with TRANSPOSED (output_signal only)
+@group(0) @binding(8) var<storage, read> f: array<f32>;
+// delta: [rows×inputs], the hidden layer's error signal (output_signal only)
+@group(0) @binding(9) var<storage, read_write> delta: array<f32>;
+
+// output_signal: read f as W [inputs×classes] and use Wᵀ (backprop).
+override TRANSPOSED: bool = false;
+// output_signal: use f = M as magnitudes with the signs of Wᵀ (usf, frsf, brsf).
+override SIGN_CONCORDANT: bool = false;
+// output_signal: the hidden layer's f: 0 linear, 1 relu, 2 leaky-relu (slope 0.01), 3 tanh, 4 sigmoid
+override ACTIVATION: u32 = 1u;
 
 // log(1 + t) for 0 ≤ t ≤ 1 to a few ulp, as 2·atanh(r) with r = t / (2 + t) ≤ 1/3:
 // 2r·(1 + r²/3 + r⁴/5 + … + r¹⁸/19), truncation below 1e-10. WGSL's log is only held to an
@@ -114,6 +134,11 @@ fn weight(rowOffset: u32, c: u32) -> f32 {
 fn output(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let row = wid.x + wid.y * groups.x;
   if (row >= sizes.rows) { return; }
+  outputLayer(row, t);
+}
+
+// Row `row`'s logits = h·W + b, then its loss and dLogits (thread t of 256).
+fn outputLayer(row: u32, t: u32) {
   let lane = t % CLASS_LANES;
   let slice = t / CLASS_LANES;
   let K = sizes.inputs;
@@ -139,4 +164,48 @@ fn output(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups
   // The row's logits are complete in storage before its loss reads them.
   storageBarrier();
   if (t == 0u) { rowLossAndError(row); }
+}
+
+// F(c, j) for c and j in range: where the rules differ, as hidden_signal.wgsl's feedback.
+fn feedback(c: u32, j: u32) -> f32 {
+  var v: f32;
+  if (TRANSPOSED) {
+    v = f[j * sizes.classes + c];
+  } else if (SIGN_CONCORDANT) {
+    v = f[c * sizes.inputs + j] * sign(w[j * sizes.classes + c]);
+  } else {
+    v = f[c * sizes.inputs + j];
+  }
+  return v;
+}
+
+// f′ at the activation's output y = f(a).
+fn derivativeAtOutput(y: f32) -> f32 {
+  switch ACTIVATION {
+    case 1u: { return select(0.0, 1.0, y > 0.0); }
+    case 2u: { return select(0.01, 1.0, y > 0.0); }
+    case 3u: { return 1.0 - y * y; }
+    case 4u: { return y * (1.0 - y); }
+    default: { return 1.0; }
+  }
+}
+
+var<workgroup> rowError: array<f32, 16>;  // the row's dLogits, for output_signal
+
+@compute @workgroup_size(256)
+fn output_signal(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let row = wid.x + wid.y * groups.x;
+  if (row >= sizes.rows) { return; }
+  outputLayer(row, t);
+  // The row's dLogits are in storage before the workgroup reads them.
+  storageBarrier();
+  let C = sizes.classes;
+  if (t < C) { rowError[t] = dLogits[row * C + t]; }
+  workgroupBarrier();
+  let H = sizes.inputs;
+  for (var j = t; j < H; j += 256u) {
+    var s = 0.0;
+    for (var c = 0u; c < C; c++) { s += rowError[c] * feedback(c, j); }
+    delta[row * H + j] = s * derivativeAtOutput(h[row * H + j]);
+  }
 }

@@ -1150,7 +1150,7 @@ export class Network {
    * loss and backward (which steps W and b), then kp's feedback update once every gradient exists.
    */
   private stepDispatches(graph: StepGraph): Dispatch[] {
-    return [...this.preStep, ...graph.forwardLoss, ...graph.backward, ...this.postStep];
+    return [...this.preStep, ...graph.step, ...this.postStep];
   }
 
   /** One whole training step on the graph's current batch, in its own pass. */

@@ -317,10 +317,19 @@ const RowsClasses = new UniformLayout([['rows', 'u32'], ['classes', 'u32']] as c
 /** The most classes softmax_cross_entropy.wgsl's `output` entry takes (4 class lanes of 4 classes). */
 export const OUTPUT_LAYER_MAX_CLASSES = 16;
 
+/** Storage buffers a stage that softmax_cross_entropy's `output_signal` binds. */
+const OUTPUT_SIGNAL_STORAGE_BUFFERS = 9;
+
+/** Whether the device lets the fused output layer make the hidden signal below it too (`signal`). */
+export function outputTakesSignal(device: GPUDevice): boolean {
+  return device.limits.maxStorageBuffersPerShaderStage >= OUTPUT_SIGNAL_STORAGE_BUFFERS;
+}
+
 /**
  * rowLoss = −log softmax(logits)[y] / rows and dLogits = (softmax − onehot) / rows. With
  * `layer`, the output layer first, in the same launch: logits = h·W + b, written to `logits`
- * (at most OUTPUT_LAYER_MAX_CLASSES classes).
+ * (at most OUTPUT_LAYER_MAX_CLASSES classes). With `signal` too, then the hidden layer's
+ * error signal δ = (dLogits·F) ⊙ f′ (F as hiddenSignal's, f′ from h), in the same launch.
  */
 export function softmaxCrossEntropy(device: GPUDevice, p: {
   label: string;
@@ -335,6 +344,12 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
   rows: number; classes: number;
   /** h [rows×inputs], W [inputs×classes], b [classes] */
   layer?: { h: GPUBuffer; w: GPUBuffer; bias: GPUBuffer; inputs: number };
+  /**
+   * With `layer`: δ [rows×inputs] of the hidden layer whose output is h, through f: B or M
+   * [classes×inputs], or W itself read as Wᵀ (`transposed`), as SignalParams has them; f′ of
+   * `activation` from h.
+   */
+  signal?: Pick<SignalParams, 'f' | 'delta' | 'transposed' | 'signConcordant' | 'activation'>;
 }): Dispatch {
   const storage: [GPUBuffer, string][] = [
     [p.logits, shape(p.logits, p.rows, p.classes)],
@@ -342,21 +357,29 @@ export function softmaxCrossEntropy(device: GPUDevice, p: {
     [p.dLogits, shape(p.dLogits, p.rows, p.classes)],
     [p.rowLoss, shape(p.rowLoss, p.rows)],
   ];
-  const l = p.layer;
+  const l = p.layer, sig = p.signal;
   if (l) {
     if (p.classes > OUTPUT_LAYER_MAX_CLASSES) throw new Error(`${p.label}: the fused output layer takes at most ${OUTPUT_LAYER_MAX_CLASSES} classes, got ${p.classes}`);
     storage.push([l.h, shape(l.h, p.rows, l.inputs)], [l.w, shape(l.w, l.inputs, p.classes)], [l.bias, shape(l.bias, p.classes)]);
   }
+  if (sig) {
+    if (!l) throw new Error(`${p.label}: the hidden signal is made only by the fused output layer (layer)`);
+    if (!outputTakesSignal(device)) throw new Error(`${p.label}: the output layer makes the hidden signal only on a device that allows ${OUTPUT_SIGNAL_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
+    const fShape = sig.transposed ? shape(sig.f, l.inputs, p.classes, ' (read as ᵀ)') : shape(sig.f, p.classes, l.inputs, sig.signConcordant ? ' (magnitudes)' : '');
+    storage.push([sig.f, fShape], [sig.delta, shape(sig.delta, p.rows, l.inputs)]);
+  }
   return createDispatch(device, {
     label: p.label,
-    shader: 'softmax_cross_entropy', outputs: l ? [0, 2, 3] : [2, 3],
-    entryPoint: l ? 'output' : 'main',
+    shader: 'softmax_cross_entropy', outputs: sig ? [0, 2, 3, 8] : l ? [0, 2, 3] : [2, 3],
+    entryPoint: sig ? 'output_signal' : l ? 'output' : 'main',
+    constants: sig ? { TRANSPOSED: Number(sig.transposed), SIGN_CONCORDANT: Number(sig.signConcordant), ACTIVATION: ACTIVATION_CODE[sig.activation] } : {},
     uniform: SoftmaxSizes,
     sizes: { rows: p.rows, classes: p.classes, inputs: l?.inputs ?? 0 },
     storage,
     // output: a workgroup a row, folded into y past the per-dimension limit
     workgroups: l ? grid1d(device, p.label, p.rows, 1) : checkGrid(device, p.label, [divUp(p.rows, 64), 1, 1]),
-    flops: l ? 2 * p.rows * l.inputs * p.classes : 0,
+    // the product, and the signal's (rows×classes)·(classes×inputs)
+    flops: l ? 2 * p.rows * l.inputs * p.classes * (sig ? 2 : 1) : 0,
   });
 }
 

@@ -17,7 +17,8 @@
  * (Network.stepDispatches adds the rule's own work: brsf's redraws before, kp's B after.)
  * Where products split (GPUs), a softmax output layer of up to 16 classes is one launch with
  * its loss (softmax_cross_entropy's `output`), in `forwardLoss` only: `forward`, for
- * inference, keeps the plain product.
+ * inference, keeps the plain product. A training step's output launch (`step`) also makes the
+ * top hidden layer's δ (`output_signal`) where the device allows nine storage buffers a stage.
  */
 import { checkFits, storageBuffer } from '../gpu/buffers.js';
 import { destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
@@ -60,8 +61,12 @@ export class StepGraph {
   readonly forwardLoss: Dispatch[] = [];
   /** The batch loss Σ rowLoss into `loss`, for evaluation (the step's backward has its own). */
   readonly lossMean: Dispatch;
-  /** Hidden signals, gradients and the steps of W and b; also writes `loss`. */
-  readonly backward: Dispatch[] = [];
+  /**
+   * One training step: forwardLoss and the backward (hidden signals, gradients, the steps of W
+   * and b; `loss` too), with the top hidden layer's signal in the output layer's launch where
+   * that is fused and the device allows (softmax_cross_entropy's `output_signal`).
+   */
+  readonly step: Dispatch[] = [];
   /** Buffers besides the tensors above: split-K scratch, the alignment pass's (owned()). */
   private readonly extra: GPUBuffer[] = [];
   /** The family's kernel forms, and whether products and signals may be split over K. */
@@ -112,30 +117,40 @@ export class StepGraph {
 
       const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes };
       const logits = this.pre[L - 1], e = this.deltas[L - 1];
+      const outputLayer = { h: this.input(L - 1), w: params.weights[L - 1], bias: params.biases[L - 1], inputs: sizes[L - 1] };
       this.forwardLoss.push(
         cfg.loss === 'mse'
           ? K.mseLoss(device, { label: 'Loss.mse', z: logits, dOut: e, ...lossArgs })
           : fuseOutput
-            ? K.softmaxCrossEntropy(device, {
-              label: `Layer${L}.forward+Loss.softmax_cross_entropy`, logits, dLogits: e, ...lossArgs,
-              layer: { h: this.input(L - 1), w: params.weights[L - 1], bias: params.biases[L - 1], inputs: sizes[L - 1] },
-            })
+            ? K.softmaxCrossEntropy(device, { label: `Layer${L}.forward+Loss.softmax_cross_entropy`, logits, dLogits: e, ...lossArgs, layer: outputLayer })
             : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits, dLogits: e, ...lossArgs }),
       );
+      // A training step's output launch also makes δ of the top hidden layer where it can: the
+      // same launch as forwardLoss's (which evaluation keeps) with the signal after the loss.
+      const signalInOutput = fuseOutput && L > 1 && K.outputTakesSignal(device);
+      if (signalInOutput) {
+        const path = feedbackPath(rule, L - 1, sizes, params.weights, params.feedback, this.deltas);
+        this.step.push(...this.forwardLoss.slice(0, -1), K.softmaxCrossEntropy(device, {
+          label: `Layer${L}.forward+Loss.softmax_cross_entropy+Layer${L - 1}.backward.signal`, logits, dLogits: e, ...lossArgs, layer: outputLayer,
+          signal: { f: path.matrix, delta: this.deltas[L - 2], transposed: path.transposed, signConcordant: path.signConcordant, activation },
+        }));
+      } else {
+        this.step.push(...this.forwardLoss);
+      }
       this.lossMean = K.columnSum(device, { label: 'Loss.mean', g: this.rowLoss, out: this.loss, rows: n, cols: 1, form: this.forms.sum });
 
       const step = (theta: GPUBuffer, velocity: GPUBuffer): K.SgdStep => ({ settings: params.settings, theta, velocity, momentum: params.momentum });
       for (let k = L - 1; k >= 0; k--) {
         const layer = `Layer${k + 1}`;
         // δ_k first: the rule may read W_{k+1}, which the launches below step.
-        if (k > 0) this.backward.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
+        if (k > 0 && !(signalInOutput && k === L - 1)) this.step.push(...this.signal(k, rule, activation, this.deltas[k - 1], `Layer${k}.backward.signal`));
         const db = {
           label: `${layer}.backward.db+update`, g: this.deltas[k], out: params.gradBiases[k], rows: n, cols: sizes[k + 1], form: this.forms.sum,
           step: step(params.biases[k], params.velocityBiases[k]),
         };
         const dW = { label: `${layer}.backward.dW`, a: this.input(k), b: this.deltas[k], c: params.gradWeights[k], M: sizes[k], N: sizes[k + 1], K: n, transA: true };
         const wStep = step(params.weights[k], params.velocityWeights[k]);
-        this.backward.push(...(k === L - 1 ? this.outputGradient(layer, dW, wStep, db) : this.gradient(layer, dW, wStep, db)));
+        this.step.push(...(k === L - 1 ? this.outputGradient(layer, dW, wStep, db) : this.gradient(layer, dW, wStep, db)));
       }
     } catch (e) {
       // A grid past the device's limits: free what was made before failing.
@@ -285,7 +300,7 @@ export class StepGraph {
 
   /** Each dispatch of the graph once (the lists share some). */
   private destroyDispatches(): void {
-    const lists = [this.forward, this.forwardLoss, this.lossMean ? [this.lossMean] : [], this.backward, this.alignmentPass?.dispatches ?? []];
+    const lists = [this.forward, this.forwardLoss, this.lossMean ? [this.lossMean] : [], this.step, this.alignmentPass?.dispatches ?? []];
     destroyDispatches([...new Set(lists.flat())]);
   }
 

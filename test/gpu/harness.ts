@@ -203,6 +203,11 @@ export interface SoftmaxCase {
   rows: number; classes: number; seed: number; /** standard deviation of the logits */ scale: number;
   /** the fused output layer (`output`): logits = h·W + b from h [rows×inputs] first */ inputs?: number;
   /** force this grid (output), to test the folded row index */ grid?: [number, number];
+  /**
+   * With inputs: `output_signal`, the hidden signal δ = (dLogits·F) ⊙ f′ of the layer below,
+   * whose output h = f(a) is then made from a random a; F as hidden_signal's cases have it
+   */
+  signal?: { transposed: boolean; signConcordant: boolean; activation: Activation };
 }
 
 async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> {
@@ -211,16 +216,26 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
     const rng = new Pcg32(c.seed, 4);
     const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
     const fused = c.inputs !== undefined;
-    const name = `softmax_cross_entropy ${fused ? `output ${c.rows}×${c.inputs} · ${c.inputs}×${c.classes}` : `${c.rows}×${c.classes}`} logits σ=${c.scale}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
-    // Fused: h·W has a standard deviation of `scale` (h of variance scale²/inputs, W of 1).
-    const h = fused ? random(c.seed + 1, c.rows * c.inputs!, c.scale / Math.sqrt(c.inputs!)) : new Float32Array(0);
+    const sig = c.signal;
+    const kind = sig && (sig.transposed ? 'Wᵀ (bp)' : sig.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)');
+    const name = `softmax_cross_entropy ${sig ? `output_signal through ${kind} ${sig.activation} ` : ''}${fused ? `output ${c.rows}×${c.inputs} · ${c.inputs}×${c.classes}` : `${c.rows}×${c.classes}`} logits σ=${c.scale}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    // Fused: h·W has a standard deviation of `scale` (h of variance scale²/inputs, W of 1). With
+    // the signal, h = f(a) for a of that spread (as the forward made it, rounded to float32).
+    const a = sig ? random(c.seed + 1, c.rows * c.inputs!, c.scale / Math.sqrt(c.inputs!)) : new Float32Array(0);
+    const h = sig ? a.map((v) => ref.activate(v, sig.activation)) : fused ? random(c.seed + 1, c.rows * c.inputs!, c.scale / Math.sqrt(c.inputs!)) : new Float32Array(0);
     const w = fused ? random(c.seed + 2, c.inputs! * c.classes) : new Float32Array(0);
+    if (sig) for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
     const bias = fused ? random(c.seed + 3, c.classes) : new Float32Array(0);
+    // F: B or M [classes×inputs]; bp reads W itself
+    const f = sig ? (sig.transposed ? w : random(c.seed + 4, c.classes * c.inputs!)) : new Float32Array(0);
     const given = fused ? new Float32Array(c.rows * c.classes) : random(c.seed, c.rows * c.classes, c.scale);
-    const got = await runKernels(name, { logits: given, labels, h, w, bias }, { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1 }, ['logits', 'dLogits', 'rowLoss', 'loss'], (x) => {
+    const outputs = { dLogits: c.rows * c.classes, rowLoss: c.rows, loss: 1, delta: sig ? c.rows * c.inputs! : 0 };
+    const got = await runKernels(name, { logits: given, labels, h, w, bias, f }, outputs, ['logits', 'dLogits', 'rowLoss', 'loss', ...(sig ? ['delta'] : [])], (x) => {
       const d = K.softmaxCrossEntropy(device, {
         label: name, logits: x.logits, labels: x.labels, dLogits: x.dLogits, rowLoss: x.rowLoss, rows: c.rows, classes: c.classes,
         layer: fused ? { h: x.h, w: x.w, bias: x.bias, inputs: c.inputs! } : undefined,
+        // bp binds W a second time, as the step graph does
+        signal: sig && { ...sig, f: sig.transposed ? x.w : x.f, delta: x.delta },
       });
       return [
         c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d,
@@ -238,6 +253,12 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
     out.push(compare(`${name} dLogits`, got.dLogits, want.dLogits, TOL));
     out.push(compare(`${name} rowLoss`, got.rowLoss, want.rowLoss, TOL));
     out.push(compare(`${name} loss`, got.loss, [want.loss], TOL));
+    if (sig) {
+      // The signal against the reference's from a (not h) on the dLogits the kernel made.
+      const fEff = sig.signConcordant ? ref.signConcordant(f, w, c.classes, c.inputs!) : f;
+      const magnitude = ref.hiddenSignal(got.dLogits.map(Math.abs), fEff.map(Math.abs), a, c.rows, c.inputs!, c.classes, sig.transposed, 'linear');
+      out.push(compare(`${name} delta`, got.delta, ref.hiddenSignal(got.dLogits, fEff, a, c.rows, c.inputs!, c.classes, sig.transposed, sig.activation), TOL, magnitude));
+    }
   }
   return out;
 }
@@ -957,15 +978,17 @@ async function defaultLimitsDevice(): Promise<GPUDevice> {
 /** The kernels each family puts in a step: shader and entry point of every product. */
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
-    const out: Record<K.KernelFamily | 'tiled, default limits', string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [] };
+    type Key = K.KernelFamily | 'tiled, default limits' | 'split-k, default limits';
+    const out: Record<Key, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
     out.cpu = K.isCpuAdapter(device);
-    const runs: [keyof typeof out, K.KernelFamily, GPUDevice][] = [...K.KERNEL_FAMILIES.map((k) => [k, k, device] as [K.KernelFamily, K.KernelFamily, GPUDevice]), ['tiled, default limits', 'tiled', await defaultLimitsDevice()]];
+    const plain = await defaultLimitsDevice();
+    const runs: [Key, K.KernelFamily, GPUDevice][] = [...K.KERNEL_FAMILIES.map((k) => [k, k, device] as [Key, K.KernelFamily, GPUDevice]), ['tiled, default limits', 'tiled', plain], ['split-k, default limits', 'split-k', plain]];
     for (const [key, kernels, on] of runs) {
       // K = 300 in the first layer's forward product and 260 in the third's, 260 classes in the
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
       const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device: on });
       try {
-        out[key as K.KernelFamily] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$|^sgd$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
+        out[key] = net.describeStep(7).filter((d) => /^matmul|^hidden_signal$|^column_sum$|^bias_activation$|^softmax_cross_entropy$|^sgd$/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint}${d.workgroups[2] > 1 ? ` ×${d.workgroups[2]}` : ''}`);
       } finally {
         net.destroy();
       }

@@ -7,6 +7,7 @@ import { ACTIVATIONS } from '../../src/model/options.js';
 import { matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks } from '../../src/kernels/kernels.js';
 import { describeComparison, type Comparison } from '../util/compare.js';
 import { openHarness, type HarnessSession } from './browser.js';
+import type { SoftmaxCase } from './harness.js';
 
 const SIZES = [1, 3, 17, 65, 129];
 let h: HarnessSession;
@@ -177,6 +178,20 @@ describe('kernels vs float64 reference', () => {
     // 5 × 4 workgroups for 17 rows: the folded row index, and 3 workgroups past the last row
     cases.push({ rows: 17, inputs: 65, classes: 10, scale: 4, seed: seed++, grid: [5, 4] });
     expectAll('softmax_cross_entropy output', await h.call('softmaxCrossEntropy', cases));
+  });
+
+  it('softmax_cross_entropy output_signal: the output layer, its loss and the hidden signal below it through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ, every activation', async () => {
+    // inputs (the hidden width) around the 256 threads that walk its columns, classes up to 16
+    const shapes = [[1, 1, 2], [3, 17, 3], [17, 257, 16], [5, 513, 10], [2, 256, 1]];
+    const cases: SoftmaxCase[] = [];
+    for (const [transposed, signConcordant] of [[false, false], [true, false], [false, true]] as const) {
+      for (const activation of ACTIVATIONS) {
+        for (const [rows, inputs, classes] of shapes) cases.push({ rows, inputs, classes, scale: 4, seed: seed++, signal: { transposed, signConcordant, activation } });
+      }
+    }
+    // the folded row index, with workgroups past the last row
+    cases.push({ rows: 17, inputs: 65, classes: 10, scale: 4, seed: seed++, grid: [5, 4], signal: { transposed: false, signConcordant: false, activation: 'relu' } });
+    expectAll('softmax_cross_entropy output_signal', await h.call('softmaxCrossEntropy', cases));
   });
 
   for (const form of ['tiled', 'direct'] as const) {
