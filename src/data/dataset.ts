@@ -41,6 +41,11 @@ export function checkDataset(name: string, d: Dataset): Dataset {
 
 /** The rows `indices` of a dataset, as a new dataset. */
 export function subset(d: Dataset, indices: ArrayLike<number>): Dataset {
+  const n = d.labels.length;
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    if (!Number.isInteger(r) || r < 0 || r >= n) throw invalid(`subset: expected row indices in 0..${n - 1}, got ${r} at position ${i}`);
+  }
   const f = d.features;
   const x = d.x instanceof Uint8Array ? new Uint8Array(indices.length * f) : new Float32Array(indices.length * f);
   const labels = new Int32Array(indices.length);

@@ -14,20 +14,34 @@ export interface IdxArray {
 
 const bad = (name: string, why: string) => new FaWebGpuError('invalid-data', `${name}: ${why}`);
 
-/** Parses an (inflated) IDX file of unsigned bytes. */
-export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
-  if (bytes.length < 4) throw bad(name, `not an IDX file: ${bytes.length} bytes, shorter than the 4-byte magic`);
+/**
+ * An IDX header from the first bytes of a file: its dimensions, header length and value count,
+ * or undefined while `bytes` are too few to hold it (`partial`; else that is an error).
+ */
+function idxHeader(bytes: Uint8Array, name: string, partial = false): { dims: number[]; header: number; count: number } | undefined {
+  if (bytes.length < 4) {
+    if (partial) return undefined;
+    throw bad(name, `not an IDX file: ${bytes.length} bytes, shorter than the 4-byte magic`);
+  }
   if (bytes[0] !== 0 || bytes[1] !== 0) throw bad(name, `not an IDX file: the magic must start with two zero bytes, got 0x${hex(bytes[0])} 0x${hex(bytes[1])}`);
   if (bytes[2] !== 0x08) throw bad(name, `IDX value type 0x${hex(bytes[2])} is not supported; MNIST-style files hold unsigned bytes (0x08)`);
   const ndim = bytes[3];
   if (ndim < 1 || ndim > 4) throw bad(name, `expected 1 to 4 dimensions, got ${ndim}`);
   const header = 4 + 4 * ndim;
-  if (bytes.length < header) throw bad(name, `truncated header: ${ndim} dimensions need ${header} bytes, the file has ${bytes.length}`);
+  if (bytes.length < header) {
+    if (partial) return undefined;
+    throw bad(name, `truncated header: ${ndim} dimensions need ${header} bytes, the file has ${bytes.length}`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let d = 0; d < ndim; d++) dims.push(view.getUint32(4 + 4 * d, false));
   if (dims.some((d) => d === 0)) throw bad(name, `a dimension is 0: [${dims.join('×')}]`);
-  const count = dims.reduce((a, b) => a * b, 1);
+  return { dims, header, count: dims.reduce((a, b) => a * b, 1) };
+}
+
+/** Parses an (inflated) IDX file of unsigned bytes. */
+export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  const { dims, header, count } = idxHeader(bytes, name)!;
   const held = bytes.length - header;
   if (held < count) throw bad(name, `truncated: the header promises [${dims.join('×')}] = ${count} values, the file holds ${held}`);
   if (held > count) throw bad(name, `${held - count} bytes after the [${dims.join('×')}] values`);
@@ -38,15 +52,50 @@ function hex(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-/** Inflates gzip data (magic 1f 8b); other bytes are returned as they are. */
-export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file'): Promise<Uint8Array> {
+/**
+ * Inflates gzip data (magic 1f 8b); other bytes are returned as they are. `length`, given the
+ * first bytes inflated so far, says how long the whole should be once it can tell (undefined
+ * until then): inflating stops with an error as soon as the output passes it, so that a small
+ * file cannot inflate to gigabytes before its header is checked.
+ */
+export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file', length?: (head: Uint8Array) => number | undefined): Promise<Uint8Array> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let expected: number | undefined;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      if (length && expected === undefined) expected = length(concat(chunks, Math.min(total, 64)));
+      if (expected !== undefined && total > expected) {
+        throw bad(name, `inflates to more than the ${expected} bytes its header promises`);
+      }
+    }
   } catch (e) {
+    await reader?.cancel().catch(() => {});
+    if (e instanceof FaWebGpuError) throw e;
     throw bad(name, `corrupt or truncated gzip data (${e instanceof Error ? e.message : String(e)})`);
   }
+  return concat(chunks, total);
+}
+
+/** The first `n` bytes of the chunks, in one array. */
+function concat(chunks: readonly Uint8Array[], n: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0].length === n) return chunks[0];
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    if (at >= n) break;
+    const part = c.subarray(0, n - at);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** A file path (Node, Deno), a URL (relative ones in a browser), a File or Blob, or the bytes. */
@@ -88,7 +137,12 @@ export async function readSource(src: DataSource): Promise<Uint8Array> {
 /** Reads, inflates and parses one IDX source. */
 export async function loadIdx(src: DataSource): Promise<IdxArray> {
   const name = sourceName(src);
-  return parseIdx(await gunzipIfNeeded(await readSource(src), name), name);
+  // Inflating stops once past the length the header gives (or at its first error).
+  const length = (head: Uint8Array) => {
+    const h = idxHeader(head, name, true);
+    return h && h.header + h.count;
+  };
+  return parseIdx(await gunzipIfNeeded(await readSource(src), name, length), name);
 }
 
 /**

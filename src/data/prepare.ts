@@ -27,10 +27,13 @@ export function normalizer(train: Dataset, mode: Normalization): Affine {
     const range = hi - lo || 1;
     return { scale: 1 / range, offset: -lo / range };
   }
-  let sum = 0, sq = 0;
-  for (const v of x) { sum += v; sq += v * v; }
+  // Two passes: Σ v² / n − mean² cancels to nothing for values far from zero (1e7 + 0..3).
+  let sum = 0;
+  for (const v of x) sum += v;
   const mean = sum / x.length;
-  const std = Math.sqrt(Math.max(sq / x.length - mean * mean, 0)) || 1;
+  let sq = 0;
+  for (const v of x) sq += (v - mean) * (v - mean);
+  const std = Math.sqrt(sq / x.length) || 1;
   return { scale: 1 / std, offset: -mean / std };
 }
 
@@ -54,12 +57,12 @@ export function shuffledOrder(n: number, seed: number, epoch: number): Uint32Arr
   return order;
 }
 
-/** Holds out a seeded random `fraction` of the rows as a validation set. */
 /** How many of n rows splitValidation holds out for a fraction (0 for none). */
 export function validationRows(n: number, fraction: number | undefined): number {
   return fraction ? Math.round(n * fraction) : 0;
 }
 
+/** Holds out a seeded random `fraction` of the rows as a validation set. */
 export function splitValidation(d: Dataset, fraction: number, seed: number): { train: Dataset; validation: Dataset } {
   if (!(fraction > 0 && fraction < 1)) throw invalid(`validationSplit: expected a fraction in (0, 1), got ${fraction}`);
   const n = d.labels.length;
@@ -71,6 +74,7 @@ export function splitValidation(d: Dataset, fraction: number, seed: number): { t
 
 /** Rows of x normalised on the host, for the few places a batch is needed there (alignment). */
 export function normalizedRows(d: Dataset, rows: number, a: Affine): { x: Float32Array; labels: Int32Array } {
+  if (!Number.isInteger(rows) || rows < 0 || rows > d.labels.length) throw invalid(`rows: expected an integer in 0..${d.labels.length} (the dataset's rows), got ${rows}`);
   const x = new Float32Array(rows * d.features);
   for (let i = 0; i < x.length; i++) x[i] = d.x[i] * a.scale + a.offset;
   return { x, labels: d.labels.slice(0, rows) };

@@ -36,11 +36,14 @@ export function xorPoints(options: SyntheticOptions = {}): FloatDataset {
   return { x, labels, features: 2, classes: 2 };
 }
 
-/** Two concentric circles: class 0 at radius 0.5, class 1 at radius 1, evenly split. */
+/**
+ * Two concentric circles: class 0 at radius 0.5, class 1 at radius 1, rows alternating between
+ * them (any first rows are balanced).
+ */
 export function circles(options: SyntheticOptions = {}): FloatDataset {
   const { n, noise, rng, x, labels } = common(options, 9);
   for (let i = 0; i < n; i++) {
-    const c = i < n / 2 ? 0 : 1;
+    const c = i % 2;
     const angle = 2 * Math.PI * rng.nextUniform();
     const r = c === 0 ? 0.5 : 1;
     x[2 * i] = r * Math.cos(angle) + noise * rng.nextNormal();
@@ -76,23 +79,22 @@ export interface TwoSpiralOptions extends SyntheticOptions {
 }
 
 /**
- * Two interleaved spirals: arm c ∈ {0, 1} has points at radius t ∈ (0, 1] and angle
- * 2π·turns·t + cπ. Learning it needs depth or width; a linear model gets about half right.
+ * Two interleaved spirals: arm c ∈ {0, 1} has points at radius t and angle 2π·turns·t + cπ,
+ * t drawn uniformly from (0, 1] (so two seeds give two different sets of points, not the same
+ * points with other noise), rows alternating between the arms (any first rows are balanced).
+ * Learning it needs depth or width; a linear model gets about half right.
  */
 export function twoSpirals(options: TwoSpiralOptions = {}): FloatDataset {
   const { n, noise, rng, x, labels } = common(options, 7);
   if (n % 2 !== 0) throw invalid(`n: expected an even number of points (two arms), got ${n}`);
   const turns = checkNumber('turns', options.turns ?? 1.5, 0, 100);
-  const half = n / 2;
-  for (let c = 0; c < 2; c++) {
-    for (let i = 0; i < half; i++) {
-      const t = (i + 1) / half;
-      const angle = 2 * Math.PI * turns * t + c * Math.PI;
-      const row = c * half + i;
-      x[2 * row] = t * Math.cos(angle) + noise * rng.nextNormal();
-      x[2 * row + 1] = t * Math.sin(angle) + noise * rng.nextNormal();
-      labels[row] = c;
-    }
+  for (let i = 0; i < n; i++) {
+    const c = i % 2;
+    const t = 1 - rng.nextUniform();
+    const angle = 2 * Math.PI * turns * t + c * Math.PI;
+    x[2 * i] = t * Math.cos(angle) + noise * rng.nextNormal();
+    x[2 * i + 1] = t * Math.sin(angle) + noise * rng.nextNormal();
+    labels[i] = c;
   }
   return { x, labels, features: 2, classes: 2 };
 }

@@ -65,11 +65,15 @@ export interface RuleSummary {
   trainLoss: MeanStd | null;
   testAccuracy: MeanStd | null;
   testLoss: MeanStd | null;
-  /** Final signal angle of each hidden layer, degrees. */
-  signalAngles: MeanStd[];
+  /**
+   * Final signal angle of each hidden layer, degrees, over the finished runs where it is defined
+   * (an angle is NaN when a signal is all zeros on the probe rows: its n says how many count);
+   * null for a layer without one. Empty when alignment was off.
+   */
+  signalAngles: (MeanStd | null)[];
 }
 
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
+/** Mean and sample standard deviation (n − 1; 0 for one value, where the spread is unknown: callers show n). */
 export function meanStd(values: number[]): MeanStd {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
@@ -89,6 +93,12 @@ export interface ExperimentHooks {
 export async function runExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
   if (!Array.isArray(config.rules) || config.rules.length === 0) throw invalid('rules: expected at least one rule');
   if (!Array.isArray(config.seeds) || config.seeds.length === 0) throw invalid('seeds: expected at least one seed');
+  // A repeated rule or seed would repeat a deterministic run and count it as another sample.
+  const repeated = (list: readonly unknown[]) => list.find((v, i) => list.indexOf(v) !== i);
+  for (const [name, list] of [['rules', config.rules], ['seeds', config.seeds]] as const) {
+    const again = repeated(list);
+    if (again !== undefined) throw invalid(`${name}: ${JSON.stringify(again)} is listed twice; each ${name === 'rules' ? 'rule' : 'seed'} runs once`);
+  }
   const runs: RunResult[] = [];
   let adapter = 'unknown adapter';
   const total = config.rules.length * config.seeds.length;
@@ -133,8 +143,10 @@ export function summarize(result: ExperimentResult): RuleSummary[] {
   return result.config.rules.map((rule) => {
     const mine = result.runs.filter((r) => r.rule === rule);
     const finals = mine.filter((r) => !r.diverged).map((r) => r.epochs[r.epochs.length - 1]);
-    const hidden = finals[0]?.alignment?.length ?? 0;
+    const aligned = finals.some((e) => e.alignment?.length);
+    const hidden = aligned ? result.config.sizes.length - 2 : 0;
     const some = finals.length > 0;
+    const angles = (h: number) => finals.map((e) => e.alignment?.[h]?.signalAngle).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     return {
       rule,
       runs: finals.length,
@@ -142,7 +154,7 @@ export function summarize(result: ExperimentResult): RuleSummary[] {
       trainLoss: some ? meanStd(finals.map((e) => e.trainLoss)) : null,
       testAccuracy: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.accuracy)) : null,
       testLoss: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.loss)) : null,
-      signalAngles: Array.from({ length: hidden }, (_, h) => meanStd(finals.map((e) => e.alignment![h].signalAngle))),
+      signalAngles: Array.from({ length: hidden }, (_, h) => (angles(h).length ? meanStd(angles(h)) : null)),
     };
   });
 }

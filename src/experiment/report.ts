@@ -13,12 +13,13 @@ export function toJson(result: ExperimentResult): string {
 /**
  * rule, seed, epoch, learning rate, train loss, validation and test loss/accuracy, the alignment
  * per hidden layer, the epoch's wall-clock seconds and its steps' GPU seconds (empty where the
- * device has no timestamp queries).
+ * device has no timestamp queries), and whether the run diverged later (1: its epochs are left
+ * out of the summary and the curves).
  */
 export function toCsv(result: ExperimentResult): string {
   const hidden = result.config.sizes.length - 2;
   const angleCols = Array.from({ length: hidden }, (_, h) => [`signal_angle_${h + 1}`, `feedback_angle_${h + 1}`, `norm_ratio_${h + 1}`]).flat();
-  const header = ['rule', 'seed', 'epoch', 'learning_rate', 'train_loss', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', ...angleCols, 'seconds', 'gpu_seconds'];
+  const header = ['rule', 'seed', 'epoch', 'learning_rate', 'train_loss', 'validation_loss', 'validation_accuracy', 'test_loss', 'test_accuracy', ...angleCols, 'seconds', 'gpu_seconds', 'diverged'];
   const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
   const rows = result.runs.flatMap((run) => run.epochs.map((e) => [
     run.rule, String(run.seed), String(e.epoch), cell(e.learningRate), cell(e.trainLoss),
@@ -27,7 +28,7 @@ export function toCsv(result: ExperimentResult): string {
       const a = e.alignment?.[h];
       return [cell(a?.signalAngle), cell(a?.feedbackAngle), cell(a?.normRatio)];
     }).flat(),
-    cell(e.seconds), cell(e.gpuSeconds),
+    cell(e.seconds), cell(e.gpuSeconds), run.diverged ? '1' : '0',
   ].join(',')));
   return [header.join(','), ...rows].join('\n') + '\n';
 }
@@ -40,8 +41,10 @@ interface Panel {
 }
 
 /**
- * Curves per rule, mean over seeds with a ±1 std band, one panel each for train loss,
- * test accuracy (when there is a test set) and the first hidden layer's signal angle.
+ * Curves per rule, mean over the seeds whose runs finished with a ±1 std band (a run that
+ * diverged is left out, as in the summary, so that no curve jumps where runs drop out), one
+ * panel each for train loss, test accuracy (when there is a test set) and the first hidden
+ * layer's signal angle.
  */
 export function toSvg(result: ExperimentResult): string {
   const panels: Panel[] = [{ title: 'train loss', value: (e) => e.trainLoss }];
@@ -56,7 +59,7 @@ export function toSvg(result: ExperimentResult): string {
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   panels.forEach((panel, p) => {
     const series = rules.map((rule) => {
-      const runs = result.runs.filter((r) => r.rule === rule);
+      const runs = result.runs.filter((r) => r.rule === rule && !r.diverged);
       return Array.from({ length: epochs }, (_, i) => {
         const vals = runs.map((r) => r.epochs[i] && panel.value(r.epochs[i])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
         return vals.length ? { epoch: i + 1, ...meanStd(vals) } : null;
@@ -87,7 +90,9 @@ export function toSvg(result: ExperimentResult): string {
     out.push(`<rect x="${lx}" y="${ly - 9}" width="14" height="4" fill="${COLORS[r % COLORS.length]}"/><text x="${lx + 18}" y="${ly - 4}">${rule}</text>`);
   });
   const c = result.config;
-  out.push(`<text x="${width - 8}" y="${height - 6}" text-anchor="end" fill="#666">${escapeXml(`${c.data}, [${c.sizes}], ${c.seeds.length} seeds, mean ± std; ${result.adapter}, ${result.date.slice(0, 10)}`)}</text>`);
+  const diverged = result.runs.filter((r) => r.diverged).length;
+  const runs = `${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}, mean ± std${diverged ? ` of the finished runs (${diverged} diverged, left out)` : ''}`;
+  out.push(`<text x="${width - 8}" y="${height - 6}" text-anchor="end" fill="#666">${escapeXml(`${c.data}, [${c.sizes}], ${runs}; ${result.adapter}, ${result.date.slice(0, 10)}`)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -96,15 +101,23 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const pm = (m: MeanStd | null, digits: number, scale = 1) => (m ? `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}` : '—');
+/** mean ± std; the mean alone from one value (no spread to give), with its count where fewer than `runs` values went in. */
+const pm = (m: MeanStd | null, digits: number, scale = 1, runs = m?.n) => {
+  if (!m) return '—';
+  const mean = (m.mean * scale).toFixed(digits);
+  return `${m.n > 1 ? `${mean} ± ${(m.std * scale).toFixed(digits)}` : mean}${m.n < (runs ?? m.n) ? ` (n = ${m.n})` : ''}`;
+};
 
-/** A text table: per rule, final test accuracy, test and train loss, signal angles, mean ± std over the seeds whose runs finished (diverged ones counted beside). */
+/**
+ * A text table: per rule, final test accuracy, test and train loss, signal angles, mean ± sample
+ * std over the seeds whose runs finished (diverged ones counted beside; one run: its value).
+ */
 export function formatSummary(result: ExperimentResult): string {
   const rows = summarize(result);
-  const hidden = rows[0]?.signalAngles.length ?? 0;
+  const hidden = Math.max(0, ...rows.map((r) => r.signalAngles.length));
   const header = ['rule', 'seeds', 'test accuracy %', 'test loss', 'train loss', ...Array.from({ length: hidden }, (_, h) => `angle ${h + 1} (°)`)];
-  const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...r.signalAngles.map((a) => pm(a, 1))]);
+  const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...Array.from({ length: hidden }, (_, h) => pm(r.signalAngles[h] ?? null, 1, 1, r.runs))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)].join('\n');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt), '(mean ± sample standard deviation over the finished runs of each rule, at the last epoch)'].join('\n');
 }

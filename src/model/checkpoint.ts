@@ -97,9 +97,12 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   if (typeof header !== 'object' || header === null) throw bad('the header is not a JSON object');
   if (typeof header.options !== 'object' || header.options === null || Array.isArray(header.options)) throw bad('the header has no options object');
-  if (!Number.isSafeInteger(header.step) || (header.step as number) < 0) throw bad(`step must be a non-negative integer, got ${JSON.stringify(header.step)}`);
+  // The GPU counts steps in a u32 (brsf's draws): a larger count would wrap when restored.
+  if (!Number.isSafeInteger(header.step) || (header.step as number) < 0 || (header.step as number) > 0xffffffff) throw bad(`step must be an integer in 0..${0xffffffff}, got ${JSON.stringify(header.step)}`);
   if (!Array.isArray(header.tensors)) throw bad('the header has no tensors list');
   let at = Math.ceil((16 + headerLength) / 4) * 4;
+  if (at > bytes.length - 4) throw bad(`the file ends in the header's padding, before the tensor data`);
+  for (let p = 16 + headerLength; p < at; p++) if (bytes[p] !== 0) throw bad(`padding byte ${p} after the header is ${bytes[p]}, not 0`);
   const tensors: CheckpointTensor[] = [];
   for (const [i, t] of (header.tensors as unknown[]).entries()) {
     const entry = t as { name?: unknown; shape?: unknown };

@@ -62,10 +62,11 @@ it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA
   expect(csv).toHaveLength(1 + 2 * 2);
   // the epoch's wall time and its steps' GPU time (Chromium on SwiftShader has timestamps); over
   // a run's epochs the GPU's is the smaller (epochs overlap, so one epoch's need not be)
-  expect(csv[0].slice(-2)).toEqual(['seconds', 'gpu_seconds']);
+  expect(csv[0].slice(-3)).toEqual(['seconds', 'gpu_seconds', 'diverged']);
   const totals = new Map<string, [number, number]>();
   for (const row of csv.slice(1)) {
-    const [seconds, gpu] = row.slice(-2).map(Number);
+    expect(row.at(-1)).toBe('0');
+    const [seconds, gpu] = row.slice(-3, -1).map(Number);
     expect(gpu).toBeGreaterThan(0);
     const t = totals.get(row[0]) ?? [0, 0];
     totals.set(row[0], [t[0] + seconds, t[1] + gpu]);
@@ -94,6 +95,8 @@ it('an experiment records a run that diverges with its finished epochs, goes on,
     expect(rule.trainLoss).toBeNull();
   }
   expect(r.summary).toMatch(/^fa +0 \(\+1 diverged\) +— +— +—$/m);
-  expect(r.csv.trim().split('\n')).toHaveLength(1 + r.runs.reduce((a, x) => a + x.epochs, 0));
+  const csv = r.csv.trim().split('\n');
+  expect(csv).toHaveLength(1 + r.runs.reduce((a, x) => a + x.epochs, 0));
+  for (const row of csv.slice(1)) expect(row.endsWith(',1')).toBe(true);
   expect(r.svg).not.toMatch(/NaN/);
 });

@@ -40,6 +40,13 @@ describe('checkpoint codec', () => {
     });
   });
 
+  /** The sample with a header whose length is not a multiple of 4 (so that padding follows it). */
+  const padded = (): Checkpoint => {
+    for (let extra = 0; ; extra++) {
+      const c = { ...sample, options: { ...sample.options, note: 'x'.repeat(extra) } };
+      if (new DataView(encodeCheckpoint(c).buffer).getUint32(12, true) % 4 !== 0) return c;
+    }
+  };
   const withCrc = (b: Uint8Array) => {
     const out = Uint8Array.from(b);
     new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
@@ -60,6 +67,18 @@ describe('checkpoint codec', () => {
       longer.set(b.subarray(0, b.length - 4));
       return withCrc(longer);
     }, /8 bytes of data beyond the tensors/],
+    ['a step the GPU\'s u32 counter cannot hold', () => encodeCheckpoint({ ...sample, step: 2 ** 32 }), /step must be an integer in 0\.\.4294967295, got 4294967296/],
+    ['a non-zero padding byte after the header', () => {
+      const b = encodeCheckpoint(padded());
+      b[16 + new DataView(b.buffer).getUint32(12, true)] = 7;
+      return withCrc(b);
+    }, /padding byte \d+ after the header is 7, not 0/],
+    ['an end inside the header\'s padding', () => {
+      // no tensors, and the file cut after the header: its padding runs into the checksum
+      const b = encodeCheckpoint({ ...padded(), tensors: [] });
+      const headerEnd = 16 + new DataView(b.buffer).getUint32(12, true);
+      return withCrc(Uint8Array.of(...b.subarray(0, headerEnd), 0, 0, 0, 0));
+    }, /the file ends in the header's padding, before the tensor data/],
   ];
   for (const [name, make, message] of damaged) {
     it(`refuses ${name}`, () => {

@@ -12,8 +12,9 @@ import { FaWebGpuError } from '../../src/errors.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { gunzipIfNeeded, loadIdx, loadIdxDataset, parseIdx } from '../../src/data/idx.js';
 import { loadMnistDigits } from '../../src/data/mnist-digits.js';
-import { normalizer, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
+import { normalizedRows, normalizer, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
 import { blobs, circles, twoSpirals, xorPoints } from '../../src/data/synthetic.js';
+import { subset } from '../../src/data/dataset.js';
 
 /** An IDX file of unsigned bytes with these dims and values. */
 function idx(dims: number[], values: ArrayLike<number>, ndimByte = dims.length, type = 0x08): Uint8Array {
@@ -83,6 +84,19 @@ describe('IDX parser on malformed input', () => {
     expect((await loadIdx(gz)).data).toEqual(Uint8Array.of(1, 2, 3));
   });
 
+  it('stops inflating a gzipped file once it passes what its header promises, or at a header that is not IDX', async () => {
+    // 64 MiB of values behind a header of 3: ~64 KiB of gzip
+    const big = new Uint8Array(8 + (64 << 20));
+    big.set(idx([3], [1, 2, 3]).subarray(0, 8));
+    await expect(loadIdx(gzipSync(big))).rejects.toThrow(/^data: inflates to more than the 11 bytes its header promises$/);
+    const zeros = gzipSync(new Uint8Array(64 << 20));
+    await expect(loadIdx(zeros)).rejects.toThrow(/data: IDX value type 0x00 is not supported/);
+    // one byte too many is still the parser's own message
+    const extra = Uint8Array.of(...idx([3], [1, 2, 3]), 9);
+    await expect(loadIdx(gzipSync(extra))).rejects.toThrow(/inflates to more than the 11 bytes/);
+    await expect(loadIdx(extra)).rejects.toThrow(/1 bytes after the \[3\] values/);
+  });
+
   it('pairs images and labels, and refuses mismatches', async () => {
     const images = idx([3, 2, 2], Array.from({ length: 12 }, (_, i) => i));
     const d = await loadIdxDataset(images, idx([3], [0, 2, 1]), 3);
@@ -124,6 +138,9 @@ describe('synthetic sets, splits and shuffles', () => {
     for (let i = 0; i < 100; i++) expect(x.labels[i]).toBe(Number(x.x[2 * i] > 0 !== x.x[2 * i + 1] > 0));
     const c = circles({ n: 50 });
     for (let i = 0; i < 50; i++) expect(Math.hypot(c.x[2 * i], c.x[2 * i + 1])).toBeCloseTo(c.labels[i] === 0 ? 0.5 : 1, 6);
+    // rows alternate between the classes: the first rows (an alignment probe, a --train-limit) hold both
+    expect(Array.from(c.labels.subarray(0, 4))).toEqual([0, 1, 0, 1]);
+    expect(Array.from(c.labels).filter((l) => l === 1)).toHaveLength(25);
     expect(blobs({ n: 30, classes: 5 }).classes).toBe(5);
   });
 
@@ -147,5 +164,18 @@ describe('synthetic sets, splits and shuffles', () => {
     const z = Array.from(f.x, (v) => v * scale + offset);
     expect(z.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 12);
     expect(z.reduce((a, b) => a + b * b, 0) / 3).toBeCloseTo(1, 12);
+    // Values far from zero: Σ v²/n − mean² would cancel (implied σ 9.7 here instead of 1.12).
+    const far = { x: Float32Array.from({ length: 100_000 }, (_, i) => 1e7 + (i % 4)), labels: new Int32Array(100_000), features: 1, classes: 2 };
+    const a = normalizer(far, 'standardize');
+    expect(1 / a.scale).toBeCloseTo(Math.sqrt(1.25), 9);
+    expect(-a.offset / a.scale).toBeCloseTo(1e7 + 1.5, 6);
+  });
+
+  it('subset and normalizedRows refuse rows the dataset does not have', () => {
+    const d = { x: Float32Array.of(1, 2, 3), labels: Int32Array.of(0, 1, 0), features: 1, classes: 2 };
+    expect(Array.from(subset(d, [2, 0]).x)).toEqual([3, 1]);
+    for (const bad of [[3], [-1], [1.5], [NaN]]) expect(() => subset(d, bad)).toThrow(/subset: expected row indices in 0\.\.2/);
+    expect(Array.from(normalizedRows(d, 2, { scale: 2, offset: 1 }).x)).toEqual([3, 5]);
+    for (const bad of [4, -1, 1.5]) expect(() => normalizedRows(d, bad, { scale: 1, offset: 0 })).toThrow(/rows: expected an integer in 0\.\.3/);
   });
 });

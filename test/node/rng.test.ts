@@ -121,10 +121,24 @@ describe('twoSpirals', () => {
     expect(twoSpirals({ n: 40, noise: 0.1, seed: 4 }).x).not.toEqual(a.x);
     expect(a.x.length).toBe(80);
     expect(Array.from(a.labels).filter((l) => l === 1).length).toBe(20);
-    // Without noise, the last point of arm 0 is at radius 1, angle 3π (turns 1.5): (−1, 0).
-    const clean = twoSpirals({ n: 40 });
-    expect(clean.x[2 * 19]).toBeCloseTo(-1, 6);
-    expect(clean.x[2 * 19 + 1]).toBeCloseTo(0, 6);
+    // Rows alternate between the arms, so any first rows are balanced.
+    expect(Array.from(a.labels.subarray(0, 6))).toEqual([0, 1, 0, 1, 0, 1]);
+    // Without noise every point lies on its arm: radius t in (0, 1], angle 2π·1.5·t + cπ.
+    const clean = twoSpirals({ n: 40, seed: 5 });
+    for (let i = 0; i < 40; i++) {
+      const [px, py] = [clean.x[2 * i], clean.x[2 * i + 1]];
+      const t = Math.hypot(px, py), angle = 3 * Math.PI * t + clean.labels[i] * Math.PI;
+      expect(t).toBeGreaterThan(0);
+      expect(t).toBeLessThanOrEqual(1 + 1e-6);
+      expect(px).toBeCloseTo(t * Math.cos(angle), 5);
+      expect(py).toBeCloseTo(t * Math.sin(angle), 5);
+    }
+    // The seed draws the points themselves, not only their noise: a test set made with
+    // another seed is not the training set again.
+    const other = twoSpirals({ n: 40, seed: 6 });
+    const radii = (d: typeof clean) => Array.from({ length: 40 }, (_, i) => Math.hypot(d.x[2 * i], d.x[2 * i + 1]));
+    const mine = new Set(radii(clean));
+    expect(radii(other).filter((r) => mine.has(r))).toEqual([]);
     expect(() => twoSpirals({ n: 5 })).toThrow(/n: expected an even number of points/);
     expect(() => twoSpirals({ noise: -1 })).toThrow(/noise: expected a finite number >= 0/);
   });

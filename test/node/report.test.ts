@@ -1,0 +1,80 @@
+/**
+ * The experiment's statistics and reports on results made by hand: diverged runs out of the
+ * statistics, the curves and the summary alike; undefined angles counted out; one run shown
+ * as its value; repeated rules or seeds refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { runExperiment, summarize, type ExperimentResult, type RunResult } from '../../src/experiment/experiment.js';
+import { formatSummary, toCsv, toSvg } from '../../src/experiment/report.js';
+import type { EpochResult } from '../../src/network.js';
+import type { Rule } from '../../src/model/options.js';
+
+/** An epoch with a test accuracy and one hidden layer's signal angle. */
+function epoch(i: number, accuracy: number, angle: number): EpochResult {
+  return {
+    epoch: i, learningRate: 0.1, trainLoss: 1 - accuracy, test: { loss: 1 - accuracy, accuracy },
+    alignment: [{ signalAngle: angle, feedbackAngle: 45, normRatio: 1 }], seconds: 0.5, gpuSeconds: 0.25,
+  } as EpochResult;
+}
+
+function run(rule: Rule, seed: number, accuracies: number[], angle = 40, diverged?: string): RunResult {
+  return { rule, seed, epochs: accuracies.map((a, i) => epoch(i + 1, a, angle)), seconds: 1, ...(diverged ? { diverged } : {}) };
+}
+
+function result(runs: RunResult[], rules: Rule[] = ['fa', 'bp'], seeds = [1, 2, 3]): ExperimentResult {
+  return {
+    config: { data: 'blobs', sizes: [2, 8, 3], rules, seeds, epochs: 2, batchSize: 10 },
+    adapter: 'test adapter', date: '2026-11-27T00:00:00.000Z', runs,
+  };
+}
+
+describe('experiment reports', () => {
+  it('leave a diverged run out of the curves as out of the summary, and say so', () => {
+    const finished = [run('fa', 1, [0.8, 0.9]), run('fa', 2, [0.82, 0.92]), run('bp', 1, [0.85, 0.95]), run('bp', 2, [0.86, 0.96])];
+    const bad = run('fa', 3, [0.1], 40, 'fit: the loss became NaN at epoch 2, step 3 of 12; …');
+    const withBad = result([...finished, bad]);
+    const without = result(finished);
+    const lines = (svg: string) => svg.split('\n');
+    // every line but the caption is the same with and without the diverged run
+    const a = lines(toSvg(withBad)), b = lines(toSvg(without));
+    expect(a.length).toBe(b.length);
+    const differ = a.map((l, i) => i).filter((i) => a[i] !== b[i]);
+    expect(differ).toHaveLength(1);
+    expect(a[differ[0]]).toMatch(/3 seeds, mean ± std of the finished runs \(1 diverged, left out\)/);
+    const summary = summarize(withBad);
+    expect(summary[0]).toMatchObject({ rule: 'fa', runs: 2, diverged: 1 });
+    expect(summary[0].testAccuracy!.mean).toBeCloseTo(0.91, 12);
+    // the CSV keeps every epoch run, and marks the diverged run's
+    const csv = toCsv(withBad).trim().split('\n');
+    expect(csv[0].split(',').at(-1)).toBe('diverged');
+    expect(csv.slice(1).map((r) => r.split(',').at(-1))).toEqual(['0', '0', '0', '0', '0', '0', '0', '0', '1']);
+  });
+
+  it('give the angle columns even when the first rule has no finished run, and count undefined angles out', () => {
+    const r = result([
+      run('fa', 1, [0.1], 40, 'fit: the loss became NaN at epoch 2, step 3 of 12; …'),
+      run('bp', 1, [0.8, 0.9], 10), run('bp', 2, [0.8, 0.9], NaN),
+    ], ['fa', 'bp'], [1, 2]);
+    const summary = summarize(r);
+    expect(summary[0].signalAngles).toEqual([]);
+    expect(summary[1].signalAngles).toEqual([{ mean: 10, std: 0, n: 1 }]);
+    const text = formatSummary(r).split('\n');
+    expect(text[0]).toMatch(/^rule +seeds +test accuracy % +test loss +train loss +angle 1 \(°\)$/);
+    expect(text[2]).toMatch(/^fa +0 \(\+1 diverged\) +— +— +— +—$/);
+    // two runs: mean ± std; the angle from the one run where it is defined: its value and n
+    expect(text[3]).toMatch(/^bp +2 +90\.00 ± 0\.00 +0\.1000 ± 0\.0000 +0\.1000 ± 0\.0000 +10\.0 \(n = 1\)$/);
+    expect(text.at(-1)).toMatch(/mean ± sample standard deviation/);
+  });
+
+  it('show one run as its value, with no spread', () => {
+    const text = formatSummary(result([run('fa', 1, [0.5, 0.7], 30)], ['fa'], [1]));
+    expect(text).toMatch(/^fa +1 +70\.00 +0\.3000 +0\.3000 +30\.0$/m);
+  });
+
+  it('refuse a rule or seed listed twice before any training', async () => {
+    const data = { x: new Float32Array(4), labels: Int32Array.of(0, 1), features: 2, classes: 2 };
+    const config = { data: 'x', sizes: [2, 4, 2], epochs: 1, batchSize: 2 };
+    await expect(runExperiment(data, undefined, { ...config, rules: ['fa', 'fa'], seeds: [1] })).rejects.toThrow(/rules: "fa" is listed twice; each rule runs once/);
+    await expect(runExperiment(data, undefined, { ...config, rules: ['fa'], seeds: [1, 2, 1] })).rejects.toThrow(/seeds: 1 is listed twice; each seed runs once/);
+  });
+});
