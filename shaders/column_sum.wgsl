@@ -4,12 +4,15 @@
 //   main (CPU adapters; GPUs for 65,536 columns or more, which make threads enough): one thread
 //     per column, workgroups of 64, grid (ceil(cols / 64), 1, 1); each thread walks the rows in
 //     order, so neighbouring threads read neighbouring addresses.
-//   lanes (GPUs): workgroups of 16×16, grid (ceil(cols / 16), 1, 1): 16 columns, each summed by
+//   lanes (GPUs): workgroups of 16×16, grid (ceil(cols / 16), 1, 1) (the host takes main where
+//     that passes the per-dimension limit): 16 columns, each summed by
 //     16 lanes (lane y takes rows y, y + 16, …), whose partial sums are then added in workgroup
 //     memory. On a GPU a thread's walk down the rows is latency-bound (db of 256 rows × 10
 //     columns took 0.05 ms on an H100 with main); the lanes make it 16 times shorter.
-//   masked: as main, times f′(pre[j]): hidden_signal.wgsl's split-K layers (rows = layers,
-//     cols = batch × hidden) added and masked into δ. Binds pre [cols] as aux.
+//   masked: a thread a column as main, times f′(pre[j]): hidden_signal.wgsl's split-K layers
+//     (rows = layers, cols = batch × hidden) added and masked into δ. Binds pre [cols] as aux.
+//     Its columns are many (a batch times a layer), so its grid folds into y past the
+//     per-dimension limit: (x, y, 1) with x·y·64 ≥ cols, column gid.x + gid.y·x·64.
 //   main_update, lanes_update: as main and lanes, out being the gradient of a tensor θ [cols]
 //     (a bias's db, or dW from split-K's partial products): stores it and steps θ with it in
 //     the same launch (sgd.wgsl's rule; group 1 binds the optimizer's settings, θ and its

@@ -25,8 +25,9 @@
 // main_sums_loss_update: as main_sums_update, and one column more in the sums' row:
 // lossSum[0] = Σ_k rowLoss[k] (rowLoss [K]), the batch loss beside the output layer's dW, db
 // and steps (the mean: rowLoss is divided by the batch). Grid x covers N + 1 columns; product
-// tiles past N return at once. Ten storage buffers: devices that allow fewer take column_sum's
-// lanes_loss_update for db and the loss instead.
+// tiles past N return at once. Ten storage buffers: on devices that allow fewer (and where dW
+// is split or made by matmul_pipelined) the host takes column_sum's lanes_loss_update or
+// main_loss_update for db and the loss instead.
 
 struct Sizes {
   M: u32,

@@ -3,13 +3,13 @@
 //   op(B) is [K×N]: B stored [K×N], or with TRANS_B the transpose of B stored [N×K]
 // Dispatch: (ceil(N / 128), ceil(M / 128), 1) workgroups of 16×16 threads. Each workgroup makes a
 // 128×128 tile of C; each thread an 8×8 block (rows 8·ty … +7, columns 4·tx … +3 and
-// 64 + 4·tx … +3) in sixteen named vec4 registers, as matmul_big (matmul_wide.wgsl with
-// TILE 128). What differs is the staging of K, in slabs of 8: two buffers of workgroup memory,
-// and each thread loads its part of the next slab into registers before it multiplies the
-// current one, so the global reads are in flight during the arithmetic and one barrier per
-// slab suffices (matmul_wide waits on the reads, then needs two barriers).
-// A GPU candidate, timed by the benchmarks beside the others; src/kernels/kernels.ts says
-// whether the host picks it. Out-of-range reads are zero.
+// 64 + 4·tx … +3) in sixteen named vec4 registers. K is staged in slabs of 8 through two
+// buffers of workgroup memory, and each thread loads its part of the next slab into registers
+// before it multiplies the current one, so the global reads are in flight during the
+// arithmetic and one barrier per slab suffices (a single buffer would need the reads to land
+// first, and a second barrier before they could be overwritten).
+// The host takes it for products of 128 tiles of 128×128 and more on GPUs
+// (src/kernels/kernels.ts); the benchmarks time it beside the others. Out-of-range reads are zero.
 
 struct Sizes {
   M: u32,

@@ -21,6 +21,8 @@ export class UniformLayout<F extends string> {
     const view = new DataView(data);
     this.fields.forEach(([name, type], i) => {
       const v = values[name];
+      // setUint32 would wrap a larger value silently (4.9e9 → 605,032,704)
+      if (type === 'u32' && !(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new Error(`uniform field ${name}: ${v} is not a u32`);
       if (type === 'u32') view.setUint32(i * 4, v, true);
       else view.setFloat32(i * 4, v, true);
     });

@@ -525,10 +525,10 @@ export function columnSum(device: GPUDevice, p: {
   const storage: [GPUBuffer, string][] = [[p.g, shape(p.g, p.rows, p.cols)], [p.out, shape(p.out, p.cols)]];
   if (p.mask) storage.push([p.mask.pre, shape(p.mask.pre, p.cols)]);
   if (p.loss) storage.push([p.loss.rowLoss, shape(p.loss.rowLoss, p.rows)], [p.loss.out, shape(p.loss.out, 1)]);
-  const lanes = !p.mask && columnSumForm(device, p.cols, p.form) === 'lanes';
+  const columns = p.cols + (p.loss ? 1 : 0);
+  const lanes = !p.mask && columnSumForm(device, p.cols, p.form, columns) === 'lanes';
   if (p.mask && p.step) throw new Error(`${p.label}: masked sums step no tensor`);
   if (p.loss && !p.step) throw new Error(`${p.label}: the batch loss is summed beside the columns only with a step (the output layer's db)`);
-  const columns = p.cols + (p.loss ? 1 : 0);
   const update = p.step ? '_update' : '';
   return createDispatch(device, {
     label: p.label,
@@ -544,9 +544,14 @@ export function columnSum(device: GPUDevice, p: {
   });
 }
 
-/** columnSum's form for `cols` columns on this device, `form` if given. */
-function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' | 'lanes'): 'serial' | 'lanes' {
-  return form ?? (isCpuAdapter(device) || cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes');
+/**
+ * columnSum's form for `cols` columns on this device, `form` if given; 'lanes' (16 columns a
+ * workgroup, an x-only grid) gives way to 'serial' (64) where its grid would pass the
+ * per-dimension limit, as 'auto' would have chosen serial there anyway.
+ */
+function columnSumForm(device: GPUDevice, cols: number, form?: 'serial' | 'lanes', columns = cols): 'serial' | 'lanes' {
+  const chosen = form ?? (isCpuAdapter(device) || cols >= SERIAL_SUM_MIN_COLS ? 'serial' : 'lanes');
+  return chosen === 'lanes' && divUp(columns, 16) > device.limits.maxComputeWorkgroupsPerDimension ? 'serial' : chosen;
 }
 
 // sgd.wgsl, and group 1 of every kernel that steps a tensor

@@ -979,7 +979,7 @@ async function defaultLimitsDevice(): Promise<GPUDevice> {
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
     type Key = K.KernelFamily | 'tiled, default limits' | 'split-k, default limits';
-    const out: Record<Key, string[]> & { cpu?: boolean } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
+    const out: Record<Key, string[]> & { cpu?: boolean; wide?: string[] } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
     out.cpu = K.isCpuAdapter(device);
     const plain = await defaultLimitsDevice();
     const runs: [Key, K.KernelFamily, GPUDevice][] = [...K.KERNEL_FAMILIES.map((k) => [k, k, device] as [Key, K.KernelFamily, GPUDevice]), ['tiled, default limits', 'tiled', plain], ['split-k, default limits', 'split-k', plain]];
@@ -992,6 +992,14 @@ async function kernelChoice() {
       } finally {
         net.destroy();
       }
+    }
+    // 1,100,000 columns: 'lanes' (16 a workgroup) would need 68,750 workgroups in x, past the
+    // limit, so the family's forced lanes give way to the serial form there
+    const wide = await createNetwork({ sizes: [1, 1_100_000, 2], kernels: 'pipelined', device });
+    try {
+      out.wide = wide.describeStep(1).filter((d) => d.shader === 'column_sum').map((d) => `${d.label} ${d.shader}:${d.entryPoint} ${d.workgroups.join('×')}`);
+    } finally {
+      wide.destroy();
     }
     return out;
   });

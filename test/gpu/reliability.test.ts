@@ -187,6 +187,9 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
     'Layer3.backward.dW+db+update+Loss.mean matmul:main_sums_loss_update': ['Layer2.backward.signal hidden_signal:main', 'Layer3.backward.dW+update matmul:main_update', 'Layer3.backward.db+update+Loss.mean column_sum:lanes_loss_update'],
   };
   expect(r['split-k, default limits']).toEqual(r['split-k'].flatMap((l) => unfused[l] ?? [l]));
+  // a hidden layer of 1,100,000 units: its db in the serial form (17,188 workgroups), the
+  // output layer's (2 columns) in lanes
+  expect(r.wide).toEqual(['Layer2.backward.db+update+Loss.mean column_sum:lanes_loss_update 1×1×1', 'Layer1.backward.db+update column_sum:main_update 17188×1×1']);
 });
 
 it('profileStep and traceStep train as trainStep does and time every kernel of the step', async () => {

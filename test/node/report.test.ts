@@ -38,7 +38,7 @@ describe('experiment reports', () => {
     // every line but the caption is the same with and without the diverged run
     const a = lines(toSvg(withBad)), b = lines(toSvg(without));
     expect(a.length).toBe(b.length);
-    const differ = a.map((l, i) => i).filter((i) => a[i] !== b[i]);
+    const differ = a.map((_, i) => i).filter((i) => a[i] !== b[i]);
     expect(differ).toHaveLength(1);
     expect(a[differ[0]]).toMatch(/3 seeds, mean ± std of the finished runs \(1 diverged, left out\)/);
     const summary = summarize(withBad);

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createNetwork, FaWebGpuError } from '../../src/index.js';
-import { mapForRead } from '../../src/gpu/buffers.js';
+import { checkFits, mapForRead } from '../../src/gpu/buffers.js';
+import { UniformLayout } from '../../src/gpu/uniforms.js';
 import { grid1d } from '../../src/kernels/dispatch.js';
 import { checkFloat32, checkLabels, rowsOf } from '../../src/validate.js';
 
@@ -86,6 +87,25 @@ describe('grid1d', () => {
   });
   it('refuses a grid past the limit in both dimensions', () => {
     expect(() => grid1d(device(10), 'Layer1.update.W', 256 * 101, 256)).toThrow(/Layer1.update.W: needs a grid of 10×11×1/);
+  });
+});
+
+describe('checkFits and uniforms', () => {
+  // an adapter whose binding limit is past 16 GiB: the u32 indices are then the limit
+  const huge = { limits: { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40 } } as unknown as GPUDevice;
+  it('refuse more elements than a kernel can index with u32, whatever bytes the adapter allows', () => {
+    expect(() => checkFits(huge, 'a1', 2 ** 32 - 1)).not.toThrow();
+    expect(() => checkFits(huge, 'a1', 70_000 * 70_000)).toThrow(/a1: needs 4900000000 values, past the 4294967295 a kernel can index \(u32\)/);
+    try {
+      checkFits(huge, 'a1', 2 ** 32);
+    } catch (e) {
+      expect((e as FaWebGpuError).code).toBe('device-limit');
+    }
+  });
+  it('a uniform refuses a u32 field it would wrap', () => {
+    const layout = new UniformLayout([['rows', 'u32'], ['scale', 'f32']] as const);
+    expect(new Uint32Array(layout.pack({ rows: 2 ** 32 - 1, scale: 0.5 }))[0]).toBe(2 ** 32 - 1);
+    for (const rows of [2 ** 32, -1, 1.5, NaN]) expect(() => layout.pack({ rows, scale: 1 })).toThrow(/uniform field rows: .* is not a u32/);
   });
 });
 
