@@ -15,7 +15,7 @@ import type { Activation, InitScale, Loss, Rule } from '../../src/model/options.
 import { drawKey } from '../../src/model/hash.js';
 import { initStd } from '../../src/model/init.js';
 import * as ref from '../../src/reference/index.js';
-import { accuracy } from '../../src/train/metrics.js';
+import { accuracy, argmaxRows } from '../../src/train/metrics.js';
 import { xorDataset } from '../../src/data/xor.js';
 import { blobs, twoSpirals } from '../../src/data/synthetic.js';
 import { subset, type Dataset } from '../../src/data/dataset.js';
@@ -176,20 +176,22 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
 export interface BiasActivationCase {
   rows: number; cols: number; activation: Activation | 'logits'; seed: number;
   /** split-K layers of partial products that sum_main adds first (hidden layers only) */ layers?: number;
+  /** force this grid, to test the folded index */ grid?: [number, number];
 }
 
 async function biasActivation(cases: BiasActivationCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
     const pre = random(c.seed, c.rows * c.cols, 2), bias = random(c.seed + 1, c.cols);
-    const name = `bias_activation ${c.activation} ${c.rows}×${c.cols}${c.layers ? ` + ${c.layers} partial products` : ''}`;
+    const name = `bias_activation ${c.activation} ${c.rows}×${c.cols}${c.layers ? ` + ${c.layers} partial products` : ''}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
     const logits = c.activation === 'logits';
     const activation: Activation = c.activation === 'logits' ? 'linear' : c.activation;
     const count = c.rows * c.cols;
     const partials = random(c.seed + 2, (c.layers ?? 0) * count);
-    const got = await runKernels(name, { pre, bias, partials }, logits ? {} : { h: count }, logits ? ['pre'] : ['pre', 'h'], (x) => [
-      K.biasActivation(device, { label: name, pre: x.pre, bias: x.bias, out: x.h, rows: c.rows, cols: c.cols, activation, partials: c.layers ? { buffer: x.partials, layers: c.layers } : undefined }),
-    ]);
+    const got = await runKernels(name, { pre, bias, partials }, logits ? {} : { h: count }, logits ? ['pre'] : ['pre', 'h'], (x) => {
+      const d = K.biasActivation(device, { label: name, pre: x.pre, bias: x.bias, out: x.h, rows: c.rows, cols: c.cols, activation, partials: c.layers ? { buffer: x.partials, layers: c.layers } : undefined });
+      return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
+    });
     // With partials, pre's old values are replaced by the layers' sum.
     const product = c.layers ? ref.columnSum(partials, c.layers, count) : pre;
     const want = ref.biasActivation(product, bias, c.rows, c.cols, activation);
@@ -266,6 +268,7 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
 export interface HiddenSignalCase {
   rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: 'tiled' | 'direct'; seed: number;
   /** split-K over this many chunks of the classes (hidden_signal main, then column_sum masked) */ chunks?: number;
+  /** with chunks: force this grid on column_sum masked, to test its folded index */ sumGrid?: [number, number];
 }
 
 async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
@@ -275,15 +278,84 @@ async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
     const w = random(c.seed + 3, c.hidden * c.classes);
     for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
     const kind = c.transposed ? 'Wᵀ (bp)' : c.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)';
-    const name = `hidden_signal (${c.chunks ? `split-K ×${c.chunks}` : c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}`;
+    const name = `hidden_signal (${c.chunks ? `split-K ×${c.chunks}` : c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}${c.sumGrid ? ` sum grid ${c.sumGrid.join('×')}` : ''}`;
     const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden, scratch: (c.chunks ?? 1) * c.rows * c.hidden }, ['delta'], (x) => {
       const p = { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation };
-      return c.chunks ? K.hiddenSignalSplitK(device, { ...p, scratch: x.scratch, chunks: c.chunks }) : [K.hiddenSignal(device, { ...p, form: c.form })];
+      if (!c.chunks) return [K.hiddenSignal(device, { ...p, form: c.form })];
+      const list = K.hiddenSignalSplitK(device, { ...p, scratch: x.scratch, chunks: c.chunks });
+      const g = c.sumGrid;
+      return g ? list.map((d) => (d.entryPoint === 'masked' ? { ...d, workgroups: [g[0], g[1], 1] as const } : d)) : list;
     });
     const fEff = c.signConcordant ? ref.signConcordant(f, w, c.classes, c.hidden) : f;
     // Σ_k |e_k·f_k| per entry (the activation's derivative is at most 1): the scale of rounding in each dot product
     const magnitude = ref.hiddenSignal(e.map(Math.abs), fEff.map(Math.abs), pre, c.rows, c.hidden, c.classes, c.transposed, 'linear');
     out.push(compare(name, got.delta, ref.hiddenSignal(e, fEff, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL, magnitude));
+  }
+  return out;
+}
+
+export interface GatherCase {
+  /** the dataset's rows and features; the batch's rows; where the batch starts in the order; the cursor's advance */
+  n: number; features: number; rows: number; cursor: number; by: number; bytes: boolean; seed: number;
+  /** force this grid, to test the folded index */ grid?: [number, number];
+}
+
+/** gather.wgsl: a batch by a shuffled order from f32 or byte sources, against the host's own gather. */
+async function gather(cases: GatherCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const name = `gather ${c.bytes ? 'bytes' : 'f32'} ${c.rows} of ${c.n}×${c.features} from ${c.cursor}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const rng = new Pcg32(c.seed, 6);
+    const values = c.bytes ? Uint8Array.from({ length: c.n * c.features }, () => rng.nextUint32() & 0xff) : random(c.seed, c.n * c.features);
+    // bytes four to a u32, little-endian, as GpuDataset packs them
+    const packed = new Uint8Array(4 * Math.ceil(values.length / 4));
+    if (c.bytes) packed.set(values);
+    const source = c.bytes ? new Float32Array(packed.buffer) : (values as Float32Array);
+    const sourceLabels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % 10);
+    const order = new Int32Array(shuffledOrder(c.n, c.seed, 0).buffer);
+    const [scale, offset] = c.bytes ? [1 / 255, -0.5] : [2, 0.25];
+    const got = await runKernels(name, { source, sourceLabels, order, counter: Int32Array.of(c.cursor) }, { x: c.rows * c.features, labels: c.rows, next: 1 }, ['x', 'labels', 'next'], (b) => {
+      const d = K.gather(device, {
+        label: name, source: b.source, sourceLabels: b.sourceLabels, order: b.order, counter: b.counter, next: b.next, by: c.by,
+        x: b.x, labels: b.labels, rows: c.rows, features: c.features, sourceU8: c.bytes, scale, offset,
+      });
+      return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
+    });
+    const rowOf = (i: number) => new Uint32Array(order.buffer)[c.cursor + i];
+    const want = Float64Array.from({ length: c.rows * c.features }, (_, i) => values[rowOf(Math.floor(i / c.features)) * c.features + (i % c.features)] * scale + offset);
+    out.push(compare(`${name} x`, got.x, want, TOL));
+    const labels = new Int32Array(got.labels.buffer);
+    out.push(compare(`${name} labels`, labels, Int32Array.from({ length: c.rows }, (_, i) => sourceLabels[rowOf(i)]), 0));
+    out.push(compare(`${name} next`, new Uint32Array(got.next.buffer), [c.cursor + c.by], 0));
+  }
+  return out;
+}
+
+export interface AccuracyCase { rows: number; classes: number; seed: number; /** rows whose largest value appears twice */ ties: boolean }
+
+/** accuracy.wgsl: correct[i] = [argmax z_i = labels[i]], the first on ties, against argmaxRows. */
+async function correctRows(cases: AccuracyCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const name = `accuracy ${c.rows}×${c.classes}${c.ties ? ' with ties' : ''}`;
+    const rng = new Pcg32(c.seed, 7);
+    const z = random(c.seed, c.rows * c.classes);
+    const labels = Int32Array.from({ length: c.rows }, () => rng.nextUint32() % c.classes);
+    if (c.ties) {
+      // every other row: its largest value again at another class, the label on one of the two
+      for (let i = 0; i < c.rows; i += 2) {
+        const row = z.subarray(i * c.classes, (i + 1) * c.classes);
+        const best = argmaxRows(row, 1, c.classes)[0];
+        const other = (best + 1 + (rng.nextUint32() % (c.classes - 1))) % c.classes;
+        row[other] = row[best];
+        labels[i] = rng.nextUint32() % 2 ? best : other;
+      }
+    }
+    const got = await runKernels(name, { z, labels }, { correct: c.rows }, ['correct'], (b) => [
+      K.correctRows(device, { label: name, z: b.z, labels: b.labels, correct: b.correct, rows: c.rows, classes: c.classes }),
+    ]);
+    const pred = argmaxRows(z, c.rows, c.classes);
+    out.push(compare(name, got.correct, Float64Array.from(pred, (p, i) => Number(p === labels[i])), 0));
   }
   return out;
 }
@@ -1154,7 +1226,7 @@ async function activations(c: { sizes: number[]; activation: Activation; n: numb
 const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
-  matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels,
+  matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,

@@ -165,6 +165,29 @@ describe('kernels vs float64 reference', () => {
     expectAll('bias_activation sum_main', await h.call('biasActivation', cases));
   });
 
+  it('bias_activation (main, add_bias, sum_main) with its grid folded into y, workgroups past the last element included', async () => {
+    // 17×65 = 1105 elements, 5 workgroups of 256: a 2×3 grid leaves one workgroup spare
+    const cases = [undefined, 3].flatMap((layers) => (['relu', 'tanh', 'logits'] as const).map((activation) => ({ rows: 17, cols: 65, activation, layers: activation === 'logits' ? undefined : layers, seed: seed++, grid: [2, 3] as [number, number] })));
+    expectAll('bias_activation folded', await h.call('biasActivation', cases));
+  });
+
+  it('gather: a batch by the epoch\'s order from f32 and byte sources, at the start, the middle and the end of the order, its grid folded too', async () => {
+    const cases = [];
+    for (const bytes of [false, true]) {
+      for (const [n, features, rows, cursor, by] of [[7, 1, 1, 0, 1], [203, 3, 20, 180, 23], [61, 17, 13, 48, 13], [50, 784, 5, 11, 5]]) {
+        cases.push({ n, features, rows, cursor, by, bytes, seed: seed++ });
+      }
+      // 13×17 = 221 elements in one workgroup of 256 would do; a 2×2 grid adds three spare
+      cases.push({ n: 61, features: 17, rows: 13, cursor: 3, by: 13, bytes, seed: seed++, grid: [2, 2] as [number, number] });
+    }
+    expectAll('gather', await h.call('gather', cases));
+  });
+
+  it('accuracy: the first largest output against the label, ties included', async () => {
+    const cases = [[1, 2], [3, 3], [65, 10], [130, 17]].flatMap(([rows, classes]) => [false, true].map((ties) => ({ rows, classes, ties, seed: seed++ })));
+    expectAll('accuracy', await h.call('correctRows', cases));
+  });
+
   it('softmax_cross_entropy: d_logits, per-row and mean loss, from near-uniform to saturated rows', async () => {
     const cases = [0.1, 4, 40].flatMap((scale) => SIZES.flatMap((rows) => [2, 3, 10, 17, 65].map((classes) => ({ rows, classes, scale, seed: seed++ }))));
     expectAll('softmax_cross_entropy', await h.call('softmaxCrossEntropy', cases));
@@ -215,6 +238,8 @@ describe('kernels vs float64 reference', () => {
         }
       }
     }
+    // column_sum masked with its grid folded into y (65×17 = 1105 columns, 18 workgroups of 64 in 4×5)
+    cases.push({ rows: 65, hidden: 17, classes: 300, transposed: false, signConcordant: false, activation: 'relu' as const, form: 'tiled' as const, chunks: 4, seed: seed++, sumGrid: [4, 5] as [number, number] });
     expectAll('hidden_signal split-K', await h.call('hiddenSignal', cases));
   });
 
