@@ -260,7 +260,7 @@ async function experiment(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError(`--out: cannot make the folder ${JSON.stringify(out)} (${(e as Error).message})`);
   }
-  console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seeds; ${config.epochs} epochs of batch ${config.batchSize}`);
+  console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seed${seedCount === 1 ? '' : 's'}; ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of batch ${config.batchSize}`);
   const totalEpochs = rules.length * seedCount * config.epochs;
   const bar = values.quiet ? null : new SingleBar({ format: '{bar} {value}/{total} epochs | {run} | {status}', hideCursor: true, stream: process.stderr });
   bar?.start(totalEpochs, 0, { run: '', status: '' });

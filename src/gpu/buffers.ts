@@ -23,15 +23,15 @@ export const MAX_ELEMENTS = 0xffffffff;
 
 /** Throws 'device-limit' when `count` 4-byte values do not fit one storage binding of this device, or pass MAX_ELEMENTS. */
 export function checkFits(device: GPUDevice, label: string, count: number): void {
-  // The kernels index elements with u32 arithmetic: past 2³² − 1 elements it would wrap,
-  // whatever bytes an adapter allows in a binding.
-  if (count > MAX_ELEMENTS) {
-    throw new FaWebGpuError('device-limit', `${label}: needs ${count} values, past the ${MAX_ELEMENTS} a kernel can index (u32); use smaller layers or batches`);
-  }
   const size = Math.max(1, count) * F32_BYTES;
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   if (size > limit) {
     throw new FaWebGpuError('device-limit', `${label}: needs ${size} bytes (${count} values), past this device's storage-buffer limit of ${limit} bytes; use smaller layers or batches`);
+  }
+  // The kernels index elements with u32 arithmetic: past 2³² − 1 elements it would wrap,
+  // whatever bytes an adapter allows in a binding.
+  if (count > MAX_ELEMENTS) {
+    throw new FaWebGpuError('device-limit', `${label}: needs ${count} values, past the ${MAX_ELEMENTS} a kernel can index (u32); use smaller layers or batches`);
   }
 }
 
