@@ -4,7 +4,7 @@
  * submits, after a warm-up, ended by onSubmittedWorkDone or one readback (more only where
  * --loss-every asks for them).
  */
-import { createNetwork, describeAdapter, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
+import { createNetwork, describeAdapter, describeLimits, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
 import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
@@ -254,6 +254,7 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
 
 export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number; lossEvery?: number }, log: (line: string) => void) {
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
+  log(`limits: ${describeLimits(device)}`);
   const readback = options.lossEvery ? `losses read back every ${options.lossEvery} steps` : 'loss read back once per timed run';
   log(`\ntraining steps (fa and bp, one step per pass, ${readback}; ${options.kernels ?? 'auto'} kernels)`);
   log('config            batch  rule  steps/s     ms/step   GFLOP/s');

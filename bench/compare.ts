@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { describeAdapter } from '../src/index.js';
+import { describeAdapter, describeLimits } from '../src/index.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 import { benchData, benchSteps, DEFAULT_COMPARE_PARTS, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
@@ -39,6 +39,7 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
   const parts = options.parts ?? [...DEFAULT_COMPARE_PARTS];
   const seconds = options.seconds;
   log(`adapter: ${describeAdapter(device)}; TensorFlow.js ${tf.version_core} (${tf.getBackend()}); ${new Date().toISOString().slice(0, 10)}`);
+  log(`limits: ${describeLimits(device)}`);
   if (parts.includes('steps')) {
     log('\ntraining steps per second, each timed run ended by one readback');
     log('config                 batch   ours FA  tf.js FA   ratio   ours BP  tf.js BP   ratio');

@@ -73,3 +73,15 @@ export function describeAdapter(device: GPUDevice): string {
   // Chrome fills vendor and architecture; wgpu fills description and gives numeric ids.
   return info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unknown adapter';
 }
+
+/**
+ * The device's limits and features that decide which launches a step takes (fused epilogues
+ * need nine or ten storage buffers a stage; per-kernel times need timestamp-query), for logs
+ * and benchmark headers.
+ */
+export function describeLimits(device: GPUDevice): string {
+  const l = device.limits;
+  return `storage buffers a stage ${l.maxStorageBuffersPerShaderStage}, largest binding ${Math.floor(l.maxStorageBufferBindingSize / 2 ** 20)} MiB, `
+    + `workgroups a dimension ${l.maxComputeWorkgroupsPerDimension}, workgroup memory ${l.maxComputeWorkgroupStorageSize} bytes, `
+    + `timestamp-query ${device.features.has('timestamp-query') ? 'yes' : 'no'}`;
+}
