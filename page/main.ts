@@ -6,7 +6,7 @@
  */
 import {
   acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
-  RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
+  RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
 import { wireBench } from './bench-view.js';
@@ -189,7 +189,8 @@ async function reset(): Promise<void> {
     await measure();
     await render();
     if (superseded()) return;
-    setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${loaded.train.labels.length} training and ${loaded.test.labels.length} test rows. Both rules start from the same weights (seed ${o.seed}).`);
+    const rows = o.data === 'xor4' ? `the ${loaded.train.labels.length} points of XOR (its "test" figures are on the same 4 points)` : `${loaded.train.labels.length} training and ${loaded.test.labels.length} test rows`;
+    setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${rows}. Both rules start from the same weights (seed ${o.seed}).`);
     for (const b of Object.values(buttons)) b.disabled = false;
   } catch (e) {
     if (superseded()) return;
@@ -291,30 +292,59 @@ async function renderWeights(): Promise<void> {
   for (const [i, r] of runs.entries()) {
     const p = await r.net.getParameters();
     const sizes = r.net.sizes;
-    const add = (title: string, m: ArrayLike<number>, rows: number, cols: number) => {
+    const traits = RULE_TRAITS[r.rule];
+    const add = (title: string, m: ArrayLike<number>, rows: number, cols: number, scale: number, note = '') => {
       if (rows * cols > 64 * 64) return;
       const fig = document.createElement('figure');
       const canvas = document.createElement('canvas');
-      drawHeatmap(canvas, m, rows, cols);
+      drawHeatmap(canvas, m, rows, cols, 144, scale);
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${title}, ${rows} by ${cols}, as a heatmap`);
       const cap = document.createElement('figcaption');
-      cap.textContent = `${i === 0 ? 'A' : 'B'} (${r.rule}) ${title} [${rows}×${cols}]`;
+      cap.textContent = `${i === 0 ? 'A' : 'B'} (${r.rule}) ${title} [${rows}×${cols}]${note}`;
       fig.append(canvas, cap);
       host.append(fig);
     };
-    p.weights.forEach((w, k) => add(`W${k + 1}`, w, sizes[k], sizes[k + 1]));
-    const traits = RULE_TRAITS[r.rule];
-    p.feedback.forEach((f, k) => {
-      const [rows, cols] = traits.feedback === 'direct' ? [sizes[sizes.length - 1], sizes[k + 1]] : [sizes[k + 2], sizes[k + 1]];
-      const name = traits.feedback === 'direct' ? `D${k + 1}` : traits.signConcordant ? `M${k + 2}` : `B${k + 2}`;
-      add(name, f, rows, cols);
+    const largest = (...ms: ArrayLike<number>[]) => {
+      let max = 1e-12;
+      for (const m of ms) for (let j = 0; j < m.length; j++) max = Math.max(max, Math.abs(m[j]));
+      return max;
+    };
+    p.weights.forEach((w, k) => {
+      // The feedback that stands in for this W's transpose (for layer k ≥ 1), drawn as Fᵀ [in×out] beside it.
+      const f = k >= 1 ? p.feedback[k - 1] : undefined;
+      const [rows, cols] = [sizes[k], sizes[k + 1]];
+      let shown: Float32Array | undefined, name = '';
+      if (f && traits.feedback === 'layer') {
+        // f is [cols×rows] (B or M of layer k+1); Fᵀ[a, b] = F[b, a], with W's signs for the sign-concordant rules
+        shown = new Float32Array(rows * cols);
+        for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) {
+          const v = f[b * rows + a];
+          shown[a * cols + b] = traits.signConcordant ? v * Math.sign(w[a * cols + b]) : v;
+        }
+        name = traits.signConcordant ? `(M${k + 1} ⊙ sign(W${k + 1})ᵀ)ᵀ` : `B${k + 1}ᵀ`;
+      }
+      const scale = largest(w, ...(shown ? [shown] : []));
+      add(`W${k + 1}`, w, rows, cols, scale);
+      if (!shown) return;
+      add(name, shown, rows, cols, scale);
       if (traits.trained) {
-        // Kolen-Pollack: W − Bᵀ, which weight decay drives to zero.
-        const w = p.weights[k + 1];
-        const diff = new Float32Array(rows * cols);
-        for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) diff[a * cols + b] = w[b * rows + a] - f[a * cols + b];
-        add(`W${k + 2}ᵀ − B${k + 2}`, diff, rows, cols);
+        // Kolen-Pollack: W − Bᵀ, which only weight decay shrinks (both take the same steps).
+        const diff = w.map((v, j) => v - shown![j]);
+        const norm = Math.sqrt(diff.reduce((a, v) => a + v * v, 0));
+        add(`W${k + 1} − B${k + 1}ᵀ`, diff, rows, cols, scale, `, ‖·‖ = ${norm.toPrecision(3)}${r.net.weightDecay > 0 ? '' : ' (constant: no weight decay)'}`);
       }
     });
+    if (traits.feedback === 'direct') {
+      // D_k [outputs×hidden k]: from the output straight to hidden layer k, drawn as Dᵀ [hidden×outputs]
+      const out = sizes[sizes.length - 1];
+      p.feedback.forEach((d, k) => {
+        const hidden = sizes[k + 1];
+        const t = new Float32Array(hidden * out);
+        for (let a = 0; a < hidden; a++) for (let b = 0; b < out; b++) t[a * out + b] = d[b * hidden + a];
+        add(`D${k + 1}ᵀ`, t, hidden, out, largest(t));
+      });
+    }
   }
 }
 
@@ -370,8 +400,16 @@ async function loop(): Promise<void> {
 function wire(): void {
   for (const name of ['ruleA', 'ruleB'] as const) {
     const select = form.elements.namedItem(name) as HTMLSelectElement;
-    for (const r of RULES) select.append(new Option(r, r, false, r === (name === 'ruleA' ? 'bp' : 'fa')));
+    for (const r of RULES) {
+      const option = new Option(r, r, false, r === (name === 'ruleA' ? 'bp' : 'fa'));
+      option.title = RULE_DESCRIPTIONS[r];
+      select.append(option);
+    }
   }
+  $('rule-help').replaceChildren(...RULES.flatMap((r) => [
+    Object.assign(document.createElement('dt'), { textContent: r }),
+    Object.assign(document.createElement('dd'), { textContent: RULE_DESCRIPTIONS[r] }),
+  ]));
   buttons.start.addEventListener('click', () => {
     running = !running;
     buttons.start.textContent = running ? 'Pause' : 'Start';
@@ -395,8 +433,11 @@ function wire(): void {
     await serial(async () => {
       if (!data || runs.length < 2) return;
       const rows = Math.min(8, data.probe.labels.length);
-      const entries = await runs[1].net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
-      steps++;
+      // The traced step is a real step of rule B: put B back as it was, so that both rules stay at the same step.
+      const net = runs[1].net;
+      const before = await net.saveCheckpoint();
+      const entries = await net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
+      await net.restoreCheckpoint(before);
       showTrace($<HTMLOListElement>('dispatches'), $('dispatch-detail'), entries, runs[1].rule);
       updateCounter();
     });
@@ -405,9 +446,13 @@ function wire(): void {
     const target = e.target as HTMLInputElement;
     const data = (form.elements.namedItem('data') as HTMLSelectElement).value;
     $('fashion-files').hidden = data !== 'fashion';
-    // Noise shapes the generated 2-D sets only.
-    $('noise-field').hidden = data === 'fashion' || data === 'mnist';
-    if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) return;
+    // Noise shapes the generated 2-D sets only (not the seed's four points).
+    $('noise-field').hidden = data === 'fashion' || data === 'mnist' || data === 'xor4';
+    if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) {
+      pause();
+      setStatus('Pick the four Fashion-MNIST files to train on them; until then the runs below are the previous dataset\'s.');
+      return;
+    }
     // Stop at once; the rebuild waits for the work in flight.
     generation++;
     pause();

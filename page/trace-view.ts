@@ -1,15 +1,24 @@
 /**
  * The kernel-by-kernel view of one traced step: the dispatches in order; for the selected one,
  * its WGSL source (highlighted by Prism), the shapes bound to it, its grid and what it wrote,
- * before and after. The line where FA departs from BP is marked.
+ * before and after. Where a dispatch makes a hidden layer's error signal, the source lines that
+ * pick the matrix this rule sends the error back through (where FA departs from BP) are marked.
  */
 import Prism from 'prismjs';
 import 'prismjs/components/prism-wgsl';
 import 'prismjs/themes/prism.css';
 import { SHADERS, type TraceEntry } from '../src/index.js';
 
-/** Source lines that choose the feedback matrix: where FA and its family depart from BP. */
-const DEPARTS = /F\(c, j\) = |v = f\[/;
+/**
+ * The source lines that pick the matrix the error goes back through, for the branch the
+ * dispatch's override constants select (hidden_signal.wgsl's and softmax_cross_entropy.wgsl's
+ * `feedback`, and hidden_signal's header line for that rule family).
+ */
+function pickLines(e: TraceEntry): RegExp[] {
+  if (e.constants.TRANSPOSED) return [/v = f\[j \* sizes\.classes \+ c\];/, /^\/\/ +BP: +F\(c, j\) = /];
+  if (e.constants.SIGN_CONCORDANT) return [/\* sign\(w\[/, /\(SIGN_CONCORDANT\): F\(c, j\) = /];
+  return [/v = f\[c \* sizes\.(hidden|inputs) \+ j\];/, /FA, KP, DFA: F\(c, j\) = /];
+}
 
 /** Whether a dispatch makes a hidden layer's error signal (hidden_signal, or the fused output layer's `output_signal`). */
 const makesSignal = (e: TraceEntry) => /\.backward\.signal(\.partial)?$/.test(e.label);
@@ -29,14 +38,26 @@ function preview(v: ArrayLike<number> | null): string {
 export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: TraceEntry[], rule: string): void {
   list.replaceChildren();
   const select = (i: number) => {
-    [...list.children].forEach((li, k) => li.classList.toggle('selected', k === i));
+    [...list.children].forEach((li, k) => {
+      li.classList.toggle('selected', k === i);
+      if (k === i) li.setAttribute('aria-current', 'true');
+      else li.removeAttribute('aria-current');
+    });
     detail.replaceChildren(renderDetail(entries[i], rule));
   };
   entries.forEach((e, i) => {
     const li = document.createElement('li');
     li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `, ${formatMs(e.ms)} on the GPU`})`;
     if (makesSignal(e)) li.classList.add('departs');
+    // Reachable from the keyboard: Tab to an item, Enter or Space shows it.
+    li.tabIndex = 0;
+    li.setAttribute('role', 'button');
     li.addEventListener('click', () => select(i));
+    li.addEventListener('keydown', (k) => {
+      if (k.key !== 'Enter' && k.key !== ' ') return;
+      k.preventDefault();
+      select(i);
+    });
     list.append(li);
   });
   const first = entries.findIndex(makesSignal);
@@ -56,15 +77,21 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
     <p class="muted">shaders/${e.shader}.wgsl, entry point <code>${e.entryPoint}</code>; override constants: ${escapeHtml(constants)}; grid ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `; ${formatMs(e.ms)} on the GPU (timestamp query)`}</p>`;
   if (makesSignal(e)) {
     const note = document.createElement('p');
-    note.innerHTML = rule === 'bp'
-      ? '<strong>Here backprop sends the error back through Wᵀ</strong> (<code>TRANSPOSED</code>); feedback alignment would use a fixed random B instead.'
-      : `<strong>Here ${escapeHtml(rule)} departs from backprop:</strong> the error goes back through the rule's feedback matrix, not Wᵀ (marked lines).`;
+    const r = escapeHtml(rule);
+    note.innerHTML = e.constants.TRANSPOSED
+      ? '<strong>Here backprop sends the error back through Wᵀ</strong> (<code>TRANSPOSED</code>, the marked lines); feedback alignment would use a fixed random B instead.'
+      : e.constants.SIGN_CONCORDANT
+        ? `<strong>Here ${r} departs from backprop:</strong> the error goes back through M ⊙ sign(Wᵀ): Wᵀ's signs, but magnitudes M of the rule's own (marked lines), not Wᵀ's.`
+        : `<strong>Here ${r} departs from backprop:</strong> the error goes back through the rule's feedback matrix (${rule === 'kp' ? 'B, trained with dWᵀ' : rule === 'dfa' ? 'D, fixed and random, straight from the output error' : 'B, fixed and random'}), not Wᵀ (marked lines).`;
     head.append(note);
   }
   const stepped = e.bindings.filter((b) => / \(stepped\)$/.test(b)).map((b) => b.replace(/^group 1, binding \d+: (\S+).*$/, '$1'));
   if (stepped.length) {
     const note = document.createElement('p');
-    note.innerHTML = `<strong>This launch is also the update:</strong> each thread stores the gradient it made and at once takes the SGD step of ${stepped.map((t) => `<code>${escapeHtml(t)}</code>`).join(' and ')} with it (<code>stepped</code>: momentum and weight decay), reading the optimizer's settings and the tensor from bind group 1. No separate update pass reads the gradient back.`;
+    const tensors = stepped.map((t) => `<code>${escapeHtml(t)}</code>`).join(' and ');
+    note.innerHTML = e.shader === 'sgd'
+      ? `<strong>This launch is the update</strong> of ${tensors}: it reads a gradient made by an earlier launch and takes the SGD step with it (<code>stepped</code>: momentum and weight decay), the optimizer's settings and the tensor in bind group 1.`
+      : `<strong>This launch is also the update:</strong> each thread stores the gradient it made and at once takes the SGD step of ${tensors} with it (<code>stepped</code>: momentum and weight decay), reading the optimizer's settings and the tensor from bind group 1. No separate update pass reads the gradient back.`;
     head.append(note);
   }
   const bindings = document.createElement('ul');
@@ -88,7 +115,8 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
   pre.className = 'language-wgsl';
   const code = document.createElement('code');
   code.className = 'language-wgsl';
-  code.innerHTML = source.split('\n').map((line, i) => (DEPARTS.test(line) ? `<span class="line-departs">${highlighted[i]}</span>` : highlighted[i])).join('\n');
+  const marked = makesSignal(e) ? pickLines(e) : [];
+  code.innerHTML = source.split('\n').map((line, i) => (marked.some((m) => m.test(line)) ? `<span class="line-departs">${highlighted[i]}</span>` : highlighted[i])).join('\n');
   pre.append(code);
   const h = (t: string) => Object.assign(document.createElement('h3'), { textContent: t });
   box.append(head, h('Bound buffers'), bindings, h('Written by this dispatch'), outputs, h('Source'), pre);

@@ -92,12 +92,14 @@ export function drawImages(canvas: HTMLCanvasElement, pixels: ArrayLike<number>,
     }
     ctx.fillStyle = wrong ? '#d62728' : '#1b1d21';
     ctx.font = '10px sans-serif';
-    ctx.fillText(names[predicted[i]] ?? String(predicted[i]), x + 4, y + cell + 6, cell - 6);
+    const name = (c: number) => names[c] ?? String(c);
+    // a mistake: the predicted class, then the true one
+    ctx.fillText(wrong ? `${name(predicted[i])} / ${name(labels[i])}` : name(predicted[i]), x + 4, y + cell + 6, cell - 6);
   }
 }
 
 /** A matrix [rows×cols] as a heatmap: blue negative, red positive, scaled to its max |value|. */
-export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, rows: number, cols: number, maxSide = 144): void {
+export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, rows: number, cols: number, maxSide = 144, scale?: number): void {
   canvas.width = cols;
   canvas.height = rows;
   // Square cells, the longer side at most maxSide CSS pixels.
@@ -106,8 +108,9 @@ export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, row
   canvas.style.height = `${rows * cell}px`;
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(cols, rows);
-  let max = 1e-12;
-  for (let i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m[i]));
+  // |value| at full colour: the matrix's own largest unless a shared scale is given
+  let max = scale ?? 1e-12;
+  if (scale === undefined) for (let i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m[i]));
   for (let i = 0; i < rows * cols; i++) {
     const t = m[i] / max;
     const w = Math.round(255 * (1 - Math.abs(t)));

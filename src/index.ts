@@ -8,7 +8,7 @@ export type { NetworkOptions, TrainOptions, TrainProgress, TrainResult } from '.
 export type { Parameters } from './model/init.js';
 export { initParameters, initStd, parameterShapes } from './model/init.js';
 export { Pcg32 } from './model/rng.js';
-export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, RULE_TRAITS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
+export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, RULE_TRAITS, RULE_DESCRIPTIONS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
 export { FaWebGpuError, type FaErrorCode } from './errors.js';
 export { acquireDevice, describeAdapter, describeLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';

@@ -14,6 +14,17 @@
 export const RULES = ['fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp'] as const;
 export type Rule = (typeof RULES)[number];
 
+/** Each rule's name and what carries the error back, in a line (for menus, legends and help). */
+export const RULE_DESCRIPTIONS: Record<Rule, string> = {
+  fa: 'feedback alignment: each layer\'s error goes back through a fixed random B, not Wᵀ',
+  bp: 'backprop, the baseline: each layer\'s error goes back through Wᵀ',
+  dfa: 'direct feedback alignment: every hidden layer gets the output error straight through its own fixed random D',
+  usf: 'uniform sign-concordant feedback: Wᵀ\'s signs with one magnitude for every entry',
+  frsf: 'fixed random-magnitude sign-concordant feedback: Wᵀ\'s signs with random magnitudes drawn once',
+  brsf: 'batchwise random-magnitude sign-concordant feedback: Wᵀ\'s signs with magnitudes redrawn every step',
+  kp: 'Kolen-Pollack: as FA, but B is trained with dWᵀ, so with weight decay B approaches Wᵀ',
+};
+
 /** Hidden-layer nonlinearities; the output layer is always linear. */
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'tanh', 'sigmoid', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];

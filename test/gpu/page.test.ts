@@ -51,6 +51,8 @@ it('loads without errors, names the adapter and trains two spirals live', async 
   await ready();
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: .*Both rules start from the same weights/);
   expect((await state()).rules).toEqual(['bp', 'fa']);
+  // every rule named and described beside the controls
+  expect(await s.page.$$eval('#rule-help dt', (d) => d.map((e) => e.textContent))).toEqual(['fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp']);
   await s.page.click('#start');
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 300, { timeout: 120_000 });
   await s.page.click('#start');
@@ -67,7 +69,8 @@ it('loads without errors, names the adapter and trains two spirals live', async 
 
 it('training the seed\'s XOR through the controls reaches 100% with BP and FA', async () => {
   await setControls({ data: 'xor4', hidden: '8', activation: 'relu', lr: '0.05', batch: '4', momentum: '0', seed: '1' });
-  expect(await s.page.$eval('#noise-field', (e) => (e as HTMLElement).hidden)).toBe(false);
+  // the seed's four points take no noise
+  expect(await s.page.$eval('#noise-field', (e) => (e as HTMLElement).hidden)).toBe(true);
   await s.page.click('#start');
   await s.page.waitForFunction(() => (window as unknown as { faPage: { state(): State } }).faPage.state().steps >= 1000, { timeout: 120_000 });
   await s.page.click('#start');
@@ -80,9 +83,13 @@ it('training the seed\'s XOR through the controls reaches 100% with BP and FA', 
   expect(s.errors).toEqual([]);
 }, 180_000);
 
-it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', async () => {
+it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, and leaves rule B as it was', async () => {
+  const before = await state();
   await s.page.click('#trace');
   await s.page.waitForSelector('#dispatches li', { timeout: 120_000 });
+  // The traced step was a real step of rule B, undone: both rules are still at the same step
+  // (one more step of each gives what it gave before the trace: XOR at 100%).
+  expect((await state()).steps).toBe(before.steps);
   const items = await s.page.$$eval('#dispatches li', (lis) => lis.map((li) => li.textContent));
   console.log(items.join('\n'));
   // matmul_direct on a CPU adapter (SwiftShader), matmul on a GPU
@@ -101,7 +108,11 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL', a
   expect(detail).toMatch(/shaders\/hidden_signal\.wgsl/);
   expect(detail).toMatch(/Here fa departs from backprop/);
   expect(detail).toMatch(/before \[/);
-  expect(await s.page.$$eval('#dispatch-detail .line-departs', (l) => l.length)).toBeGreaterThanOrEqual(2);
+  // only FA's branch of the feedback choice, and its header line, are marked: not BP's (TRANSPOSED) nor the sign-concordant one
+  const marked = await s.page.$$eval('#dispatch-detail .line-departs', (l) => l.map((e) => e.textContent!));
+  expect(marked).toHaveLength(2);
+  expect(marked[0]).toMatch(/FA, KP, DFA: F\(c, j\) = B\[c, j\]/);
+  expect(marked[1]).toMatch(/v = f\[c \* sizes\.hidden \+ j\];/);
   expect(await s.page.$$eval('#dispatch-detail .token', (t) => t.length)).toBeGreaterThan(50);
   await s.page.click('#dispatches li:first-child');
   expect(await s.page.$eval('#dispatch-detail', (e) => e.textContent!)).toMatch(/shaders\/matmul(_direct)?\.wgsl/);
