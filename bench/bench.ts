@@ -313,16 +313,19 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
 }
 
 /**
- * Prints ms and GFLOP/s of every matmul column (each kernel, split-K) per shape, * on what the
- * host picks; `extra` adds columns timed by the caller (tf.matMul in compare.ts).
+ * Prints ms and GFLOP/s of every matmul column (each kernel, split-K) per shape, * on what a
+ * training step takes for it; `extra` adds columns timed by the caller (tf.matMul in
+ * compare.ts: each call a tf.js op as its users call it, so its time includes tf.js's host
+ * work per op, where ours are launches recorded once and repeated in one pass).
  */
 export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = []): Promise<void> {
   const cpu = isCpuAdapter(device);
   const cell = (text: string, gflops: string) => `${text.padStart(20)} ${gflops.padStart(8)}`;
-  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what the host picks on this adapter`);
+  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what a training step takes on this adapter${extra.length ? `; ${extra.map((e) => e.name).join(', ')}: one call after another, its host work per call included` : ''}`);
   log(`shape (M×N×K)        from                   ${[...MATMUL_COLUMNS, ...extra.map((e) => e.name)].map((v) => `${v} ms`.padStart(20) + '  GFLOP/s').join('')}`);
   for (const mc of shapes) {
-    const chosen = matmulVariant(mc.M, mc.N, cpu);
+    // What a GPU step does with the shape: split-K where it has few tiles and a long K, else the variant by size.
+    const chosen: MatmulColumn = !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu);
     const flops = 2 * mc.M * mc.N * mc.K;
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')).padEnd(22)}`;
     for (const v of MATMUL_COLUMNS) {

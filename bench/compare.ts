@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { describeAdapter, describeLimits } from '../src/index.js';
+import { createNetwork, describeAdapter, describeLimits } from '../src/index.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, benchSteps, DEFAULT_COMPARE_PARTS, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, DEFAULT_COMPARE_PARTS, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -40,16 +40,20 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
   const seconds = options.seconds;
   log(`adapter: ${describeAdapter(device)}; TensorFlow.js ${tf.version_core} (${tf.getBackend()}); ${new Date().toISOString().slice(0, 10)}`);
   log(`limits: ${describeLimits(device)}`);
+  // tf.js asks for its own adapter: name it, so that a run on two different GPUs shows.
+  const tfDevice = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (tfDevice) log(`TensorFlow.js's adapter: ${describeAdapter(tfDevice)}`);
   if (parts.includes('steps')) {
-    log('\ntraining steps per second, each timed run ended by one readback');
-    log('config                 batch   ours FA  tf.js FA   ratio   ours BP  tf.js BP   ratio');
+    log(`\ntraining steps per second, each side ${ROUNDS} timed runs alternated with the other's (each ended by one readback): the medians, their ratio and the range of the rounds' ratios`);
+    log('config                 batch   ours FA  tf.js FA  ratio (range)          ours BP  tf.js BP  ratio (range)');
     const f = (v: number) => v.toFixed(v < 10 ? 2 : v < 1000 ? 1 : 0).padStart(9);
+    const r = (x: SideBySide) => `${x.ratio.toFixed(1).padStart(6)}× (${x.lo.toFixed(1)}–${x.hi.toFixed(1)})`.padEnd(22);
     for (const c of configs) {
-      const oursFa = await ours(device, c, 'fa', seconds);
-      const tfFa = await tfjs(c, false, seconds);
-      const oursBp = await ours(device, c, 'bp', seconds);
-      const tfBp = await tfjs(c, true, seconds);
-      log(`${c.name.padEnd(20)} ${String(c.batch).padStart(6)} ${f(oursFa)} ${f(tfFa)} ${(oursFa / tfFa).toFixed(1).padStart(6)}× ${f(oursBp)} ${f(tfBp)} ${(oursBp / tfBp).toFixed(1).padStart(6)}×`);
+      const fa = await sideBySide(await oursStepper(device, c, 'fa'), tfStepper(c, false), seconds);
+      const bp = await sideBySide(await oursStepper(device, c, 'bp'), tfStepper(c, true), seconds);
+      log(`${c.name.padEnd(20)} ${String(c.batch).padStart(6)} ${f(fa.a)} ${f(fa.b)} ${r(fa)} ${f(bp.a)} ${f(bp.b)} ${r(bp)}`.trimEnd());
+      // Where tf.js's FA step is much slower than its own BP step, which does as much arithmetic, say so.
+      if (fa.b < 0.75 * bp.b) log(`  (tf.js's FA step runs at ${(100 * fa.b / bp.b).toFixed(0)}% of its BP step's rate here)`);
     }
   }
   if (parts.includes('profile')) {
@@ -67,22 +71,84 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
   if (parts.includes('epochs')) await logEpochs(device, configs, 2, log);
 }
 
-async function ours(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp', seconds: number): Promise<number> {
-  return (await benchSteps(device, c, rule, seconds)).stepsPerSecond;
+/** Timed runs of each side of a comparison. */
+const ROUNDS = 3;
+
+/** One side: n training steps and a wait for them. */
+interface Stepper {
+  run(n: number): Promise<void>;
+  dispose(): void;
 }
 
-/** The FA step written with tf ops as a user of tf.js would, and BP through optimizer.minimize. */
+/** Our step (Network.train on the configuration's fixed batch, the losses read back once a run), warmed up. */
+async function oursStepper(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp'): Promise<Stepper> {
+  const net = await createNetwork({ sizes: c.sizes, rule, device, learningRate: 0.01 });
+  const { x, labels } = benchData(c);
+  await net.train(x, labels, { steps: 10, lossEvery: 10 });
+  return { run: async (n) => { await net.train(x, labels, { steps: n, lossEvery: n }); }, dispose: () => net.destroy() };
+}
+
+/** tf.js's step (tfStep), the run ended by reading W1 back. */
+function tfStepper(c: StepConfig, viaOptimizer: boolean): Stepper {
+  const s = tfStep(c, viaOptimizer);
+  return {
+    run: async (n) => {
+      for (let i = 0; i < n; i++) s.step();
+      await s.sync();
+    },
+    dispose: s.dispose,
+  };
+}
+
+interface SideBySide { a: number; b: number; ratio: number; lo: number; hi: number }
+
+/**
+ * Steps per second of two sides, fairly: each warmed up and calibrated to runs of about
+ * seconds / ROUNDS, then ROUNDS runs of each, a's and b's alternated, so that drift (clocks,
+ * another process) falls on both; the median rates, their ratio, and the range of the rounds'
+ * own ratios. Both sides are disposed.
+ */
+async function sideBySide(a: Stepper, b: Stepper, seconds: number): Promise<SideBySide> {
+  try {
+    const per = seconds / ROUNDS;
+    const na = (await perSecond((n) => a.run(n), per)).n;
+    const nb = (await perSecond((n) => b.run(n), per)).n;
+    const rate = async (side: Stepper, n: number) => {
+      const t0 = performance.now();
+      await side.run(n);
+      return n / ((performance.now() - t0) / 1000);
+    };
+    const ra: number[] = [], rb: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      ra.push(await rate(a, na));
+      rb.push(await rate(b, nb));
+    }
+    const ratios = ra.map((v, i) => v / rb[i]);
+    const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
+    return { a: median(ra), b: median(rb), ratio: median(ra) / median(rb), lo: Math.min(...ratios), hi: Math.max(...ratios) };
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/**
+ * The FA step written with tf ops as a user of tf.js would, its gradients applied by the same
+ * SGD optimizer that BP's optimizer.minimize uses (one update path for both tf.js sides, its
+ * learning rate a scalar the optimizer keeps); constants made once, not in every step.
+ */
 function tfStep(c: StepConfig, viaOptimizer: boolean) {
   const L = c.sizes.length - 1;
   const rng = new Pcg32(1, 1);
-  const W = Array.from({ length: L }, (_, k) => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]])));
-  const b = Array.from({ length: L }, (_, k) => tf.variable(tf.zeros([c.sizes[k + 1]])));
-  const B = Array.from({ length: L - 1 }, (_, k) => tf.tensor2d(new Pcg32(2, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]]));
+  // Inside tidy: the initial values are freed once the variables hold them.
+  const W = tf.tidy(() => Array.from({ length: L }, (_, k) => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]]), true, `W${k + 1}`)));
+  const b = tf.tidy(() => Array.from({ length: L }, (_, k) => tf.variable(tf.zeros([c.sizes[k + 1]]), true, `b${k + 1}`)));
+  const B = Array.from({ length: L - 1 }, (_, k) => tf.tensor2d(new Pcg32(2 + k, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]]));
   const { x: xs, labels } = benchData(c);
   const x = tf.tensor2d(xs, [c.batch, c.sizes[0]]);
-  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L]);
-  const lr = 0.01;
-  const optimizer = tf.train.sgd(lr);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L]));
+  const perRow = tf.scalar(1 / c.batch);
+  const optimizer = tf.train.sgd(0.01);
   const lossOf = () => {
     let h: tf.Tensor2D = x;
     for (let k = 0; k < L; k++) {
@@ -99,35 +165,21 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
       pre.push(a);
       if (k < L - 1) hs.push(tf.relu(a));
     }
-    let delta = tf.div(tf.sub(tf.softmax(pre[L - 1]), y), c.batch) as tf.Tensor2D;
-    const grads: [tf.Tensor, tf.Tensor][] = new Array(L);
+    let delta = tf.mul(tf.sub(tf.softmax(pre[L - 1]), y), perRow) as tf.Tensor2D;
+    const grads: Record<string, tf.Tensor> = {};
     for (let k = L - 1; k >= 0; k--) {
-      grads[k] = [tf.matMul(hs[k], delta, true, false), tf.sum(delta, 0)];
-      // FA: the error goes back through the fixed B, not Wᵀ.
-      if (k > 0) delta = tf.mul(tf.matMul(delta, B[k - 1]), tf.cast(tf.greater(pre[k - 1], 0), 'float32')) as tf.Tensor2D;
+      grads[`W${k + 1}`] = tf.matMul(hs[k], delta, true, false);
+      grads[`b${k + 1}`] = tf.sum(delta, 0);
+      // FA: the error goes back through the fixed B, not Wᵀ (relu′ = step(a)).
+      if (k > 0) delta = tf.mul(tf.matMul(delta, B[k - 1]), tf.step(pre[k - 1])) as tf.Tensor2D;
     }
-    for (let k = 0; k < L; k++) {
-      W[k].assign(tf.sub(W[k], tf.mul(grads[k][0], lr)));
-      b[k].assign(tf.sub(b[k], tf.mul(grads[k][1], lr)));
-    }
+    optimizer.applyGradients(grads);
   });
   return {
     step: viaOptimizer ? () => { optimizer.minimize(lossOf); } : faStep,
     sync: async () => { await W[0].data(); },
-    dispose: () => { tf.dispose([...W, ...b, ...B, x, y]); optimizer.dispose(); },
+    dispose: () => { tf.dispose([...W, ...b, ...B, x, y, perRow]); optimizer.dispose(); },
   };
-}
-
-async function tfjs(c: StepConfig, viaOptimizer: boolean, seconds: number): Promise<number> {
-  const s = tfStep(c, viaOptimizer);
-  try {
-    return (await perSecond(async (n) => {
-      for (let i = 0; i < n; i++) s.step();
-      await s.sync();
-    }, seconds)).rate;
-  } finally {
-    s.dispose();
-  }
 }
 
 /** ms per tf.matMul of the shape (transposes through tf's own flags). */
@@ -137,9 +189,11 @@ async function tfMatmul(mc: MatmulCase, seconds: number): Promise<number> {
   try {
     const r = await perSecond(async (n) => {
       for (let i = 1; i < n; i++) tf.dispose(tf.matMul(a, b, mc.transA, mc.transB));
+      // One value read back ends the run (reading all of C would add its copy: 64 MB at 4096²).
       const last = tf.matMul(a, b, mc.transA, mc.transB);
-      await last.data();
-      last.dispose();
+      const corner = tf.slice(last, [0, 0], [1, 1]);
+      await corner.data();
+      tf.dispose([last, corner]);
     }, seconds, 10_000);
     return 1000 / r.rate;
   } finally {

@@ -35,7 +35,9 @@ await server.listen();
 const { port } = server.httpServer.address();
 const userDataDir = join(tmpdir(), `fa-webgpu-bench-${process.pid}`);
 mkdirSync(userDataDir, { recursive: true });
-const args = ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+// WebGPU developer features: timestamps not rounded to 100 µs (Chrome's default), so that a GPU's
+// per-kernel times of a few µs read as measured.
+const args = ['--enable-unsafe-webgpu', '--enable-webgpu-developer-features', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 if (process.getuid?.() === 0) args.push('--no-sandbox');
 const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args, userDataDir, protocolTimeout: 3_600_000 });
 try {

@@ -191,7 +191,7 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   const out = await s.page.$eval('#bench-output', (e) => e.textContent!);
   expect(out).toMatch(/^adapter: .*TensorFlow\.js 4\.22\.0 \(webgpu\)/);
   // ours FA, tf.js FA, ratio, ours BP, tf.js BP, ratio
-  expect(out).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+×){2}$/m);
+  expect(out).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+× \([\d.]+–[\d.]+\)){2}$/m);
   expect(out).not.toMatch(/784-256-10|per kernel|matmul C|epochs of fit/);
   expect((await state()).running).toBe(false);
   // Our epochs (the issue's epoch figure): XOR's two epochs of 15,000 steps, their seconds,
