@@ -73,7 +73,8 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
   --loss-every N      read the steps' losses back every N steps (default: once per timed run)
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
-(FA written with tf ops, BP with optimizer.minimize) and the ratios; per-kernel profiles of our
+(FA written with tf ops and applied by tf's SGD optimizer, BP with optimizer.minimize), three
+timed runs a side alternated, and the ratio of the medians with the rounds' range; per-kernel profiles of our
 FA step; every matmul variant on the networks' shapes beside tf.matMul. What npm run bench
 prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2);
 --only steps,profile,matmul (the default) and/or epochs: two epochs of our fit, as bench --epochs 2.

@@ -174,6 +174,8 @@ async function reset(): Promise<void> {
       card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[i]}"></span>Rule ${i === 0 ? 'A' : 'B'}: ${rule}</h3>`;
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = 320;
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `Rule ${i === 0 ? 'A' : 'B'} (${rule}): ${loaded.kind === '2d' ? 'the class predicted over the plane, with the test points' : 'test images with the predicted class'}`);
       const stats = document.createElement('div');
       stats.className = 'stats';
       card.append(canvas, stats);
@@ -279,6 +281,8 @@ async function renderUnits(): Promise<void> {
       const canvas = document.createElement('canvas');
       drawHeatmap(canvas, unit, g, g, 48);
       canvas.title = `unit ${u + 1}`;
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `rule ${r.rule}, unit ${u + 1} of the first hidden layer over the plane`);
       row.append(canvas);
     }
     box.append(row);
