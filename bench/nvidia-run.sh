@@ -62,18 +62,18 @@ if [ "$what" = perf ]; then
   fi
   if [ -f .gpu-node/run.sh ]; then
     for c in xor 784-256-10 784-1000-10 784-1024x3-10; do
-      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds $s --configs $c --only steps,profile
+      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds 1.2 --configs $c --only steps,profile
       cat "$out/dawn-compare-$c.txt" 2>/dev/null
     done
     for c in 784-256-10 784-1024x3-10; do
       step dawn split-k $c && retry "$out/dawn-bench-split-k-$c.txt" dawn bench --seconds $s --configs $c --matmul 0 --kernels split-k --profile --epochs 2
       cat "$out/dawn-bench-split-k-$c.txt" 2>/dev/null
     done
-    step dawn compare matmul && retry "$out/dawn-compare-matmul.txt" dawn compare --seconds $s --only matmul
+    step dawn compare matmul && retry "$out/dawn-compare-matmul.txt" dawn compare --seconds 1.2 --only matmul
     cat "$out/dawn-compare-matmul.txt" 2>/dev/null
   fi
   if [ -f .gpu/run.sh ]; then
-    step deno compare && deno compare --seconds $s --only steps,matmul 2>&1 | tee "$out/deno-compare.txt"
+    step deno compare && deno compare --seconds 1.2 --only steps,matmul 2>&1 | tee "$out/deno-compare.txt"
   fi
   echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
 elif [ "$what" = quick ]; then
@@ -94,14 +94,15 @@ elif [ "$what" = quick ]; then
   if [ -f .gpu/run.sh ]; then
     step deno && deno bench --seconds $s --profile --epochs 2 --matmul 4096 2>&1 | tee "$out/deno-bench.txt"
   fi
+  # compare times three alternated rounds a side: 1.2 s a figure gives each round 0.4 s
   if [ -f .gpu-node/run.sh ]; then
     for c in 784-1000-10 784-1024x3-10; do
-      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds $s --configs $c --only steps
+      step dawn compare $c && retry "$out/dawn-compare-$c.txt" dawn compare --seconds 1.2 --configs $c --only steps
       cat "$out/dawn-compare-$c.txt" 2>/dev/null
     done
   fi
   if [ -f .gpu/run.sh ]; then
-    step deno compare && deno compare --seconds $s --only steps 2>&1 | tee "$out/deno-compare.txt"
+    step deno compare && deno compare --seconds 1.2 --only steps 2>&1 | tee "$out/deno-compare.txt"
   fi
   if [ -f .gpu-node/run.sh ]; then
     # Diagnosis, not a figure to claim (Chrome keeps robustness on): the square matmuls with
