@@ -69,7 +69,7 @@ if [ "$what" = perf ]; then
       step dawn split-k $c && retry "$out/dawn-bench-split-k-$c.txt" dawn bench --seconds $s --configs $c --matmul 0 --kernels split-k --profile --epochs 2
       cat "$out/dawn-bench-split-k-$c.txt" 2>/dev/null
     done
-    step dawn compare matmul && retry "$out/dawn-compare-matmul.txt" dawn compare --seconds 1.2 --only matmul
+    step dawn compare matmul && retry "$out/dawn-compare-matmul.txt" dawn compare --seconds $s --only matmul
     cat "$out/dawn-compare-matmul.txt" 2>/dev/null
   fi
   if [ -f .gpu/run.sh ]; then
