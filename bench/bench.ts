@@ -10,6 +10,35 @@ import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kerne
 import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
+/**
+ * A figure of the benchmarks in machine-readable form, beside the printed tables (`bench` and
+ * `compare` with --json, the page's download): one record per table row.
+ */
+export type BenchRecord =
+  | { kind: 'device'; adapter: string; date: string; timestampQuery: boolean; limits: Record<string, number>; tfjs?: { version: string; backend: string; adapter: string | null } }
+  | { kind: 'steps'; config: string; batch: number; rule: Rule; kernels: KernelFamily; stepsPerSecond: number; msPerStep: number; gflops: number; lossEvery: number | null }
+  | { kind: 'compare'; config: string; batch: number; rule: 'fa' | 'bp'; ours: number; tfjs: number; ratio: number; ratioRange: [number, number]; rounds: number }
+  | { kind: 'profile'; config: string; batch: number; rule: Rule; method: string; stepMs: number; recordMs: number; kernels: { label: string; shader: string; entryPoint: string; workgroups: readonly number[]; ms: number; gflops: number | null }[] }
+  | { kind: 'epochs'; config: string; batch: number; rows: number; steps: number; seconds: number[]; meanMs: number; gpuMs: number | null; stepsPerSecond: number }
+  | { kind: 'matmul'; M: number; N: number; K: number; transA: boolean; transB: boolean; from: string; picked: string; columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> };
+
+/** Where records go; the default drops them. */
+export type Recorder = (r: BenchRecord) => void;
+const drop: Recorder = () => {};
+
+/** The device's record: adapter, date, the limits describeLimits prints, timestamp-query. */
+export function deviceRecord(device: GPUDevice): Extract<BenchRecord, { kind: 'device' }> {
+  const l = device.limits;
+  return {
+    kind: 'device', adapter: describeAdapter(device), date: new Date().toISOString(), timestampQuery: device.features.has('timestamp-query'),
+    limits: {
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize, maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+  };
+}
+
 export interface StepConfig {
   /** for --configs */
   id: string;
@@ -131,7 +160,7 @@ export async function benchEpochs(device: GPUDevice, cfg: StepConfig, rule: Rule
 }
 
 /** The table of `bench --epochs`: benchEpochs for each configuration, their mean and GPU time. */
-export async function logEpochs(device: GPUDevice, configs: StepConfig[], epochs: number, log: (line: string) => void, kernels?: KernelFamily): Promise<void> {
+export async function logEpochs(device: GPUDevice, configs: StepConfig[], epochs: number, log: (line: string) => void, kernels?: KernelFamily, record: Recorder = drop): Promise<void> {
   const rows = 60_000;
   log(`\nepochs of fit (fa, ${rows.toLocaleString('en')} random samples on the GPU, gathered and shuffled there, after a short fit that makes the pipelines).`);
   log('fit submits the next epoch before it reads an epoch\'s results, so epochs overlap: each one\'s seconds run from the previous one\'s results;');
@@ -143,7 +172,9 @@ export async function logEpochs(device: GPUDevice, configs: StepConfig[], epochs
     const steps = Math.floor(rows / cfg.batch);
     const mean = (f: (e: EpochResult) => number) => result.reduce((a, e) => a + f(e), 0) / result.length;
     const seconds = mean((e) => e.seconds);
-    const gpu = result.some((e) => e.gpuSeconds === undefined) ? '—' : (1000 * mean((e) => e.gpuSeconds!)).toFixed(1);
+    const gpuMs = result.some((e) => e.gpuSeconds === undefined) ? null : 1000 * mean((e) => e.gpuSeconds!);
+    const gpu = gpuMs === null ? '—' : gpuMs.toFixed(1);
+    record({ kind: 'epochs', config: cfg.id, batch: cfg.batch, rows, steps, seconds: result.map((e) => e.seconds), meanMs: 1000 * seconds, gpuMs, stepsPerSecond: steps / seconds });
     log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${String(steps).padStart(5)}  ${result.map((e) => e.seconds.toFixed(4)).join(' ').padEnd(36)} ${(1000 * seconds).toFixed(1).padStart(8)} ${gpu.padStart(8)}  ${(steps / seconds).toFixed(0).padStart(7)}`);
   }
 }
@@ -252,7 +283,8 @@ export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: nu
   }
 }
 
-export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number; lossEvery?: number }, log: (line: string) => void) {
+export async function runBench(device: GPUDevice, options: { seconds: number; rules: Rule[]; matmuls: MatmulCase[]; configs: StepConfig[]; profile?: boolean; kernels?: KernelFamily; epochs?: number; lossEvery?: number }, log: (line: string) => void, record: Recorder = drop) {
+  record(deviceRecord(device));
   log(`adapter: ${describeAdapter(device)}; ${new Date().toISOString().slice(0, 10)}`);
   log(`limits: ${describeLimits(device)}`);
   const readback = options.lossEvery ? `losses read back every ${options.lossEvery} steps` : 'loss read back once per timed run';
@@ -261,14 +293,15 @@ export async function runBench(device: GPUDevice, options: { seconds: number; ru
   for (const cfg of options.configs) {
     for (const rule of options.rules) {
       const r = await benchSteps(device, cfg, rule, options.seconds, options.kernels, options.lossEvery);
+      record({ kind: 'steps', config: cfg.id, batch: cfg.batch, rule, kernels: options.kernels ?? 'auto', stepsPerSecond: r.stepsPerSecond, msPerStep: r.msPerStep, gflops: r.gflops, lossEvery: options.lossEvery ?? null });
       log(`${cfg.name.padEnd(17)} ${String(cfg.batch).padStart(5)}  ${rule.padEnd(4)}  ${r.stepsPerSecond.toFixed(1).padStart(9)}  ${r.msPerStep.toFixed(3).padStart(8)}  ${r.gflops.toFixed(1).padStart(8)}`);
     }
   }
-  if (options.epochs) await logEpochs(device, options.configs, options.epochs, log, options.kernels);
+  if (options.epochs) await logEpochs(device, options.configs, options.epochs, log, options.kernels, record);
   if (options.profile) {
-    for (const cfg of options.configs) await logProfile(device, cfg, options.seconds, log, options.kernels);
+    for (const cfg of options.configs) await logProfile(device, cfg, options.seconds, log, options.kernels, record);
   }
-  if (options.matmuls.length) await logMatmulSweep(device, options.matmuls, options.seconds, log);
+  if (options.matmuls.length) await logMatmulSweep(device, options.matmuls, options.seconds, log, [], record);
 }
 
 /**
@@ -301,8 +334,12 @@ export function recordMsPerStep(device: GPUDevice, list: readonly Dispatch[], st
 }
 
 /** Prints the per-kernel time of an FA step of `cfg` (profileStep) as a table. */
-export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: number, log: (line: string) => void, kernels?: KernelFamily): Promise<void> {
+export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: number, log: (line: string) => void, kernels?: KernelFamily, record: Recorder = drop): Promise<void> {
   const p = await profileStep(device, cfg, 'fa', seconds, kernels);
+  record({
+    kind: 'profile', config: cfg.id, batch: cfg.batch, rule: 'fa', method: p.method, stepMs: p.stepMs, recordMs: p.recordMs,
+    kernels: p.kernels.map((k) => ({ label: k.label, shader: k.shader, entryPoint: k.entryPoint, workgroups: k.workgroups, ms: k.ms, gflops: k.gflops })),
+  });
   const total = p.kernels.reduce((a, k) => a + k.ms, 0);
   log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${p.recordMs.toFixed(3)} ms (${p.kernels.length} dispatches)`);
   const width = Math.max(32, ...p.kernels.map((k) => k.label.length));
@@ -318,7 +355,7 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
  * compare.ts: each call a tf.js op as its users call it, so its time includes tf.js's host
  * work per op, where ours are launches recorded once and repeated in one pass).
  */
-export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = []): Promise<void> {
+export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = [], record: Recorder = drop): Promise<void> {
   const cpu = isCpuAdapter(device);
   const cell = (text: string, gflops: string) => `${text.padStart(20)} ${gflops.padStart(8)}`;
   log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what a training step takes on this adapter${extra.length ? `; ${extra.map((e) => e.name).join(', ')}: one call after another, its host work per call included` : ''}`);
@@ -328,14 +365,18 @@ export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulC
     const chosen: MatmulColumn = !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu);
     const flops = 2 * mc.M * mc.N * mc.K;
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')).padEnd(22)}`;
+    const columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> = {};
     for (const v of MATMUL_COLUMNS) {
       const r = await benchMatmul(device, mc, seconds, v);
+      columns[v] = r && { ms: r.msEach, gflops: r.gflops, ...(r.chunks > 1 ? { chunks: r.chunks } : {}) };
       line += r === null ? cell('—', '—') : cell(`${v === chosen ? '*' : ''}${r.chunks > 1 ? `(${r.chunks}) ` : ''}${r.msEach.toFixed(3)}`, r.gflops.toFixed(1));
     }
     for (const e of extra) {
       const ms = await e.msEach(mc);
+      columns[e.name] = { ms, gflops: flops / ms / 1e6 };
       line += cell(ms.toFixed(3), (flops / ms / 1e6).toFixed(1));
     }
+    record({ kind: 'matmul', M: mc.M, N: mc.N, K: mc.K, transA: !!mc.transA, transB: !!mc.transB, from: mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : ''), picked: chosen, columns });
     log(line);
   }
 }

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { createNetwork, describeAdapter, describeLimits } from '../src/index.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, DEFAULT_COMPARE_PARTS, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, deviceRecord, DEFAULT_COMPARE_PARTS, type Recorder, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -34,7 +34,7 @@ export async function setupTfjs(): Promise<string> {
   return `TensorFlow.js ${tf.version_core} (${tf.getBackend()})`;
 }
 
-export async function runCompare(device: GPUDevice, options: CompareOptions, log: (line: string) => void): Promise<void> {
+export async function runCompare(device: GPUDevice, options: CompareOptions, log: (line: string) => void, record: Recorder = () => {}): Promise<void> {
   const configs = stepConfigs(options.configs ?? STEP_CONFIGS.map((c) => c.id));
   const parts = options.parts ?? [...DEFAULT_COMPARE_PARTS];
   const seconds = options.seconds;
@@ -43,6 +43,7 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
   // tf.js asks for its own adapter: name it, so that a run on two different GPUs shows.
   const tfDevice = (tf.backend() as unknown as { device?: GPUDevice }).device;
   if (tfDevice) log(`TensorFlow.js's adapter: ${describeAdapter(tfDevice)}`);
+  record({ ...deviceRecord(device), tfjs: { version: tf.version_core, backend: tf.getBackend(), adapter: tfDevice ? describeAdapter(tfDevice) : null } });
   if (parts.includes('steps')) {
     log(`\ntraining steps per second, each side ${ROUNDS} timed runs alternated with the other's (each ended by one readback): the medians, their ratio and the range of the rounds' ratios`);
     log('config                 batch   ours FA  tf.js FA  ratio (range)          ours BP  tf.js BP  ratio (range)');
@@ -51,13 +52,16 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     for (const c of configs) {
       const fa = await sideBySide(await oursStepper(device, c, 'fa'), tfStepper(c, false), seconds);
       const bp = await sideBySide(await oursStepper(device, c, 'bp'), tfStepper(c, true), seconds);
+      for (const [rule, x] of [['fa', fa], ['bp', bp]] as const) {
+        record({ kind: 'compare', config: c.id, batch: c.batch, rule, ours: x.a, tfjs: x.b, ratio: x.ratio, ratioRange: [x.lo, x.hi], rounds: ROUNDS });
+      }
       log(`${c.name.padEnd(20)} ${String(c.batch).padStart(6)} ${f(fa.a)} ${f(fa.b)} ${r(fa)} ${f(bp.a)} ${f(bp.b)} ${r(bp)}`.trimEnd());
       // Where tf.js's FA step is much slower than its own BP step, which does as much arithmetic, say so.
       if (fa.b < 0.75 * bp.b) log(`  (tf.js's FA step runs at ${(100 * fa.b / bp.b).toFixed(0)}% of its BP step's rate here)`);
     }
   }
   if (parts.includes('profile')) {
-    for (const c of configs) await logProfile(device, c, seconds, log);
+    for (const c of configs) await logProfile(device, c, seconds, log, undefined, record);
   }
   if (parts.includes('matmul')) {
     // Square products (up to 4096³ on a GPU; a CPU adapter takes half a minute for one 4096³),
@@ -65,10 +69,10 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     // steps show.
     const squares: MatmulCase[] = (isCpuAdapter(device) ? [256] : [256, 1024, 4096]).map((n) => ({ M: n, N: n, K: n }));
     const shapes = [...squares, ...networkMatmuls(configs.filter((c) => c.id !== 'xor'), squares)];
-    await logMatmulSweep(device, shapes, seconds, log, [{ name: 'tf.matMul', msEach: (mc) => tfMatmul(mc, seconds) }]);
+    await logMatmulSweep(device, shapes, seconds, log, [{ name: 'tf.matMul', msEach: (mc) => tfMatmul(mc, seconds) }], record);
   }
   // Ours alone: to set TensorFlow.js beside it, divide the steps of an epoch by its steps/s above.
-  if (parts.includes('epochs')) await logEpochs(device, configs, 2, log);
+  if (parts.includes('epochs')) await logEpochs(device, configs, 2, log, undefined, record);
 }
 
 /** Timed runs of each side of a comparison. */

@@ -79,7 +79,7 @@ if [ "$what" = perf ]; then
 elif [ "$what" = quick ]; then
   # The figures only (about 3 minutes): after a change, what moved.
   if [ -f .gpu-node/run.sh ]; then
-    step dawn && retry "$out/dawn-bench.txt" dawn bench --seconds $s --configs 784-1000-10 --profile --epochs 3 --matmul 1024,2048,4096
+    step dawn && retry "$out/dawn-bench.txt" dawn bench --seconds $s --configs 784-1000-10 --profile --epochs 3 --matmul 1024,2048,4096 --json "$out/dawn-bench.json"
     cat "$out/dawn-bench.txt" 2>/dev/null
   fi
   if [ -f .gpu-node/run.sh ] && [ -f .base-cli/fa-webgpu.mjs ]; then
@@ -92,7 +92,7 @@ elif [ "$what" = quick ]; then
     done
   fi
   if [ -f .gpu/run.sh ]; then
-    step deno && deno bench --seconds $s --profile --epochs 2 --matmul 4096 2>&1 | tee "$out/deno-bench.txt"
+    step deno && deno bench --seconds $s --profile --epochs 2 --matmul 4096 --json "$out/deno-bench.json" 2>&1 | tee "$out/deno-bench.txt"
   fi
   # compare times three alternated rounds a side: 1.2 s a figure gives each round 0.4 s
   if [ -f .gpu-node/run.sh ]; then

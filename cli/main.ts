@@ -15,13 +15,13 @@ import {
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
-import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type StepConfig } from '../bench/bench.js';
+import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type BenchRecord, type StepConfig } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
 
 const USAGE = `usage: fa-webgpu xor [options]
        fa-webgpu experiment [options]
-       fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K] [--loss-every N]
-       fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul,epochs]
+       fa-webgpu bench [--seconds S] [--quick] [--profile] [--epochs N] [--configs ID,...] [--matmul S,...] [--kernels K] [--loss-every N] [--json FILE]
+       fa-webgpu compare [--seconds S] [--configs ID,...] [--only steps,profile,matmul,epochs] [--json FILE]
        fa-webgpu soak [--steps 100000] [--rule fa] [--every 10000]
 
 Trains the seed's XOR problem (2-8-2, ReLU, full batch of 4) on the GPU and prints the loss
@@ -58,7 +58,7 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
 784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep (every
-kernel, each where it takes the shape, and split-K; * marks the host's pick); --quick
+kernel, each where it takes the shape, and split-K; * marks what a training step takes); --quick
 keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).
   --configs ID,...    which networks: ${STEP_CONFIGS.map((c) => c.id).join(', ')} (default all)
   --matmul S,...      matmul shapes: N (square), MxNxK with :ta/:tb for transposed operands,
@@ -71,6 +71,8 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       mean and their GPU time (timestamp-query where the adapter has it)
   --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
   --loss-every N      read the steps' losses back every N steps (default: once per timed run)
+  --json FILE         also write every figure to FILE as JSON (a record per table row, and the
+                      device's adapter and limits), when the run ends or fails
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops and applied by tf's SGD optimizer, BP with optimizer.minimize), three
@@ -78,6 +80,7 @@ timed runs a side alternated, and the ratio of the medians with the rounds' rang
 FA step; every matmul variant on the networks' shapes beside tf.matMul. What npm run bench
 prints in a browser, here under Deno or Node (dawn.node). --seconds per figure (default 2);
 --only steps,profile,matmul (the default) and/or epochs: two epochs of our fit, as bench --epochs 2.
+--json FILE as for bench.
 
 soak: trains --steps mini-batch steps on one network and reports loss, memory and live GPU
 buffers every --every steps.
@@ -308,8 +311,26 @@ function configsOption(ids: string[]): StepConfig[] {
   }
 }
 
+/**
+ * --json FILE: the run's records (bench/bench.ts's BenchRecord), written when it ends, or with
+ * what was measured when it fails. The file is checked writable before the run.
+ */
+function jsonRecords(file: string | undefined, command: string, argv: string[]) {
+  const records: BenchRecord[] = [];
+  const write = () => writeFileSync(file!, JSON.stringify({ command: ['fa-webgpu', command, ...argv].join(' '), records }, null, 2) + '\n');
+  if (file !== undefined) {
+    if (file.trim() === '') usage('--json: expected a file name');
+    try {
+      write();
+    } catch (e) {
+      usage(`--json: cannot write ${JSON.stringify(file)} (${(e as Error).message})`);
+    }
+  }
+  return { record: (r: BenchRecord) => { records.push(r); }, save: () => { if (file !== undefined) write(); } };
+}
+
 async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' }, 'loss-every': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' }, 'loss-every': { type: 'string' }, json: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
   const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
   const epochs = integer('epochs', values.epochs, 0, 0);
@@ -322,6 +343,7 @@ async function bench(argv: string[]): Promise<void> {
     if (spec === '0') return [];
     return [parseMatmulCase(spec) ?? usage(`--matmul: expected N, MxNxK (each 1..16384, optionally :ta/:tb), 'networks' or 0, got ${JSON.stringify(spec)}`)];
   });
+  const json = jsonRecords(values.json, 'bench', argv);
   const device = await acquireDevice();
   try {
     await runBench(device, {
@@ -333,26 +355,29 @@ async function bench(argv: string[]): Promise<void> {
       kernels,
       epochs,
       lossEvery,
-    }, (line) => console.log(line));
+    }, (line) => console.log(line), json.record);
   } finally {
+    json.save();
     device.destroy();
   }
 }
 
 async function compare(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, configs: { type: 'string' }, only: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, configs: { type: 'string' }, only: { type: 'string' }, json: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 2, 0.01, 600);
   const configs = values.configs?.split(',');
   if (configs) configsOption(configs);
   const parts = (values.only?.split(',') ?? [...DEFAULT_COMPARE_PARTS]).map((p) => COMPARE_PARTS.find((q) => q === p) ?? usage(`--only: expected ${COMPARE_PARTS.join(', ')}, got ${JSON.stringify(p)}`));
+  const json = jsonRecords(values.json, 'compare', argv);
   // acquireDevice first: under Node it puts dawn.node's GPU at navigator.gpu, which tf.js's
   // webgpu backend looks for when its module loads (only for this command).
   const device = await acquireDevice();
   try {
     const { runCompare, setupTfjs } = await import('../bench/compare.js');
     await setupTfjs();
-    await runCompare(device, { configs, parts, seconds }, (line) => console.log(line));
+    await runCompare(device, { configs, parts, seconds }, (line) => console.log(line), json.record);
   } finally {
+    json.save();
     device.destroy();
   }
 }

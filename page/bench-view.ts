@@ -6,7 +6,7 @@
  * TensorFlow.js and the comparison load on first use. DOM code only:
  * the measuring is the benchmark's own.
  */
-import { COMPARE_PARTS, STEP_CONFIGS } from '../bench/bench.js';
+import { COMPARE_PARTS, STEP_CONFIGS, type BenchRecord } from '../bench/bench.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 
 type Part = (typeof COMPARE_PARTS)[number];
@@ -30,6 +30,8 @@ export interface BenchView {
   button: HTMLButtonElement;
   status: HTMLElement;
   output: HTMLElement;
+  /** A link to the run's figures as JSON (the records `--json` writes), shown once a run has some. */
+  download: HTMLAnchorElement;
   device: () => GPUDevice;
   /** The page's queue of GPU work: the benchmark runs alone in it. */
   serial: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -78,6 +80,8 @@ export function wireBench(v: BenchView): void {
     stopping = false;
     v.button.textContent = 'Stop';
     v.output.textContent = '';
+    const records: BenchRecord[] = [];
+    v.download.hidden = true;
     try {
       await v.serial(async () => {
         v.status.textContent = 'Loading TensorFlow.js…';
@@ -92,12 +96,19 @@ export function wireBench(v: BenchView): void {
         await runCompare(v.device(), { configs: chosenConfigs, parts: chosenParts, seconds }, (line) => {
           v.output.textContent += `${line}\n`;
           if (stopping) throw new Stopped();
-        });
+        }, (r) => { records.push(r); });
       });
       v.status.textContent = 'Done: the tables npm run bench prints; BENCHMARKS.md in the repository holds ours, with their adapters.';
     } catch (e) {
       v.status.textContent = e instanceof Stopped ? 'Stopped.' : `The benchmark failed: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
+      // What was measured, done or stopped, as `fa-webgpu compare --json` writes it.
+      if (records.some((r) => r.kind !== 'device')) {
+        if (v.download.href.startsWith('blob:')) URL.revokeObjectURL(v.download.href);
+        const json = JSON.stringify({ page: location.href, userAgent: navigator.userAgent, configs: chosenConfigs, parts: chosenParts, seconds, records }, null, 2);
+        v.download.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+        v.download.hidden = false;
+      }
       busy = false;
       v.button.textContent = 'Run the benchmark';
       v.button.disabled = false;

@@ -478,7 +478,7 @@ async function start(): Promise<void> {
   }
   device.lost.then((info) => setStatus(`The GPU device was lost (${info.message || info.reason}); reload the page.`));
   wireBench({
-    form: $<HTMLFormElement>('bench-controls'), button: $<HTMLButtonElement>('bench-run'), status: $('bench-status'), output: $('bench-output'),
+    form: $<HTMLFormElement>('bench-controls'), button: $<HTMLButtonElement>('bench-run'), status: $('bench-status'), output: $('bench-output'), download: $<HTMLAnchorElement>('bench-json'),
     device: () => device, serial, pause,
   });
   await serial(reset);

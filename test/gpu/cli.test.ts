@@ -37,7 +37,7 @@ it('refuses bad options with the usage text and exit code 2', () => {
     ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu'], ['bench', '--loss-every', '0'],
     // an option given no value is not a zero; schedules and seed counts in range; an option the library refuses
     ['xor', '--lr='], ['xor', '--seed', ''], ['experiment', '--schedule', 'step:0:0.1'], ['experiment', '--schedule', 'step:5:1e'], ['experiment', '--seeds', '5000000000'],
-    ['experiment', '--data', 'spirals', '--validation', '0.9', '--batch', '500'], []]) {
+    ['experiment', '--data', 'spirals', '--validation', '0.9', '--batch', '500'], ['bench', '--json', ''], ['compare', '--json', '/no/such/folder/x.json'], []]) {
     const r = run(args);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);
@@ -55,10 +55,28 @@ it('--help after any command prints the usage and exits 0', () => {
 
 // Benchmarks are judged by their tables, not by timed tests; these only check that the programs
 // run and print every row (a kernel that compiled in Chromium once hung Deno's compiler here).
-it('bench prints steps/s, a per-kernel profile and every matmul variant', () => {
-  const r = run(['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05', '--kernels', 'tiled', '--loss-every', '3']);
+it('bench prints steps/s, a per-kernel profile and every matmul variant, and writes them as JSON', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fa-bench-'));
+  const file = join(dir, 'bench.json');
+  const args = ['bench', '--configs', 'xor', '--matmul', '17x9x5:ta', '--profile', '--seconds', '0.05', '--kernels', 'tiled', '--loss-every', '3', '--json', file];
+  const r = run(args);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
+  // --json: a record per row, each figure as printed (to its printed digits)
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  expect(json.command).toBe(`fa-webgpu ${args.join(' ')}`);
+  expect(json.records.map((x: { kind: string }) => x.kind)).toEqual(['device', 'steps', 'steps', 'profile', 'matmul']);
+  expect(json.records[0]).toMatchObject({ kind: 'device', timestampQuery: true, limits: { maxStorageBuffersPerShaderStage: 10 } });
+  for (const rec of json.records.filter((x: { kind: string }) => x.kind === 'steps')) {
+    expect(rec).toMatchObject({ config: 'xor', batch: 4, kernels: 'tiled', lossEvery: 3 });
+    expect(r.stdout).toContain(`XOR (seed)            4  ${rec.rule.padEnd(4)}  ${rec.stepsPerSecond.toFixed(1).padStart(9)}`);
+  }
+  const profile = json.records[3];
+  expect(profile.kernels.map((k: { label: string }) => k.label)).toContain('Layer1.backward.signal');
+  const matmul = json.records[4];
+  expect(matmul).toMatchObject({ M: 17, N: 9, K: 5, transA: true, transB: false, columns: { matmul_vec4: null, 'split-K': null } });
+  expect(r.stdout).toContain(matmul.columns[matmul.picked].ms.toFixed(3));
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +fa +[\d.]+/m);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4 +bp +[\d.]+/m);
   expect(r.stdout).toMatch(/losses read back every 3 steps; tiled kernels\)$/m);
@@ -119,9 +137,21 @@ it('bench --epochs prints each epoch\'s seconds, their mean and the mean GPU tim
 });
 
 it('compare runs TensorFlow.js beside ours under Deno', () => {
-  const r = run(['compare', '--configs', 'xor', '--only', 'steps', '--seconds', '0.05']);
+  const dir = mkdtempSync(join(tmpdir(), 'fa-compare-'));
+  const file = join(dir, 'compare.json');
+  const r = run(['compare', '--configs', 'xor', '--only', 'steps', '--seconds', '0.05', '--json', file]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  expect(json.records[0]).toMatchObject({ kind: 'device', tfjs: { version: '4.22.0', backend: 'webgpu' } });
+  const rows = json.records.filter((x: { kind: string }) => x.kind === 'compare');
+  expect(rows.map((x: { rule: string }) => x.rule)).toEqual(['fa', 'bp']);
+  for (const x of rows) {
+    expect(x.ratio).toBeCloseTo(x.ours / x.tfjs, 9);
+    expect(x.rounds).toBe(3);
+    expect(x.ratioRange[0]).toBeLessThanOrEqual(x.ratioRange[1]);
+  }
   expect(r.stdout).toMatch(/TensorFlow\.js 4\.22\.0 \(webgpu\)/);
   expect(r.stdout).toMatch(/^TensorFlow\.js's adapter: /m);
   expect(r.stdout).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+× \([\d.]+–[\d.]+\)){2}$/m);

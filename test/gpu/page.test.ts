@@ -194,6 +194,11 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   expect(out).toMatch(/^XOR \(seed\) +4( +[\d.]+ +[\d.]+ +[\d.]+× \([\d.]+–[\d.]+\)){2}$/m);
   expect(out).not.toMatch(/784-256-10|per kernel|matmul C|epochs of fit/);
   expect((await state()).running).toBe(false);
+  // the figures as JSON, as `fa-webgpu compare --json` writes them
+  expect(await s.page.$eval('#bench-json', (a) => (a as HTMLAnchorElement).hidden)).toBe(false);
+  const json = await s.page.$eval('#bench-json', async (a) => (await fetch((a as HTMLAnchorElement).href)).json());
+  expect(json.records.map((r: { kind: string }) => r.kind)).toEqual(['device', 'compare', 'compare']);
+  expect(json.records[1]).toMatchObject({ config: 'xor', batch: 4, rule: 'fa', rounds: 3 });
   // Our epochs (the issue's epoch figure): XOR's two epochs of 15,000 steps, their seconds,
   // mean and GPU time (Chromium on SwiftShader has timestamps).
   await tick('part', ['epochs']);
