@@ -24,6 +24,13 @@ export class LiveChart {
       series: [{ label: 'step' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.6, spanGaps: true }))],
       legend: { live: false },
     }, this.data as uPlot.AlignedData, host);
+    // uPlot draws every legend marker solid: mark the dashed series' as dashed, so that a
+    // learner can tell "fa train" from "fa test" and layer 1 from layer 2.
+    for (const row of this.plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series')) {
+      const spec = series.find((s) => s.label === row.querySelector('.u-label')?.textContent);
+      const marker = row.querySelector<HTMLElement>('.u-marker');
+      if (marker && spec?.dash) marker.style.borderStyle = 'dashed';
+    }
     this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(260, host.clientWidth), height: 200 }));
     this.resize.observe(host);
   }

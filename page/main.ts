@@ -217,6 +217,7 @@ function makeCharts(rules: Rule[], hiddenLayers: number): void {
     accuracy: new LiveChart(hosts[1], per('test'), 'accuracy'),
     angle: new LiveChart(hosts[2], angleSeries, 'degrees'),
   };
+  if (hiddenLayers === 0) hosts[2].prepend(Object.assign(document.createElement('p'), { className: 'muted', textContent: 'No hidden layers: every rule trains the one layer with its true gradient, so there is no signal to compare.' }));
 }
 
 /** Test loss and accuracy, and alignment on the probe rows, for every run. */

@@ -62,6 +62,9 @@ it('loads without errors, names the adapter and trains two spirals live', async 
   expect(await s.page.$$eval('#models canvas', (c) => c.length)).toBe(2);
   expect(await s.page.$$eval('#weights canvas', (c) => c.length)).toBeGreaterThanOrEqual(5);
   expect(await s.page.$$eval('.uplot', (c) => c.length)).toBe(3);
+  // the dashed series' legend markers are dashed: the two test losses and the two layer-2 angles
+  const dashed = await s.page.$$eval('.u-legend .u-series', (rows) => rows.filter((r) => (r.querySelector('.u-marker') as HTMLElement | null)?.style.borderStyle === 'dashed').map((r) => r.querySelector('.u-label')!.textContent));
+  expect(dashed).toEqual(['bp test', 'fa test', 'bp layer 2', 'fa layer 2']);
   // Two rules × 16 units of the first hidden layer.
   expect(await s.page.$$eval('#units canvas', (c) => c.length)).toBe(32);
   expect(s.errors).toEqual([]);
