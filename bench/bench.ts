@@ -7,7 +7,7 @@
 import { createNetwork, describeAdapter, describeLimits, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
-import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, OUTPUT_LAYER_MAX_CLASSES, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 /**
@@ -20,7 +20,7 @@ export type BenchRecord =
   | { kind: 'compare'; config: string; batch: number; rule: 'fa' | 'bp'; ours: number; tfjs: number; ratio: number; ratioRange: [number, number]; rounds: number }
   | { kind: 'profile'; config: string; batch: number; rule: Rule; method: string; stepMs: number; recordMs: number; kernels: { label: string; shader: string; entryPoint: string; workgroups: readonly number[]; ms: number; gflops: number | null }[] }
   | { kind: 'epochs'; config: string; batch: number; rows: number; steps: number; seconds: number[]; meanMs: number; gpuMs: number | null; stepsPerSecond: number }
-  | { kind: 'matmul'; M: number; N: number; K: number; transA: boolean; transB: boolean; from: string; picked: string; columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> };
+  | { kind: 'matmul'; M: number; N: number; K: number; transA: boolean; transB: boolean; from: string; picked: string | null; columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> };
 
 /** Where records go; the default drops them. */
 export type Recorder = (r: BenchRecord) => void;
@@ -221,6 +221,11 @@ export interface MatmulCase {
   transA?: boolean; transB?: boolean;
   /** where it comes from, e.g. '784-256-10 dW1' */
   what?: string;
+  /**
+   * A softmax output layer's forward product: on a GPU a training step makes it inside
+   * softmax_cross_entropy's fused output launch, with no matmul of its own.
+   */
+  fusedOnGpu?: boolean;
 }
 
 /** "256" (square) or "784x256x64", each optionally followed by ":ta" and/or ":tb". */
@@ -243,8 +248,9 @@ export function networkMatmuls(configs: readonly StepConfig[], after: readonly M
   for (const c of configs) {
     for (let k = 0; k + 1 < c.sizes.length; k++) {
       const [i, o] = [c.sizes[k], c.sizes[k + 1]];
+      const last = k + 2 === c.sizes.length;
       for (const mc of [
-        { M: c.batch, N: o, K: i, what: `${c.id} forward ${k + 1}` },
+        { M: c.batch, N: o, K: i, what: `${c.id} forward ${k + 1}`, ...(last && o <= OUTPUT_LAYER_MAX_CLASSES ? { fusedOnGpu: true } : {}) },
         { M: i, N: o, K: c.batch, transA: true, what: `${c.id} dW${k + 1}` },
       ]) {
         if (!seen.has(key(mc))) { seen.add(key(mc)); out.push(mc); }
@@ -358,13 +364,16 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
 export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulCase[], seconds: number, log: (line: string) => void, extra: { name: string; msEach: (mc: MatmulCase) => Promise<number> }[] = [], record: Recorder = drop): Promise<void> {
   const cpu = isCpuAdapter(device);
   const cell = (text: string, gflops: string) => `${text.padStart(20)} ${gflops.padStart(8)}`;
-  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what a training step takes on this adapter${extra.length ? `; ${extra.map((e) => e.name).join(', ')}: one call after another, its host work per call included` : ''}`);
+  log(`\nmatmul C = op(A)·op(B), f32, every kernel and split-K (chunks of K in parentheses; GPUs only)${extra.map((e) => `, ${e.name}`).join('')}; * marks what a training step takes on this adapter (none where it fuses the product into the loss's launch)${extra.length ? `; ${extra.map((e) => e.name).join(', ')}: one call after another, its host work per call included` : ''}`);
   log(`shape (M×N×K)        from                   ${[...MATMUL_COLUMNS, ...extra.map((e) => e.name)].map((v) => `${v} ms`.padStart(20) + '  GFLOP/s').join('')}`);
   for (const mc of shapes) {
-    // What a GPU step does with the shape: split-K where it has few tiles and a long K, else the variant by size.
-    const chosen: MatmulColumn = !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu);
+    // What a step does with the shape: on a GPU split-K where it has few tiles and a long K, else
+    // the variant by size; nothing of these for an output layer fused into the loss's launch.
+    const fused = !cpu && mc.fusedOnGpu;
+    const chosen: MatmulColumn | null = fused ? null : !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu);
     const flops = 2 * mc.M * mc.N * mc.K;
-    let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${(mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')).padEnd(22)}`;
+    const from = `${mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')}${fused ? ' (fused)' : ''}`;
+    let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${from.padEnd(22)}`;
     const columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> = {};
     for (const v of MATMUL_COLUMNS) {
       const r = await benchMatmul(device, mc, seconds, v);
@@ -376,7 +385,7 @@ export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulC
       columns[e.name] = { ms, gflops: flops / ms / 1e6 };
       line += cell(ms.toFixed(3), (flops / ms / 1e6).toFixed(1));
     }
-    record({ kind: 'matmul', M: mc.M, N: mc.N, K: mc.K, transA: !!mc.transA, transB: !!mc.transB, from: mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : ''), picked: chosen, columns });
+    record({ kind: 'matmul', M: mc.M, N: mc.N, K: mc.K, transA: !!mc.transA, transB: !!mc.transB, from, picked: chosen, columns });
     log(line);
   }
 }

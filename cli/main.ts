@@ -326,7 +326,16 @@ function jsonRecords(file: string | undefined, command: string, argv: string[]) 
       usage(`--json: cannot write ${JSON.stringify(file)} (${(e as Error).message})`);
     }
   }
-  return { record: (r: BenchRecord) => { records.push(r); }, save: () => { if (file !== undefined) write(); } };
+  // A failed save is reported, not thrown: it must not hide the run's own error.
+  const save = () => {
+    if (file === undefined) return;
+    try {
+      write();
+    } catch (e) {
+      console.error(`fa-webgpu: --json: could not write ${JSON.stringify(file)} (${(e as Error).message})`);
+    }
+  };
+  return { record: (r: BenchRecord) => { records.push(r); }, save };
 }
 
 async function bench(argv: string[]): Promise<void> {

@@ -438,14 +438,19 @@ function wire(): void {
     await serial(async () => {
       if (!data || runs.length < 2) return;
       const rows = Math.min(8, data.probe.labels.length);
-      // The traced step is a real step of rule B: put B back as it was, so that both rules stay at the same step.
+      // The traced step is a real step of rule B: put B back as it was (even when the trace
+      // fails part way), so that both rules stay at the same step.
       const net = runs[1].net;
       const before = await net.saveCheckpoint();
-      const entries = await net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
-      await net.restoreCheckpoint(before);
+      let entries;
+      try {
+        entries = await net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
+      } finally {
+        await net.restoreCheckpoint(before);
+      }
       showTrace($<HTMLOListElement>('dispatches'), $('dispatch-detail'), entries, runs[1].rule);
       updateCounter();
-    });
+    }).catch((e) => setStatus(failure('The trace failed', e)));
   });
   form.addEventListener('change', (e) => {
     const target = e.target as HTMLInputElement;
@@ -487,7 +492,13 @@ async function start(): Promise<void> {
 
 /** For the page's tests: the numbers the page shows. */
 (window as unknown as { faPage: unknown }).faPage = {
-  state: () => ({ steps, running, accuracies: runs.map((r) => r.accuracy), rules: runs.map((r) => r.rule) }),
+  state: () => ({ steps, running, accuracies: runs.map((r) => r.accuracy), rules: runs.map((r) => r.rule), netSteps: runs.map((r) => r.net.steps) }),
+  /** Run i's parameters and optimizer state, as plain arrays (in the page's queue of GPU work). */
+  parameters: (i: number) => serial(async () => {
+    const net = runs[i].net;
+    const [p, v] = [await net.getParameters(), await net.getOptimizerState()];
+    return [...p.weights, ...p.biases, ...p.feedback, ...v.weights, ...v.biases, ...v.feedback].map((t) => Array.from(t));
+  }),
 };
 
 void start();

@@ -14,6 +14,9 @@ export interface IdxArray {
 
 const bad = (name: string, why: string) => new FaWebGpuError('invalid-data', `${name}: ${why}`);
 
+/** The most values an IDX file may hold here: 2 GiB of bytes (Fashion-MNIST's largest file holds 47 million). */
+export const MAX_IDX_VALUES = 2 ** 31;
+
 /**
  * An IDX header from the first bytes of a file: its dimensions, header length and value count,
  * or undefined while `bytes` are too few to hold it (`partial`; else that is an error).
@@ -36,7 +39,10 @@ function idxHeader(bytes: Uint8Array, name: string, partial = false): { dims: nu
   const dims: number[] = [];
   for (let d = 0; d < ndim; d++) dims.push(view.getUint32(4 + 4 * d, false));
   if (dims.some((d) => d === 0)) throw bad(name, `a dimension is 0: [${dims.join('×')}]`);
-  return { dims, header, count: dims.reduce((a, b) => a * b, 1) };
+  const count = dims.reduce((a, b) => a * b, 1);
+  // A header is the attacker's to write: refuse a size no dataset here needs before inflating toward it.
+  if (count > MAX_IDX_VALUES) throw bad(name, `the header promises [${dims.join('×')}] = ${count} values, more than the ${MAX_IDX_VALUES} this reader takes`);
+  return { dims, header, count };
 }
 
 /** Parses an (inflated) IDX file of unsigned bytes. */

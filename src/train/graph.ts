@@ -57,9 +57,9 @@ export class StepGraph {
 
   /** Every layer's product, bias and activation: the inference pass (logits in pre[L−1]). */
   readonly forward: Dispatch[] = [];
-  /** The forward pass and the loss kernel (e and rowLoss), as training and evaluation run it. */
+  /** The forward pass and the loss kernel (e and rowLoss), as evaluation and the alignment pass run it (`step` begins the same way, but may end it with output_signal). */
   readonly forwardLoss: Dispatch[] = [];
-  /** The batch loss Σ rowLoss into `loss`, for evaluation (the step's backward has its own). */
+  /** The batch loss Σ rowLoss into `loss`, for evaluation (`step` sums it in its own launches). */
   readonly lossMean: Dispatch;
   /**
    * One training step: forwardLoss and the backward (hidden signals, gradients, the steps of W

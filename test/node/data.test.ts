@@ -91,10 +91,14 @@ describe('IDX parser on malformed input', () => {
     await expect(loadIdx(gzipSync(big))).rejects.toThrow(/^data: inflates to more than the 11 bytes its header promises$/);
     const zeros = gzipSync(new Uint8Array(64 << 20));
     await expect(loadIdx(zeros)).rejects.toThrow(/data: IDX value type 0x00 is not supported/);
-    // one byte too many is still the parser's own message
+    // one byte too many: gzipped, inflating stops past the header's length; not gzipped, the parser says how many
     const extra = Uint8Array.of(...idx([3], [1, 2, 3]), 9);
     await expect(loadIdx(gzipSync(extra))).rejects.toThrow(/inflates to more than the 11 bytes/);
     await expect(loadIdx(extra)).rejects.toThrow(/1 bytes after the \[3\] values/);
+    // a header promising more than any dataset here: refused before inflating toward it
+    const huge = idx([3], [1, 2, 3]);
+    new DataView(huge.buffer).setUint32(4, 0xffffffff, false);
+    await expect(loadIdx(gzipSync(huge))).rejects.toThrow(/promises \[4294967295\] = 4294967295 values, more than the 2147483648 this reader takes/);
   });
 
   it('pairs images and labels, and refuses mismatches', async () => {
