@@ -50,8 +50,8 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     const f = (v: number) => v.toFixed(v < 10 ? 2 : v < 1000 ? 1 : 0).padStart(9);
     const r = (x: SideBySide) => `${x.ratio.toFixed(1).padStart(6)}× (${x.lo.toFixed(1)}–${x.hi.toFixed(1)})`.padEnd(22);
     for (const c of configs) {
-      const fa = await sideBySide(await oursStepper(device, c, 'fa'), tfStepper(c, false), seconds);
-      const bp = await sideBySide(await oursStepper(device, c, 'bp'), tfStepper(c, true), seconds);
+      const fa = await sideBySide(() => oursStepper(device, c, 'fa'), () => tfStepper(c, false), seconds);
+      const bp = await sideBySide(() => oursStepper(device, c, 'bp'), () => tfStepper(c, true), seconds);
       for (const [rule, x] of [['fa', fa], ['bp', bp]] as const) {
         record({ kind: 'compare', config: c.id, batch: c.batch, rule, ours: x.a, tfjs: x.b, ratio: x.ratio, ratioRange: [x.lo, x.hi], rounds: ROUNDS });
       }
@@ -110,9 +110,17 @@ interface SideBySide { a: number; b: number; ratio: number; lo: number; hi: numb
  * Steps per second of two sides, fairly: each warmed up and calibrated to runs of about
  * seconds / ROUNDS, then ROUNDS runs of each, a's and b's alternated, so that drift (clocks,
  * another process) falls on both; the median rates, their ratio, and the range of the rounds'
- * own ratios. Both sides are disposed.
+ * own ratios. Both sides are made here and disposed, whatever fails.
  */
-async function sideBySide(a: Stepper, b: Stepper, seconds: number): Promise<SideBySide> {
+async function sideBySide(makeA: () => Promise<Stepper>, makeB: () => Stepper, seconds: number): Promise<SideBySide> {
+  const a = await makeA();
+  let b: Stepper;
+  try {
+    b = makeB();
+  } catch (e) {
+    a.dispose();
+    throw e;
+  }
   try {
     const per = seconds / ROUNDS;
     const na = (await perSecond((n) => a.run(n), per)).n;
@@ -144,14 +152,24 @@ async function sideBySide(a: Stepper, b: Stepper, seconds: number): Promise<Side
 function tfStep(c: StepConfig, viaOptimizer: boolean) {
   const L = c.sizes.length - 1;
   const rng = new Pcg32(1, 1);
-  // Inside tidy: the initial values are freed once the variables hold them.
-  const W = tf.tidy(() => Array.from({ length: L }, (_, k) => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]]), true, `W${k + 1}`)));
-  const b = tf.tidy(() => Array.from({ length: L }, (_, k) => tf.variable(tf.zeros([c.sizes[k + 1]]), true, `b${k + 1}`)));
-  const B = Array.from({ length: L - 1 }, (_, k) => tf.tensor2d(new Pcg32(2 + k, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]]));
-  const { x: xs, labels } = benchData(c);
-  const x = tf.tensor2d(xs, [c.batch, c.sizes[0]]);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L]));
-  const perRow = tf.scalar(1 / c.batch);
+  // Everything made here, so that a failure part way (out of memory) frees it: the variables'
+  // names (W1, b1, …) would otherwise stay registered and refuse the next comparison.
+  const made: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T) => { made.push(t); return t; };
+  let W: tf.Variable[], b: tf.Variable[], B: tf.Tensor2D[], x: tf.Tensor2D, y: tf.Tensor, perRow: tf.Scalar;
+  try {
+    // Each initial value is freed by tidy once its variable holds it.
+    W = Array.from({ length: L }, (_, k) => keep(tf.tidy(() => tf.variable(tf.tensor2d(rng.normalArray(c.sizes[k] * c.sizes[k + 1], 0.05), [c.sizes[k], c.sizes[k + 1]]), true, `W${k + 1}`))));
+    b = Array.from({ length: L }, (_, k) => keep(tf.tidy(() => tf.variable(tf.zeros([c.sizes[k + 1]]), true, `b${k + 1}`))));
+    B = Array.from({ length: L - 1 }, (_, k) => keep(tf.tensor2d(new Pcg32(2 + k, 2).normalArray(c.sizes[k + 2] * c.sizes[k + 1], 0.05), [c.sizes[k + 2], c.sizes[k + 1]])));
+    const { x: xs, labels } = benchData(c);
+    x = keep(tf.tensor2d(xs, [c.batch, c.sizes[0]]));
+    y = keep(tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), c.sizes[L])));
+    perRow = keep(tf.scalar(1 / c.batch));
+  } catch (e) {
+    tf.dispose(made);
+    throw e;
+  }
   const optimizer = tf.train.sgd(0.01);
   const lossOf = () => {
     let h: tf.Tensor2D = x;
@@ -182,7 +200,7 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
   return {
     step: viaOptimizer ? () => { optimizer.minimize(lossOf); } : faStep,
     sync: async () => { await W[0].data(); },
-    dispose: () => { tf.dispose([...W, ...b, ...B, x, y, perRow]); optimizer.dispose(); },
+    dispose: () => { tf.dispose(made); optimizer.dispose(); },
   };
 }
 
