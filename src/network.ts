@@ -472,6 +472,8 @@ export class Network {
       list.forEach((t, k) => checkFloat32(`${key}[${k}]`, t, want[k][0] * want[k][1], key === 'biases' ? `[${want[k][1]}]` : `[${want[k][0]}×${want[k][1]}]`));
     }
     this.params.write(p);
+    // The states copied before are of parameters that are gone: restoreLastFinite has none to go back to.
+    this.snapshots?.forget();
   }
 
   /** Reads every parameter back from the GPU (one round trip). */
@@ -718,8 +720,11 @@ export class Network {
             throw err;
           }
           if (this.destroyRequested) {
-            // destroy() was called during the run: it ends with this epoch.
-            if (running) await drainEpoch(running);
+            // destroy() was called during the run: it ends with this epoch, and the one submitted behind it, which ran.
+            if (running) {
+              await drainEpoch(running);
+              this.stepsDone += running.count;
+            }
             running = null;
             this.stopIfDestroyed('fit', this.stepsDone - first);
           }
@@ -821,7 +826,8 @@ export class Network {
       normalization: affine,
       stepsPerEpoch: perEpoch,
       get epoch() { return epoch; },
-      run: (steps: number) => {
+      // async: a refused call is a rejected promise, as the type says, not a throw at the call
+      run: async (steps: number) => {
         alive();
         checkNumber('steps', steps, 1, 1e7, { integer: true });
         return this.exclusive(async () => {
@@ -853,7 +859,7 @@ export class Network {
           }
         });
       },
-      evaluate: () => {
+      evaluate: async () => {
         alive();
         if (!gpuTest) throw invalid('trainer.evaluate: the trainer was made without a test set');
         return this.exclusive(() => this.evaluateOn(gpuTest, affine, 1000));
@@ -968,7 +974,7 @@ export class Network {
    */
   async restoreLastFinite(): Promise<number> {
     return this.exclusive(async () => {
-      if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no training run has recorded a state with a finite loss yet');
+      if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no state with a finite loss is recorded (no training run yet, or restoreCheckpoint or setParameters replaced the state since)');
       this.stepsDone = this.snapshots.restore();
       this.params.writeStep(this.stepsDone);
       await this.device.queue.onSubmittedWorkDone();
@@ -1009,6 +1015,8 @@ export class Network {
     const mismatch = (what: string, got: unknown, want: unknown) => new FaWebGpuError('invalid-data', `checkpoint: ${what} ${JSON.stringify(got)} does not match this network's ${JSON.stringify(want)}`);
     if (JSON.stringify(o.sizes) !== JSON.stringify(this.sizes)) throw mismatch('sizes', o.sizes, this.sizes);
     for (const key of ['rule', 'activation', 'loss'] as const) if (o[key] !== this[key]) throw mismatch(key, o[key], this[key]);
+    // brsf draws its magnitudes from (seed, init) and the step: another seed or init would not go on with the same draws.
+    if (this.rule === 'brsf') for (const key of ['seed', 'init'] as const) if (o[key] !== this[key]) throw mismatch(`${key} (brsf's draws follow it)`, o[key], this[key]);
     let settings: SgdSettings;
     try {
       settings = checkOptimizer({ learningRate: o.learningRate as number, momentum: o.momentum as number, weightDecay: o.weightDecay as number });
@@ -1024,6 +1032,8 @@ export class Network {
       this.params.writeStep(c.step);
       this.stepsDone = c.step;
       this.setOptimizerSettings(settings);
+      // The states copied before belong to the timeline the checkpoint replaced.
+      this.snapshots?.forget();
       await this.device.queue.onSubmittedWorkDone();
     });
   }
@@ -1113,7 +1123,8 @@ export class Network {
       throw e;
     } finally {
       if (this.state === 'busy') this.state = 'ready';
-      if (this.destroyRequested && this.state === 'ready') this.destroy();
+      // (also when the device was lost meanwhile: destroy() frees what a lost device held too)
+      if (this.destroyRequested && (this.state === 'ready' || this.state === 'lost')) this.destroy();
     }
   }
 

@@ -50,6 +50,15 @@ export class StateSnapshots {
     if (firstLossFinite) this.good = slot;
   }
 
+  /**
+   * Forgets every copy: the state was replaced from outside (a checkpoint restored, parameters
+   * set), so no copy is a state of this timeline any more.
+   */
+  forget(): void {
+    this.good = null;
+    this.pending.length = 0;
+  }
+
   /** Forgets the windows not settled (a run that stopped before their losses were read). */
   abandon(): void {
     this.pending.length = 0;

@@ -901,9 +901,20 @@ async function rejectedCalls() {
       ['traceStep with negative maxValues', () => net.traceStep(x, labels, -1)],
       ['setOptimizer(5)', () => net.setOptimizer(5 as never)],
     ];
+    // A trainer's refused run is a rejected promise, not a throw at the call.
+    const trainer = await net.trainer(data, { batchSize: 2 });
+    let refusedRun: unknown;
+    try {
+      refusedRun = trainer.run(0);
+    } catch (e) {
+      refusedRun = e;
+    }
+    const trainerRejects = refusedRun instanceof Promise;
+    calls.push(['trainer.run(0)', () => refusedRun]);
     const results: { what: string; error: Awaited<ReturnType<typeof errorOf>> }[] = [];
     const stepsBefore = net.steps, rateBefore = net.learningRate;
     for (const [what, call] of calls) results.push({ what, error: await errorOf(call) });
+    trainer.destroy();
     // None of them changed anything: parameters, velocities, steps, rate.
     const unchanged = sameState(await stateOf(net), before) && net.steps === stepsBefore && net.learningRate === rateBefore;
     // An overlapping call is refused while another runs.
@@ -911,12 +922,21 @@ async function rejectedCalls() {
     results.push({ what: 'a call while train runs', error: await errorOf(() => net.trainStep(x, labels)) });
     await running;
     const afterRun = await stateOf(net);
-    // The checkpoint saved before the rejected calls puts that state back.
+    // The checkpoint saved before the rejected calls puts that state back, and forgets the states
+    // the run copied: restoreLastFinite has none of this timeline to go back to.
     await net.restoreCheckpoint(good);
+    results.push({ what: 'restoreLastFinite after a checkpoint restore', error: await errorOf(() => net.restoreLastFinite()) });
     const restored = await stateOf(net);
+    // brsf draws from (seed, init): a checkpoint of another seed would not go on with the same draws.
+    const brsf = (seed: number) => createNetwork({ sizes: [3, 5, 2], rule: 'brsf', seed, device });
+    const [b2, b3] = [await brsf(2), await brsf(3)];
+    const b3Checkpoint = await b3.saveCheckpoint();
+    results.push({ what: 'a brsf checkpoint of another seed', error: await errorOf(() => b2.restoreCheckpoint(b3Checkpoint)) });
+    b2.destroy();
+    b3.destroy();
     net.destroy();
     results.push({ what: 'a call after destroy', error: await errorOf(() => net.trainStep(x, labels)) });
-    return { results, unchanged, restoredEqual: sameState(restored, before), trainMoved: !sameState(afterRun, before) };
+    return { results, unchanged, restoredEqual: sameState(restored, before), trainMoved: !sameState(afterRun, before), stepsRestored: net.steps === stepsBefore, trainerRejects };
   });
 }
 

@@ -62,9 +62,16 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'fit with shuffle "yes"': 'invalid-argument',
     'traceStep with negative maxValues': 'invalid-argument',
     'setOptimizer(5)': 'invalid-argument',
+    'trainer.run(0)': 'invalid-argument',
     'a call while train runs': 'busy',
+    'restoreLastFinite after a checkpoint restore': 'invalid-argument',
+    'a brsf checkpoint of another seed': 'invalid-data',
     'a call after destroy': 'destroyed',
   });
+  expect(r.trainerRejects).toBe(true);
+  expect(r.stepsRestored).toBe(true);
+  expect(byWhat['restoreLastFinite after a checkpoint restore']!.message).toMatch(/restoreCheckpoint or setParameters replaced the state since/);
+  expect(byWhat['a brsf checkpoint of another seed']!.message).toMatch(/checkpoint: seed \(brsf's draws follow it\) 3 does not match this network's 2/);
   expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1, got 2 at index 2/);
   expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
   expect(byWhat['train steps past 1e8']!.message).toMatch(/^steps: expected an integer >= 1 and <= 100000000, got 1000000000$/);
@@ -224,7 +231,8 @@ it('no GPU buffer outlives its network, across cycles and 10,000 steps', async (
   expect(r.afterCycle).toEqual([0, 0, 0]);
   // 60 rows, batches of 16: 3 steps an epoch; destroyed in epoch 1's onEpoch.
   expect(r.stopped?.code).toBe('destroyed');
-  expect(r.stopped?.message).toBe('fit: the network was destroyed while this ran; stopped after 3 steps');
+  // (epoch 1's 3 steps, and epoch 2's 3, submitted behind it before onEpoch ran)
+  expect(r.stopped?.message).toBe('fit: the network was destroyed while this ran; stopped after 6 steps');
   expect(r.afterStop?.code).toBe('destroyed');
   expect(r.afterDestroyedRun).toBe(0);
   expect(r.during).toHaveLength(10);
