@@ -6,7 +6,7 @@
 import { FaWebGpuError, invalid } from './errors.js';
 import { F32_BYTES, mapForRead, storageBuffer } from './gpu/buffers.js';
 import { acquireDevice, describeAdapter } from './gpu/device.js';
-import { destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
+import { collectDispatches, destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
 import type { ShaderName } from './kernels/shaders.js';
 import { initParameters, type Parameters } from './model/init.js';
 import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
@@ -359,11 +359,14 @@ export class Network {
     });
     checkParametersFit(device, this.sizes, this.rule);
     this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer);
+    const made = collectDispatches();
     try {
       this.postStep = feedbackUpdates(device, this.params, this.rule);
       this.preStep = preStepDispatches(device, this.params, this.rule, this.seed, this.init);
+      made.end(false);
     } catch (e) {
-      // A grid past the device's limits: free what was made.
+      // A grid past the device's limits: free what was made, the dispatches made before it included.
+      made.end(true);
       this.params.destroy();
       throw e;
     }

@@ -60,6 +60,27 @@ export interface DispatchSpec<F extends string> {
   flops?: number;
 }
 
+/** The dispatches made while collectDispatches' collections are open, innermost last. */
+const collections: Dispatch[][] = [];
+
+/**
+ * Collects every dispatch created from now until `end`: a graph or pass that fails part way
+ * (a grid past the limits, say) ends with `end(true)`, which frees each one made meanwhile,
+ * those not yet in any list included. `end(false)` hands them to an enclosing collection.
+ */
+export function collectDispatches(): { end(failed: boolean): void } {
+  const made: Dispatch[] = [];
+  collections.push(made);
+  return {
+    end(failed: boolean) {
+      const at = collections.lastIndexOf(made);
+      if (at >= 0) collections.splice(at, 1);
+      if (failed) destroyDispatches(made);
+      else collections.at(-1)?.push(...made);
+    },
+  };
+}
+
 /** Builds the pipeline (cached), the uniform buffer and the bind group for one launch. */
 export function createDispatch<F extends string>(device: GPUDevice, spec: DispatchSpec<F>): Dispatch {
   const entryPoint = spec.entryPoint ?? 'main';
@@ -79,7 +100,7 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
   });
   const position = (storageIndex: number) => bound.findIndex((b) => b.at === storageIndex);
   const firstUpdate = bound.findIndex((b) => b.group === 1);
-  return {
+  const dispatch: Dispatch = {
     label: spec.label,
     shader: spec.shader,
     entryPoint,
@@ -96,6 +117,8 @@ export function createDispatch<F extends string>(device: GPUDevice, spec: Dispat
     uniform,
     flops: spec.flops ?? 0,
   };
+  collections.at(-1)?.push(dispatch);
+  return dispatch;
 }
 
 /** Records the dispatches, in order, into an open compute pass. */

@@ -21,7 +21,7 @@
  * top hidden layer's δ (`output_signal`) where the device allows nine storage buffers a stage.
  */
 import { checkFits, storageBuffer } from '../gpu/buffers.js';
-import { destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
+import { collectDispatches, destroyDispatches, type Dispatch } from '../kernels/dispatch.js';
 import * as K from '../kernels/kernels.js';
 import type { GpuParameters } from '../model/parameters.js';
 import { RULE_TRAITS, type Activation, type Loss, type Rule } from '../model/options.js';
@@ -83,6 +83,7 @@ export class StepGraph {
     // The largest activation decides whether this batch fits; check before making anything.
     checkFits(device, `a batch of ${n} rows`, n * Math.max(...sizes));
     const made: GPUBuffer[] = [];
+    const dispatches = collectDispatches();
     const buffer = (label: string, count: number) => {
       const b = storageBuffer(device, label, count);
       made.push(b);
@@ -152,9 +153,10 @@ export class StepGraph {
         const wStep = step(params.weights[k], params.velocityWeights[k]);
         this.step.push(...(k === L - 1 ? this.outputGradient(layer, dW, wStep, db) : this.gradient(layer, dW, wStep, db)));
       }
+      dispatches.end(false);
     } catch (e) {
-      // A grid past the device's limits: free what was made before failing.
-      this.destroyDispatches();
+      // A grid past the device's limits: free what was made before failing, every dispatch included.
+      dispatches.end(true);
       for (const b of [...made, ...this.extra]) b.destroy();
       throw e;
     }
@@ -263,6 +265,19 @@ export class StepGraph {
    */
   alignment(): { dispatches: Dispatch[]; sums: GPUBuffer } {
     if (this.alignmentPass) return this.alignmentPass;
+    // A pass that fails part way frees its dispatches (its buffers go with the graph).
+    const made = collectDispatches();
+    try {
+      this.alignmentPass = this.buildAlignment();
+      made.end(false);
+      return this.alignmentPass;
+    } catch (e) {
+      made.end(true);
+      throw e;
+    }
+  }
+
+  private buildAlignment(): { dispatches: Dispatch[]; sums: GPUBuffer } {
     const { sizes, rule, activation } = this.cfg;
     const L = sizes.length - 1;
     const d = this.device;
@@ -294,8 +309,7 @@ export class StepGraph {
         dispatches.push(K.dotNorms(d, { label: `Layer${h}.alignment.feedback_angle`, a: f, b: this.params.weights[h], out: sums, rows, cols, bTransposed: true, slot: 2 * (h - 1) + 1 }));
       }
     }
-    this.alignmentPass = { dispatches, sums };
-    return this.alignmentPass;
+    return { dispatches, sums };
   }
 
   /** Each dispatch of the graph once (the lists share some). */
