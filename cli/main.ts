@@ -58,7 +58,8 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
 784-1000-10 (batch 128) and 784-1024-1024-1024-10 (batch 256), and a matmul sweep (every
-kernel, each where it takes the shape, and split-K; * marks what a training step takes); --quick
+kernel, each where it takes the shape, and split-K; * marks what a training step takes with
+--kernels auto); --quick
 keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (default 1).
   --configs ID,...    which networks: ${STEP_CONFIGS.map((c) => c.id).join(', ')} (default all)
   --matmul S,...      matmul shapes: N (square), MxNxK with :ta/:tb for transposed operands,
@@ -71,8 +72,10 @@ keeps to XOR and 256² (for a CPU adapter), --seconds sets the time per figure (
                       mean and their GPU time (timestamp-query where the adapter has it)
   --kernels K         the steps' product kernels: ${KERNEL_FAMILIES.join(', ')} (default auto)
   --loss-every N      read the steps' losses back every N steps (default: once per timed run)
-  --json FILE         also write every figure to FILE as JSON (a record per table row, and the
-                      device's adapter and limits), when the run ends or fails
+  --json FILE         also write the figures to FILE as JSON: a record per network and rule for
+                      steps, per network for a profile or epochs, per matmul shape, and one for
+                      the adapter and limits; written at the start, and again when the run ends
+                      or fails
 
 compare: the same training steps with TensorFlow.js 4.22's webgpu backend on the same adapter
 (FA written with tf ops and applied by tf's SGD optimizer, BP with optimizer.minimize), three
