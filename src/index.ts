@@ -24,6 +24,6 @@ export { loadMnistDigits } from './data/mnist-digits.js';
 export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';
-export { runExperiment, summarize, meanStd, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';
+export { runExperiment, summarize, meanStd, pairedDifferences, t95, type PairedDifference, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';
 export { toJson, toCsv, toSvg, formatSummary } from './experiment/report.js';
 export type { FitOptions, FitResult, EpochResult, Evaluation, KernelTime, Schedule, Trainer, TraceEntry } from './network.js';

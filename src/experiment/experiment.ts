@@ -138,6 +138,58 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
   return { config, adapter, date: new Date().toISOString(), runs };
 }
 
+/** Two-sided 95% critical values of Student's t for 1 … 30 degrees of freedom. */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+  2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** t such that P(|T| ≤ t) = 0.95 for `df` degrees of freedom (table to 30, then the Cornish-Fisher expansion, within 0.001). */
+export function t95(df: number): number {
+  if (!(Number.isInteger(df) && df >= 1)) throw invalid(`t95: expected an integer number of degrees of freedom >= 1, got ${df}`);
+  if (df <= T95.length) return T95[df - 1];
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
+}
+
+/**
+ * A rule's final test accuracy against a baseline rule's, paired by seed (every rule of a seed
+ * starts from the same forward weights, so the seed's own luck cancels): over the seeds where
+ * both runs finished, the mean difference (rule − baseline), its sample std and a 95% t-interval.
+ */
+export interface PairedDifference {
+  rule: Rule;
+  baseline: Rule;
+  /** Seeds where both runs finished with a test set. */
+  n: number;
+  mean: number;
+  std: number;
+  /** 95% confidence interval of the mean difference; null with fewer than 2 pairs. */
+  ci: [number, number] | null;
+}
+
+/**
+ * Each rule's paired difference from `baseline` (default 'bp' when it ran, else the first rule)
+ * in final test accuracy; none without a test set or a baseline among the rules.
+ */
+export function pairedDifferences(result: ExperimentResult, baseline?: Rule): PairedDifference[] {
+  const rules = result.config.rules;
+  const base = baseline ?? (rules.includes('bp') ? 'bp' : rules[0]);
+  if (!rules.includes(base)) return [];
+  const finalAccuracy = (rule: Rule, seed: number) => {
+    const run = result.runs.find((r) => r.rule === rule && r.seed === seed && !r.diverged);
+    return run?.epochs[run.epochs.length - 1]?.test?.accuracy;
+  };
+  return rules.filter((r) => r !== base).flatMap((rule) => {
+    const diffs = result.config.seeds.flatMap((seed) => {
+      const [a, b] = [finalAccuracy(rule, seed), finalAccuracy(base, seed)];
+      return a === undefined || b === undefined ? [] : [a - b];
+    });
+    if (diffs.length === 0) return [];
+    const { mean, std, n } = meanStd(diffs);
+    const half = n > 1 ? (t95(n - 1) * std) / Math.sqrt(n) : null;
+    return [{ rule, baseline: base, n, mean, std, ci: half === null ? null : [mean - half, mean + half] as [number, number] }];
+  });
+}
+
 /** Per rule, mean ± std over seeds of the final epoch's figures. */
 export function summarize(result: ExperimentResult): RuleSummary[] {
   return result.config.rules.map((rule) => {

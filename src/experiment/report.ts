@@ -4,7 +4,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import { meanStd, summarize, type ExperimentResult, type MeanStd } from './experiment.js';
+import { meanStd, pairedDifferences, summarize, type ExperimentResult, type MeanStd } from './experiment.js';
 
 export function toJson(result: ExperimentResult): string {
   return JSON.stringify(result, null, 2);
@@ -119,5 +119,12 @@ export function formatSummary(result: ExperimentResult): string {
   const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...Array.from({ length: hidden }, (_, h) => pm(r.signalAngles[h] ?? null, 1, 1, r.runs))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt), '(mean ± sample standard deviation over the finished runs of each rule, at the last epoch)'].join('\n');
+  // Against the baseline, seed by seed: what a comparison of rules needs (one run says little).
+  const paired = pairedDifferences(result).map((d) => `${d.rule} − ${d.baseline}: ${(100 * d.mean).toFixed(2)} points of test accuracy${
+    d.ci ? ` (95% CI ${(100 * d.ci[0]).toFixed(2)} to ${(100 * d.ci[1]).toFixed(2)}, paired over ${d.n} seeds)` : ` (1 seed: no interval)`}`);
+  return [
+    fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),
+    '(mean ± sample standard deviation over the finished runs of each rule, at the last epoch)',
+    ...(paired.length ? ['', ...paired] : []),
+  ].join('\n');
 }

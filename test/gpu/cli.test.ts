@@ -105,6 +105,8 @@ it('experiment takes its input and output sizes from the data, writes its files,
     // one seed: each figure is that run's (no spread to give)
     expect(r.stdout).toMatch(/^fa +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
     expect(r.stdout).toMatch(/^bp +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
+    // fa against bp, paired by seed: one seed gives a difference and no interval
+    expect(r.stdout).toMatch(/^fa − bp: -?[\d.]+ points of test accuracy \(1 seed: no interval\)$/m);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

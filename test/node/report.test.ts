@@ -4,7 +4,7 @@
  * as its value; repeated rules or seeds refused.
  */
 import { describe, expect, it } from 'vitest';
-import { runExperiment, summarize, type ExperimentResult, type RunResult } from '../../src/experiment/experiment.js';
+import { pairedDifferences, runExperiment, summarize, t95, type ExperimentResult, type RunResult } from '../../src/experiment/experiment.js';
 import { formatSummary, toCsv, toSvg } from '../../src/experiment/report.js';
 import type { EpochResult } from '../../src/network.js';
 import type { Rule } from '../../src/model/options.js';
@@ -69,6 +69,35 @@ describe('experiment reports', () => {
   it('show one run as its value, with no spread', () => {
     const text = formatSummary(result([run('fa', 1, [0.5, 0.7], 30)], ['fa'], [1]));
     expect(text).toMatch(/^fa +1 +70\.00 +0\.3000 +0\.3000 +30\.0$/m);
+  });
+
+  it('compare each rule with the baseline seed by seed: mean difference and a 95% t-interval', () => {
+    // bp 90, 92, 91%; fa 88, 89, 90%: differences −2, −3, −1 points, sd 1, t(2) = 4.303
+    const r = result([
+      run('bp', 1, [0.9]), run('fa', 1, [0.88]), run('bp', 2, [0.92]), run('fa', 2, [0.89]), run('bp', 3, [0.91]), run('fa', 3, [0.9]),
+    ], ['fa', 'bp'], [1, 2, 3]);
+    const [d] = pairedDifferences(r);
+    expect(d).toMatchObject({ rule: 'fa', baseline: 'bp', n: 3 });
+    expect(d.mean).toBeCloseTo(-0.02, 12);
+    expect(d.std).toBeCloseTo(0.01, 12);
+    const half = (4.303 * 0.01) / Math.sqrt(3);
+    expect(d.ci![0]).toBeCloseTo(-0.02 - half, 12);
+    expect(d.ci![1]).toBeCloseTo(-0.02 + half, 12);
+    expect(formatSummary(r)).toMatch(/^fa − bp: -2\.00 points of test accuracy \(95% CI -4\.48 to 0\.48, paired over 3 seeds\)$/m);
+    // a diverged run drops its seed's pair; one pair left has no interval
+    const one = result([run('bp', 1, [0.9]), run('fa', 1, [0.88]), run('bp', 2, [0.92]), run('fa', 2, [0.1], 40, 'fit: the loss became NaN …')], ['fa', 'bp'], [1, 2]);
+    expect(pairedDifferences(one)).toEqual([{ rule: 'fa', baseline: 'bp', n: 1, mean: expect.closeTo(-0.02, 12), std: 0, ci: null }]);
+    expect(formatSummary(one)).toMatch(/^fa − bp: -2\.00 points of test accuracy \(1 seed: no interval\)$/m);
+    // without bp, the first rule is the baseline
+    expect(pairedDifferences(result([run('fa', 1, [0.5]), run('dfa', 1, [0.6])], ['fa', 'dfa'], [1]))[0]).toMatchObject({ rule: 'dfa', baseline: 'fa' });
+  });
+
+  it('t95: the table, then the Cornish-Fisher expansion within 0.001 of the true quantiles', () => {
+    expect(t95(1)).toBe(12.706);
+    expect(t95(30)).toBe(2.042);
+    // t(0.975) for 40, 60 and 120 degrees of freedom: 2.021, 2.000, 1.980 (standard tables)
+    for (const [df, t] of [[40, 2.0211], [60, 2.0003], [120, 1.9799], [999, 1.9623]]) expect(Math.abs(t95(df) - t)).toBeLessThan(0.001);
+    expect(() => t95(0)).toThrow(/degrees of freedom/);
   });
 
   it('refuse a rule or seed listed twice before any training', async () => {
