@@ -1,7 +1,11 @@
 /** Canvas drawings of the page: decision boundaries, image grids, matrix heatmaps. DOM only. */
 
+/**
+ * Class colours (ColorBrewer's Dark2, then two more): none of them the rules' blue and red
+ * (COLORS in main.ts) or the heatmaps' blue and red for sign, so that one colour means one thing.
+ */
 export const CLASS_COLORS: [number, number, number][] = [
-  [31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [27, 158, 119], [217, 95, 2], [117, 112, 179], [231, 41, 138], [102, 166, 30], [230, 171, 2], [166, 118, 29], [102, 102, 102], [23, 190, 207], [188, 189, 34],
 ];
 
 /** The square region shown for 2-D data: the points' bounding box with a margin. */
