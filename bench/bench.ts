@@ -4,7 +4,7 @@
  * submits, after a warm-up, ended by onSubmittedWorkDone or one readback (more only where
  * --loss-every asks for them).
  */
-import { createNetwork, describeAdapter, describeLimits, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
+import { createNetwork, describeAdapter, describeLimits, keyLimits, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
 import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, OUTPUT_LAYER_MAX_CLASSES, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
@@ -28,14 +28,9 @@ const drop: Recorder = () => {};
 
 /** The device's record: adapter, date, the limits describeLimits prints, timestamp-query. */
 export function deviceRecord(device: GPUDevice): Extract<BenchRecord, { kind: 'device' }> {
-  const l = device.limits;
   return {
     kind: 'device', adapter: describeAdapter(device), date: new Date().toISOString(), timestampQuery: device.features.has('timestamp-query'),
-    limits: {
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize, maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    },
+    limits: keyLimits(device),
   };
 }
 
@@ -120,14 +115,29 @@ async function repeatDispatches(device: GPUDevice, list: readonly Dispatch[], re
  * once per timed run, or every `lossEvery` steps (each readback beside the next window's steps).
  */
 export async function benchSteps(device: GPUDevice, cfg: StepConfig, rule: Rule, seconds: number, kernels: KernelFamily = 'auto', lossEvery?: number) {
+  const steps = await stepRunner(device, cfg, rule, kernels, lossEvery);
+  try {
+    const r = await perSecond(steps.run, seconds);
+    return { steps: r.n, elapsed: r.elapsed, stepsPerSecond: r.rate, msPerStep: 1000 / r.rate, gflops: (stepFlops(cfg.sizes, cfg.batch) * r.rate) / 1e9 };
+  } finally {
+    steps.dispose();
+  }
+}
+
+/**
+ * A network of the configuration, warmed up (10 steps: pipelines and buffers made), whose
+ * run(n) trains n steps on the fixed batch (benchData) and waits for them; the losses read back
+ * once a run, or every `lossEvery` steps. What benchSteps times, and compare's side of ours.
+ */
+export async function stepRunner(device: GPUDevice, cfg: StepConfig, rule: Rule, kernels: KernelFamily = 'auto', lossEvery?: number): Promise<{ run(n: number): Promise<void>; dispose(): void }> {
   const net = await createNetwork({ sizes: cfg.sizes, rule, device, learningRate: 0.01, kernels });
   try {
     const { x, labels } = benchData(cfg);
     await net.train(x, labels, { steps: 10, lossEvery: 10 });
-    const r = await perSecond(async (steps) => { await net.train(x, labels, { steps, lossEvery: lossEvery ?? steps }); }, seconds);
-    return { steps: r.n, elapsed: r.elapsed, stepsPerSecond: r.rate, msPerStep: 1000 / r.rate, gflops: (stepFlops(cfg.sizes, cfg.batch) * r.rate) / 1e9 };
-  } finally {
+    return { run: async (n) => { await net.train(x, labels, { steps: n, lossEvery: lossEvery ?? n }); }, dispose: () => net.destroy() };
+  } catch (e) {
     net.destroy();
+    throw e;
   }
 }
 

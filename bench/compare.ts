@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
-import { createNetwork, describeAdapter, describeLimits } from '../src/index.js';
+import { describeAdapter, describeLimits } from '../src/index.js';
 import { isCpuAdapter } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
-import { benchData, deviceRecord, DEFAULT_COMPARE_PARTS, type Recorder, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
+import { benchData, deviceRecord, DEFAULT_COMPARE_PARTS, type Recorder, logEpochs, logMatmulSweep, logProfile, networkMatmuls, perSecond, STEP_CONFIGS, stepConfigs, stepRunner, type ComparePart, type MatmulCase, type StepConfig } from './bench.js';
 
 export interface CompareOptions {
   /** which of STEP_CONFIGS (ids); default all */
@@ -50,8 +50,9 @@ export async function runCompare(device: GPUDevice, options: CompareOptions, log
     const f = (v: number) => v.toFixed(v < 10 ? 2 : v < 1000 ? 1 : 0).padStart(9);
     const r = (x: SideBySide) => `${x.ratio.toFixed(1).padStart(6)}× (${x.lo.toFixed(1)}–${x.hi.toFixed(1)})`.padEnd(22);
     for (const c of configs) {
-      const fa = await sideBySide(() => oursStepper(device, c, 'fa'), () => tfStepper(c, false), seconds);
-      const bp = await sideBySide(() => oursStepper(device, c, 'bp'), () => tfStepper(c, true), seconds);
+      // ours: the warmed-up steps bench times (Network.train, the losses read back once a run)
+      const fa = await sideBySide(() => stepRunner(device, c, 'fa'), () => tfStepper(c, false), seconds);
+      const bp = await sideBySide(() => stepRunner(device, c, 'bp'), () => tfStepper(c, true), seconds);
       for (const [rule, x] of [['fa', fa], ['bp', bp]] as const) {
         record({ kind: 'compare', config: c.id, batch: c.batch, rule, ours: x.a, tfjs: x.b, ratio: x.ratio, ratioRange: [x.lo, x.hi], rounds: ROUNDS });
       }
@@ -82,14 +83,6 @@ const ROUNDS = 3;
 interface Stepper {
   run(n: number): Promise<void>;
   dispose(): void;
-}
-
-/** Our step (Network.train on the configuration's fixed batch, the losses read back once a run), warmed up. */
-async function oursStepper(device: GPUDevice, c: StepConfig, rule: 'fa' | 'bp'): Promise<Stepper> {
-  const net = await createNetwork({ sizes: c.sizes, rule, device, learningRate: 0.01 });
-  const { x, labels } = benchData(c);
-  await net.train(x, labels, { steps: 10, lossEvery: 10 });
-  return { run: async (n) => { await net.train(x, labels, { steps: n, lossEvery: n }); }, dispose: () => net.destroy() };
 }
 
 /** tf.js's step (tfStep), the run ended by reading W1 back. */

@@ -12,7 +12,7 @@ import {
 import { wireBench } from './bench-view.js';
 import { LiveChart } from './charts.js';
 import { showTrace } from './trace-view.js';
-import { drawBoundary, drawHeatmap, drawImages, extent, gridPoints } from './views.js';
+import { drawBoundary, drawHeatmap, drawImages, extent, gridPoints, maxAbs } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
@@ -310,11 +310,6 @@ async function renderWeights(): Promise<void> {
       fig.append(canvas, cap);
       host.append(fig);
     };
-    const largest = (...ms: ArrayLike<number>[]) => {
-      let max = 1e-12;
-      for (const m of ms) for (let j = 0; j < m.length; j++) max = Math.max(max, Math.abs(m[j]));
-      return max;
-    };
     p.weights.forEach((w, k) => {
       // The feedback that stands in for this W's transpose (for layer k ≥ 1), drawn as Fᵀ [in×out] beside it.
       const f = k >= 1 ? p.feedback[k - 1] : undefined;
@@ -329,7 +324,7 @@ async function renderWeights(): Promise<void> {
         }
         name = traits.signConcordant ? `(M${k + 1} ⊙ sign(W${k + 1})ᵀ)ᵀ` : `B${k + 1}ᵀ`;
       }
-      const scale = largest(w, ...(shown ? [shown] : []));
+      const scale = maxAbs(w, ...(shown ? [shown] : []));
       add(`W${k + 1}`, w, rows, cols, scale);
       if (!shown) return;
       add(name, shown, rows, cols, scale);
@@ -347,7 +342,7 @@ async function renderWeights(): Promise<void> {
         const hidden = sizes[k + 1];
         const t = new Float32Array(hidden * out);
         for (let a = 0; a < hidden; a++) for (let b = 0; b < out; b++) t[a * out + b] = d[b * hidden + a];
-        add(`D${k + 1}ᵀ`, t, hidden, out, largest(t));
+        add(`D${k + 1}ᵀ`, t, hidden, out, maxAbs(t));
       });
     }
   }

@@ -102,6 +102,13 @@ export function drawImages(canvas: HTMLCanvasElement, pixels: ArrayLike<number>,
   }
 }
 
+/** The largest |value| over the matrices (a tiny floor, so that all zeros draw white): a heatmap's full-colour scale. */
+export function maxAbs(...ms: ArrayLike<number>[]): number {
+  let max = 1e-12;
+  for (const m of ms) for (let i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m[i]));
+  return max;
+}
+
 /** A matrix [rows×cols] as a heatmap: blue negative, red positive, scaled to its max |value|. */
 export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, rows: number, cols: number, maxSide = 144, scale?: number): void {
   canvas.width = cols;
@@ -113,8 +120,7 @@ export function drawHeatmap(canvas: HTMLCanvasElement, m: ArrayLike<number>, row
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(cols, rows);
   // |value| at full colour: the matrix's own largest unless a shared scale is given
-  let max = scale ?? 1e-12;
-  if (scale === undefined) for (let i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m[i]));
+  const max = scale ?? maxAbs(m);
   for (let i = 0; i < rows * cols; i++) {
     const t = m[i] / max;
     const w = Math.round(255 * (1 - Math.abs(t)));

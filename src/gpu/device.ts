@@ -80,8 +80,18 @@ export function describeAdapter(device: GPUDevice): string {
  * and benchmark headers.
  */
 export function describeLimits(device: GPUDevice): string {
-  const l = device.limits;
+  const l = keyLimits(device);
   return `storage buffers a stage ${l.maxStorageBuffersPerShaderStage}, largest binding ${Math.floor(l.maxStorageBufferBindingSize / 2 ** 20)} MiB, `
     + `workgroups a dimension ${l.maxComputeWorkgroupsPerDimension}, workgroup memory ${l.maxComputeWorkgroupStorageSize} bytes, `
     + `timestamp-query ${device.features.has('timestamp-query') ? 'yes' : 'no'}`;
+}
+
+/** The limits describeLimits prints, and those beside them that size a launch, as numbers (benchmark records). */
+export function keyLimits(device: GPUDevice) {
+  const l = device.limits;
+  return {
+    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxBufferSize: l.maxBufferSize, maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+  };
 }

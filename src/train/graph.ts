@@ -118,12 +118,13 @@ export class StepGraph {
 
       const lossArgs = { labels: this.labels, rowLoss: this.rowLoss, rows: n, classes };
       const logits = this.pre[L - 1], e = this.deltas[L - 1];
-      const outputLayer = { h: this.input(L - 1), w: params.weights[L - 1], bias: params.biases[L - 1], inputs: sizes[L - 1] };
+      // The fused output layer: h·W + b, then the loss
+      const output = { label: `Layer${L}.forward+Loss.softmax_cross_entropy`, logits, dLogits: e, ...lossArgs, layer: { h: this.input(L - 1), w: params.weights[L - 1], bias: params.biases[L - 1], inputs: sizes[L - 1] } };
       this.forwardLoss.push(
         cfg.loss === 'mse'
           ? K.mseLoss(device, { label: 'Loss.mse', z: logits, dOut: e, ...lossArgs })
           : fuseOutput
-            ? K.softmaxCrossEntropy(device, { label: `Layer${L}.forward+Loss.softmax_cross_entropy`, logits, dLogits: e, ...lossArgs, layer: outputLayer })
+            ? K.softmaxCrossEntropy(device, output)
             : K.softmaxCrossEntropy(device, { label: 'Loss.softmax_cross_entropy', logits, dLogits: e, ...lossArgs }),
       );
       // A training step's output launch also makes δ of the top hidden layer where it can: the
@@ -132,7 +133,7 @@ export class StepGraph {
       if (signalInOutput) {
         const path = feedbackPath(rule, L - 1, sizes, params.weights, params.feedback, this.deltas);
         this.step.push(...this.forwardLoss.slice(0, -1), K.softmaxCrossEntropy(device, {
-          label: `Layer${L}.forward+Loss.softmax_cross_entropy+Layer${L - 1}.backward.signal`, logits, dLogits: e, ...lossArgs, layer: outputLayer,
+          ...output, label: `${output.label}+Layer${L - 1}.backward.signal`,
           signal: { f: path.matrix, delta: this.deltas[L - 2], transposed: path.transposed, signConcordant: path.signConcordant, activation },
         }));
       } else {
