@@ -18,6 +18,7 @@ import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrde
 import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
+import { FiniteCheck, FINITE_WORDS, type FiniteFlags } from './train/finite.js';
 import { hasTimestamps, maxRounds, spanTimer, SPAN_BYTES, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { feedbackUpdates, preStepDispatches } from './train/optimizer.js';
@@ -202,6 +203,18 @@ interface StepsOptions {
 interface StepsRead {
   losses: Float32Array;
   gpuSeconds: number | null;
+  /** The state's finiteness before the steps and after them. */
+  finite: FiniteFlags;
+}
+
+/** Where a window of steps lies in its run, for the 'diverged' error's message. */
+interface WindowPlace {
+  /** The run's error at the window's `bad`-th loss, e.g. "train: the loss became NaN at step 7 of 100". */
+  loss(bad: number): string;
+  /** The run, e.g. 'train' */
+  label: string;
+  /** The window, e.g. "steps 101–200 of 1000", "epoch 3" */
+  span: string;
 }
 
 /** The readbacks of an epoch of fit, on their way. */
@@ -219,6 +232,11 @@ interface SubmittedEpoch {
   count: number;
   /** Starts its readbacks (the first call; later calls return the same). */
   read: () => EpochReads;
+}
+
+/** "steps 101–200" for `count` steps after `done` (counted from 1); "step 7" for one. */
+function stepRange(done: number, count: number): string {
+  return count === 1 ? `step ${done + 1}` : `steps ${done + 1}–${done + count}`;
 }
 
 /** The rows of each evaluation batch over `rows` rows in order, at most `batch` each. */
@@ -338,6 +356,8 @@ export class Network {
   private stepsDone = 0;
   /** The last states known to have a finite loss, recorded by train and fit. */
   private snapshots?: StateSnapshots;
+  /** The NaN/infinity check of the same state the snapshots copy. */
+  private finite?: FiniteCheck;
   private lostReason = '';
 
   /** Use createNetwork(); the constructor expects validated options. */
@@ -537,12 +557,14 @@ export class Network {
       // staging buffer, which is read while the next window runs (the GPU never waits for the
       // readback; at most one window runs past a divergence).
       const longest = Math.min(every, steps);
+      // Each window's words: its losses, then the state's finiteness before and after it.
       const ring = [0, 1].map((i) => ({
-        history: storageBuffer(this.device, `train.losses${i}`, longest),
-        staging: this.device.createBuffer({ label: `train.losses${i}.readback`, size: longest * F32_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        history: storageBuffer(this.device, `train.losses${i}`, longest + FINITE_WORDS),
+        staging: this.device.createBuffer({ label: `train.losses${i}.readback`, size: (longest + FINITE_WORDS) * F32_BYTES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       }));
       const losses = new Float32Array(steps);
       const snapshots = this.snapshotsFor();
+      const finite = this.finiteCheck();
       // The known-good state, the window being read, the window running.
       snapshots.reserve(3);
       const before = this.stepsDone;
@@ -550,9 +572,13 @@ export class Network {
       // The window whose losses are on their way back while the next one runs.
       let inFlight: Window | null = null;
       const settle = async (w: Window) => {
-        const part = await w.losses;
+        const words = await w.losses;
+        const part = words.subarray(0, w.window);
         losses.set(part, w.done);
-        this.settleWindow(part, (bad) => `train: the loss became ${part[bad]} at step ${w.done + bad + 1} of ${steps}`);
+        this.settleWindow(part, finite.read(words, w.window), {
+          loss: (bad) => `train: the loss became ${part[bad]} at step ${w.done + bad + 1} of ${steps}`,
+          label: 'train', span: `${stepRange(w.done, w.window)} of ${steps}`,
+        });
         options.onProgress?.({ step: w.done + w.window, steps, loss: part[w.window - 1] });
       };
       try {
@@ -562,7 +588,10 @@ export class Network {
           const { history, staging } = ring[k % 2];
           for (const [s, count] of submitChunks(window)) {
             const encoder = this.device.createCommandEncoder({ label: 'train' });
-            if (s === 0) snapshots.record(encoder, before + done);
+            if (s === 0) {
+              snapshots.record(encoder, before + done);
+              finite.encode(encoder, history, window);
+            }
             for (let i = 0; i < count; i++) {
               const step = done + s + i;
               if (dataset) {
@@ -578,10 +607,13 @@ export class Network {
               this.encodeStep(encoder, graph);
               encoder.copyBufferToBuffer(graph.loss, 0, history, (s + i) * F32_BYTES, F32_BYTES);
             }
-            if (s + count === window) encoder.copyBufferToBuffer(history, 0, staging, 0, window * F32_BYTES);
+            if (s + count === window) {
+              finite.encode(encoder, history, window + 1);
+              encoder.copyBufferToBuffer(history, 0, staging, 0, (window + FINITE_WORDS) * F32_BYTES);
+            }
             this.device.queue.submit([encoder.finish()]);
           }
-          const current: Window = { done, window, losses: this.mapRead('train', staging, window) };
+          const current: Window = { done, window, losses: this.mapRead('train', staging, window + FINITE_WORDS) };
           // Awaited in turn below, or when a run stops early: never left rejected and unhandled.
           current.losses.catch(() => {});
           done += window;
@@ -624,8 +656,9 @@ export class Network {
    * and normalised there, the loss of every step is kept there and read back once per epoch,
    * with the validation and test sets evaluated on the GPU after every epoch. Each epoch's steps
    * and evaluations are submitted before the previous epoch's results are awaited, so the GPU
-   * runs epoch e + 1 while epoch e's come back. A non-finite loss stops training with code
-   * 'diverged', naming the epoch and step (the epoch submitted after it has run too, and is
+   * runs epoch e + 1 while epoch e's come back. A non-finite loss, or a NaN or an infinity in
+   * the state before or after an epoch's steps, stops training with code 'diverged', naming
+   * the epoch and the step or the tensor (the epoch submitted after it has run too, and is
    * counted in `steps`); an error thrown by onEpoch stops it with the network as it was after
    * that epoch (the next one, already submitted, is undone).
    */
@@ -694,8 +727,11 @@ export class Network {
           running = null;
           if (e + 1 < o.epochs) running = submit(e + 1);
           const r = ep.read();
-          const { losses, gpuSeconds } = await r.steps;
-          this.settleWindow(losses, (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`);
+          const { losses, gpuSeconds, finite } = await r.steps;
+          this.settleWindow(losses, finite, {
+            loss: (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`,
+            label: 'fit', span: `epoch ${e + 1}`,
+          });
           const result: EpochResult = {
             epoch: e + 1,
             learningRate: ep.rate,
@@ -841,7 +877,7 @@ export class Network {
               if (destroyed) throw new FaWebGpuError('destroyed', `trainer.run: the trainer was destroyed while this ran; stopped after ${done} steps`);
               this.stopIfDestroyed('trainer.run', done);
               const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
-              const { losses: part } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
+              const { losses: part, finite } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
               // The steps ran and the cursor moved, whether or not their losses are finite.
               const at = done;
               done += k;
@@ -853,7 +889,10 @@ export class Network {
                 setOrders(epoch);
               }
               losses.set(part, at);
-              this.settleWindow(part, (bad) => `trainer: the loss became ${part[bad]} at step ${at + bad + 1} of ${steps}`);
+              this.settleWindow(part, finite, {
+                loss: (bad) => `trainer: the loss became ${part[bad]} at step ${at + bad + 1} of ${steps}`,
+                label: 'trainer', span: `${stepRange(at, k)} of ${steps}`,
+              });
             }
             return losses;
           } finally {
@@ -977,7 +1016,7 @@ export class Network {
    */
   async restoreLastFinite(): Promise<number> {
     return this.exclusive(async () => {
-      if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no state with a finite loss is recorded (no training run yet, or restoreCheckpoint or setParameters replaced the state since)');
+      if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no state with a finite loss and finite parameters is recorded (no training run yet, none that started from a finite state, or restoreCheckpoint or setParameters replaced the state since)');
       this.stepsDone = this.snapshots.restore();
       this.params.writeStep(this.stepsDone);
       await this.device.queue.onSubmittedWorkDone();
@@ -1092,6 +1131,7 @@ export class Network {
     this.graphs.clear();
     destroyDispatches([...this.postStep, ...this.preStep]);
     this.snapshots?.destroy();
+    this.finite?.destroy();
     this.params.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
@@ -1179,15 +1219,26 @@ export class Network {
     return this.snapshots;
   }
 
+  /** The check for NaN and infinities of the state the snapshots copy (the step counter aside). */
+  private finiteCheck(): FiniteCheck {
+    this.finite ??= new FiniteCheck(this.device, this.params.stateTensors(this.settings.momentum > 0));
+    return this.finite;
+  }
+
   /**
-   * After a window of steps (one snapshot, one readback): keeps the snapshot if the window's
-   * first loss is finite, counts the steps, and throws 'diverged' at the first non-finite loss.
+   * After a window of steps (one snapshot, one readback): keeps the snapshot if its state was
+   * finite and its loss too (the window's first), counts the steps, and throws 'diverged' at the
+   * first non-finite loss, or where the state held a NaN or an infinity behind finite losses.
    */
-  private settleWindow(losses: Float32Array, where: (bad: number) => string): void {
-    this.snapshots!.settle(Number.isFinite(losses[0]));
+  private settleWindow(losses: Float32Array, finite: FiniteFlags, place: WindowPlace): void {
+    this.snapshots!.settle(Number.isFinite(losses[0]) && finite.before === null);
     this.stepsDone += losses.length;
     const bad = losses.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw this.diverged(where(bad));
+    if (bad >= 0) throw this.diverged(place.loss(bad));
+    const tensor = finite.before ?? finite.after;
+    if (tensor !== null) {
+      throw this.diverged(`${place.label}: ${tensor} held a NaN or an infinity ${finite.before !== null ? 'before' : 'after'} ${place.span}, though every loss was finite (an activation can hide a NaN from the loss)`);
+    }
   }
 
   private diverged(what: string): FaWebGpuError {
@@ -1259,11 +1310,14 @@ export class Network {
       }
       return d;
     };
-    // Every step's loss, then (when timed, where the device has timestamps) the run's GPU span.
+    // Every step's loss, then (when timed, where the device has timestamps) the run's GPU span,
+    // then the state's finiteness before the steps and after them.
     const span = o.timed && hasTimestamps(this.device) ? spanTimer(this.device, 'epoch') : null;
-    const words = steps + (span ? SPAN_BYTES / F32_BYTES : 0);
+    const flagsAt = steps + (span ? SPAN_BYTES / F32_BYTES : 0);
+    const words = flagsAt + FINITE_WORDS;
     const history = storageBuffer(this.device, 'epoch.losses', words);
     const snapshots = this.snapshotsFor();
+    const finite = this.finiteCheck();
     const free = () => {
       destroyDispatches([...gathers.values()]);
       history.destroy();
@@ -1274,7 +1328,10 @@ export class Network {
       const list = this.stepDispatches(graph);
       for (const [s0, count] of submitChunks(steps)) {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
-        if (s0 === 0) snapshots.record(encoder, o.before ?? this.stepsDone);
+        if (s0 === 0) {
+          snapshots.record(encoder, o.before ?? this.stepsDone);
+          finite.encode(encoder, history, flagsAt);
+        }
         for (let s = s0; s < s0 + count; s++) {
           const timestampWrites = span?.writes(s === 0, s === steps - 1);
           const pass = encoder.beginComputePass({ label: 'step', ...(timestampWrites ? { timestampWrites } : {}) });
@@ -1283,6 +1340,7 @@ export class Network {
           pass.end();
           encoder.copyBufferToBuffer(graph.loss, 0, history, s * F32_BYTES, F32_BYTES);
         }
+        if (s0 + count === steps) finite.encode(encoder, history, flagsAt + 1);
         this.device.queue.submit([encoder.finish()]);
       }
       data.advanced(steps);
@@ -1295,7 +1353,7 @@ export class Network {
     return async () => {
       try {
         const r = await read();
-        return { losses: r.slice(0, steps), gpuSeconds: span ? span.seconds(r.buffer, steps * F32_BYTES) : null };
+        return { losses: r.slice(0, steps), gpuSeconds: span ? span.seconds(r.buffer, steps * F32_BYTES) : null, finite: finite.read(r, flagsAt) };
       } catch (e) {
         snapshots.abandon();
         throw e;

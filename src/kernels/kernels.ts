@@ -701,6 +701,23 @@ export function gather(device: GPUDevice, p: {
   });
 }
 
+// finite.wgsl
+const FiniteParams = new UniformLayout([['count', 'u32'], ['code', 'u32']] as const);
+/** Workgroups a finiteness check launches at most: each thread strides over the rest. */
+const FINITE_MAX_GROUPS = 1024;
+
+/** flag[0] = max(flag[0], code) if x [count] holds a NaN or an infinity. */
+export function finiteCheck(device: GPUDevice, p: { label: string; x: GPUBuffer; flag: GPUBuffer; count: number; code: number }): Dispatch {
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'finite', outputs: [{ index: 1, type: 'u32' }],
+    uniform: FiniteParams,
+    sizes: { count: p.count, code: p.code },
+    storage: [[p.x, shape(p.x, p.count)], [p.flag, shape(p.flag, 1)]],
+    workgroups: [Math.min(FINITE_MAX_GROUPS, Math.max(1, divUp(p.count, 256))), 1, 1],
+  });
+}
+
 // accuracy.wgsl
 
 /** correct[i] = [argmax z_i = labels[i]]. */

@@ -17,8 +17,9 @@ import alignment from '../../shaders/alignment.wgsl?raw';
 import counter from '../../shaders/counter.wgsl?raw';
 import gather from '../../shaders/gather.wgsl?raw';
 import accuracy from '../../shaders/accuracy.wgsl?raw';
+import finite from '../../shaders/finite.wgsl?raw';
 
 export const SHADERS = {
-  matmul, matmul_direct, matmul_pipelined, matmul_vec4, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy,
+  matmul, matmul_direct, matmul_pipelined, matmul_vec4, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy, finite,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

@@ -191,3 +191,9 @@ export function angleAndRatio(a: Vec, b: Vec): { angle: number; ratio: number } 
   }
   return { angle: angleFromSums(dot, aa, bb), ratio: Math.sqrt(aa / bb) };
 }
+
+/** finite.wgsl's flag over tensors checked in order with codes T, T − 1, …: T − (the first tensor holding a NaN or an infinity), or 0. */
+export function finiteFlag(tensors: readonly Vec[]): number {
+  const first = tensors.findIndex((t) => Array.prototype.some.call(t, (v: number) => !Number.isFinite(v)));
+  return first < 0 ? 0 : tensors.length - first;
+}

@@ -393,6 +393,33 @@ async function feedbackDraw(cases: DrawCase[]): Promise<Comparison[]> {
   return out;
 }
 
+export interface FiniteCase {
+  counts: number[];
+  /** [tensor, index, bits]: a value written as its bits (a NaN's payload, an infinity). */
+  bad: [number, number, number][];
+  seed: number;
+}
+
+/** finite.wgsl over several tensors into one flag: the code of the first bad tensor, or 0. */
+async function finiteCheck(cases: FiniteCase[]): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const c of cases) {
+    const name = `finite counts=${c.counts} bad=${c.bad.map(([t, i, b]) => `${t}:${i}:0x${b.toString(16)}`).join(',') || 'none'}`;
+    const tensors = c.counts.map((n, t) => {
+      const v = random(c.seed + t, n, 1e3);
+      // The finite extremes: the largest f32 either way, the smallest subnormal, −0
+      [3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -0].forEach((e, i) => { if (i < n) v[n - 1 - i] = e; });
+      return v;
+    });
+    for (const [t, i, bits] of c.bad) new Uint32Array(tensors[t].buffer)[i] = bits;
+    const inputs = Object.fromEntries(tensors.map((v, t) => [`x${t}`, v]));
+    const got = await runKernels(name, inputs, { flag: 1 }, ['flag'], (b) => tensors.map((v, t) =>
+      K.finiteCheck(device, { label: `${name} x${t}`, x: b[`x${t}`], flag: b.flag, count: v.length, code: tensors.length - t })));
+    out.push(compare(name, new Uint32Array(got.flag.buffer), [ref.finiteFlag(tensors)], 0));
+  }
+  return out;
+}
+
 export interface AlignmentKernelCase { rows: number; cols: number; seed: number }
 
 async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Comparison[]> {
@@ -940,6 +967,53 @@ async function rejectedCalls() {
   });
 }
 
+/**
+ * A NaN or an infinity in the state behind finite losses: written into B2, which only the
+ * backward pass reads (step 1's loss is finite), it stops train, fit and a trainer before their
+ * first step; made by a step whose loss is finite (inputs of 1e35 and a rate of 1e6 take the
+ * weights past f32's range), it stops train after it, and restoreLastFinite puts back the
+ * state before it.
+ */
+async function hiddenNonFinite() {
+  return scoped('hiddenNonFinite', async () => {
+    const { x, labels } = xorDataset();
+    const data: Dataset = { x, labels, features: 2, classes: 2 };
+    const options = { sizes: [2, 8, 2], rule: 'fa' as const, momentum: 0.9, seed: 3, device };
+    const poisoned = async () => {
+      const net = await createNetwork(options);
+      const b2 = net.describeStep(4).flatMap((d) => d.buffers).find((b) => b.label === 'B2')!;
+      device.queue.writeBuffer(b2, 4 * 5, Float32Array.of(NaN));
+      return net;
+    };
+    const big = x.map((v) => v * 1e35);
+    const nets: Network[] = [];
+    const keep = (n: Network) => (nets.push(n), n);
+    try {
+      // What the loss alone shows: each first step's loss is finite.
+      const poisonedLoss = await keep(await poisoned()).trainStep(x, labels);
+      const overflowLoss = await keep(await createNetwork({ ...options, learningRate: 1e6 })).trainStep(big, labels);
+
+      const a = keep(await poisoned());
+      const train = await errorOf(a.train(x, labels, { steps: 1, lossEvery: 1 }));
+      const trainSteps = a.steps;
+      const noGoodState = await errorOf(a.restoreLastFinite());
+      const fit = await errorOf(keep(await poisoned()).fit(data, { epochs: 2, batchSize: 2 }));
+      const tr = await keep(await poisoned()).trainer(data, { batchSize: 2 });
+      const trainer = await errorOf(tr.run(3));
+      tr.destroy();
+
+      const hot = keep(await createNetwork({ ...options, learningRate: 1e6 }));
+      const overflow = await errorOf(hot.train(big, labels, { steps: 1, lossEvery: 1 }));
+      const restoredTo = await hot.restoreLastFinite();
+      const fresh = keep(await createNetwork({ ...options, learningRate: 1e6 }));
+      const restoredFresh = sameState(await stateOf(hot), await stateOf(fresh));
+      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, fit, trainer, overflow, restoredTo, restoredFresh };
+    } finally {
+      for (const n of nets) n.destroy();
+    }
+  });
+}
+
 /** A run that diverges stops with 'diverged'; restoreLastFinite puts back a state equal to a fresh run of that many steps. */
 async function divergence() {
   return scoped('divergence', async () => {
@@ -1247,7 +1321,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };

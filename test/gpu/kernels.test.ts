@@ -183,6 +183,22 @@ describe('kernels vs float64 reference', () => {
     expectAll('gather', await h.call('gather', cases));
   });
 
+  it('finite: the first tensor holding a NaN or an infinity, read by its bits, past one stride of the grid too', async () => {
+    const [inf, ninf, qnan, snan, nnan] = [0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffffffff];
+    const cases: { counts: number[]; bad: [number, number, number][] }[] = [
+      { counts: [1], bad: [] },
+      { counts: [4, 17], bad: [] },
+      { counts: [1], bad: [[0, 0, inf]] },
+      { counts: [3, 257, 17], bad: [[1, 256, ninf]] },
+      { counts: [5, 5, 5], bad: [[2, 0, snan], [1, 4, qnan]] },
+      { counts: [65, 3], bad: [[0, 64, nnan], [1, 1, inf]] },
+      // 1024 workgroups of 256 threads: 262,144 a stride; the last element and the first past a stride
+      { counts: [300001], bad: [[0, 300000, qnan]] },
+      { counts: [7, 300001], bad: [[1, 262144, ninf]] },
+    ];
+    expectAll('finite', await h.call('finiteCheck', cases.map((c) => ({ ...c, seed: seed++ }))));
+  });
+
   it('accuracy: the first largest output against the label, ties included', async () => {
     const cases = [[1, 2], [3, 3], [65, 10], [130, 17]].flatMap(([rows, classes]) => [false, true].map((ties) => ({ rows, classes, ties, seed: seed++ })));
     expectAll('accuracy', await h.call('correctRows', cases));

@@ -105,6 +105,26 @@ it('divergence stops with the step; restoreLastFinite puts back the state a fres
   expect(r.finiteLoss).toBe(true);
 });
 
+it('a NaN or an infinity in the state behind finite losses stops train, fit and a trainer with diverged, naming the tensor', async () => {
+  const r = await h.call('hiddenNonFinite', undefined as never);
+  console.log(`${r.train?.message}\n${r.overflow?.message}`);
+  // The losses alone would not have stopped these runs.
+  expect(Number.isFinite(r.poisonedLoss)).toBe(true);
+  expect(Number.isFinite(r.overflowLoss)).toBe(true);
+  expect(r.train?.code).toBe('diverged');
+  expect(r.train?.message).toMatch(/^train: B2 held a NaN or an infinity before step 1 of 1, though every loss was finite .*; no finite state was recorded;/);
+  expect(r.trainSteps).toBe(1);
+  expect(r.noGoodState?.code).toBe('invalid-argument');
+  expect(r.fit?.code).toBe('diverged');
+  expect(r.fit?.message).toMatch(/^fit: B2 held a NaN or an infinity before epoch 1,/);
+  expect(r.trainer?.code).toBe('diverged');
+  expect(r.trainer?.message).toMatch(/^trainer: B2 held a NaN or an infinity before steps 1–3 of 3,/);
+  expect(r.overflow?.code).toBe('diverged');
+  expect(r.overflow?.message).toMatch(/^train: W1 held a NaN or an infinity after step 1 of 1, though every loss was finite .*; restoreLastFinite\(\) puts back the state after step 0;/);
+  expect(r.restoredTo).toBe(0);
+  expect(r.restoredFresh).toBe(true);
+});
+
 it('fit stopped with the next epoch already submitted: by onEpoch, the network is as after that epoch; by a divergence, the next epoch is counted and restoreLastFinite puts back a fresh fit\'s state', async () => {
   const r = await h.call('fitStops', undefined as never);
   expect(r.stopped?.message).toBe('stop after epoch 2');
