@@ -41,10 +41,22 @@ for (const [bytes, kernels] of [[false, 'auto'], [true, 'split-k']] as const) {
   });
 }
 
-it('a step schedule halves the rate every 2 epochs and leaves the network\'s rate as it was', async () => {
+it('a step schedule halves the rate every 2 epochs on the GPU (as one-epoch fits at those rates do) and leaves the network\'s rate as it was', async () => {
   const r = await h.call('schedule', undefined as never);
   expect(r.rates).toEqual([0.4, 0.4, 0.2, 0.2, 0.1]);
   expect(r.after).toBe(0.4);
+  expect(r.sameAsReplay).toBe(true);
+});
+
+it('every evaluation (fit\'s validation and test sets, evaluate on floats and bytes, a trainer\'s) equals the reference loss and accuracy of predict on rows normalised on the host', async () => {
+  const r = await h.call('evaluations', undefined as never);
+  expect(r.map((c) => c.name)).toEqual(['fit validation', 'fit test', 'evaluate floats', 'evaluate floats, fit\'s affine', 'evaluate bytes', 'evaluate bytes, an affine given', 'trainer evaluate']);
+  for (const c of r) {
+    console.log(`${c.name}: loss ${c.got.loss} (reference ${c.want.loss}), accuracy ${c.got.accuracy} (${c.want.accuracy})`);
+    expect(Math.abs(c.got.loss - c.want.loss), c.name).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c.want.loss)));
+    expect(c.got.accuracy, c.name).toBe(c.want.accuracy);
+  }
+  expect(h.errors).toEqual([]);
 });
 
 it('a small Fashion-MNIST experiment in the page writes its files, and BP and FA beat chance by far', async () => {
@@ -88,6 +100,8 @@ it('an experiment records a run that diverges with its finished epochs, goes on,
   for (const run of r.runs) {
     expect(run.diverged).toMatch(/^fit: the loss became (NaN|Infinity|-Infinity) at epoch (\d+), step \d+ of 12; /);
     expect(run.epochs).toBe(Number(/at epoch (\d+)/.exec(run.diverged!)![1]) - 1);
+    // The calm first epoch is recorded (its CSV rows checked below).
+    expect(run.epochs).toBeGreaterThan(0);
   }
   for (const rule of r.rules) {
     expect(rule.runs).toBe(0);

@@ -22,7 +22,7 @@ import { subset, type Dataset } from '../../src/data/dataset.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { runExperiment, summarize } from '../../src/experiment/experiment.js';
 import { formatSummary, toCsv, toJson, toSvg } from '../../src/experiment/report.js';
-import { shuffledOrder } from '../../src/data/prepare.js';
+import { normalizedRows, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
 import { compare, compareLists, type Comparison } from '../util/compare.js';
 
 /** Per-tensor tolerance on the norm-wise relative error (issue 2: under 1e-5 per step). */
@@ -807,13 +807,22 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
 /** A step schedule: the rate of each epoch, and the network's own rate afterwards. */
 async function schedule() {
   return scoped('schedule', async () => {
-    const net = await createNetwork({ sizes: [2, 5, 3], learningRate: 0.4, device });
+    const options = { sizes: [2, 5, 3], learningRate: 0.4, momentum: 0.5, seed: 4, device };
+    const net = await createNetwork(options);
+    const replay = await createNetwork(options);
     try {
       const data = blobs({ n: 90, seed: 2 });
-      const r = await net.fit(data, { epochs: 5, batchSize: 30, schedule: { type: 'step', every: 2, gamma: 0.5 } });
-      return { rates: r.epochs.map((e) => e.learningRate), after: net.learningRate };
+      const r = await net.fit(data, { epochs: 5, batchSize: 30, shuffle: false, schedule: { type: 'step', every: 2, gamma: 0.5 } });
+      // The rates the GPU must have stepped with: one epoch at a time, each rate set beforehand
+      // (in stored order, so that each one-epoch fit takes the same batches).
+      for (let e = 0; e < 5; e++) {
+        replay.setLearningRate(0.4 * 0.5 ** Math.floor(e / 2));
+        await replay.fit(data, { epochs: 1, batchSize: 30, shuffle: false });
+      }
+      return { rates: r.epochs.map((e) => e.learningRate), after: net.learningRate, sameAsReplay: sameState(await stateOf(net), await stateOf(replay)) };
     } finally {
       net.destroy();
+      replay.destroy();
     }
   });
 }
@@ -837,8 +846,10 @@ async function divergedExperiment() {
   return scoped('divergedExperiment', async () => {
     const data = blobs({ n: 120, classes: 3, seed: 3 });
     const result = await runExperiment(data, data, {
+      // A calm first epoch, then a rate of 5 (the float64 reference diverges within 5 steps there
+      // from the initial state): each run records at least one finished epoch.
       data: 'blobs', sizes: [2, 8, 3], rules: ['fa', 'bp'], seeds: [1], epochs: 4, batchSize: 10,
-      learningRate: 1e5, loss: 'mse', activation: 'linear', alignmentRows: 0,
+      learningRate: 0.05, schedule: { type: 'step', every: 1, gamma: 100 }, loss: 'mse', activation: 'linear', alignmentRows: 0,
     }, { device });
     return { runs: result.runs.map((r) => ({ rule: r.rule, epochs: r.epochs.length, diverged: r.diverged ?? null })), summary: formatSummary(result), rules: summarize(result), csv: toCsv(result), svg: toSvg(result) };
   });
@@ -882,6 +893,133 @@ async function checkpointRoundTrip(c: { rule: Rule; sizes: number[]; momentum: n
       }
     } finally {
       a.destroy();
+    }
+  });
+}
+
+/**
+ * train() with mini-batches that wrap around x, its losses read in windows of 7, against
+ * trainStep on the same batches sliced on the host: the same losses, the same state.
+ */
+async function trainReplay() {
+  return scoped('trainReplay', async () => {
+    const rows = 13, batch = 5, steps = 23, features = 3;
+    const x = random(41, rows * features);
+    const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 4);
+    const options = { sizes: [features, 6, 4], rule: 'fa' as const, momentum: 0.9, seed: 12, device };
+    const a = await createNetwork(options);
+    const b = await createNetwork(options);
+    try {
+      const { losses } = await a.train(x, labels, { steps, batchSize: batch, lossEvery: 7 });
+      const replay: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const picked = Array.from({ length: batch }, (_, i) => (s * batch + i) % rows);
+        const bx = new Float32Array(batch * features);
+        picked.forEach((r, i) => bx.set(x.subarray(r * features, (r + 1) * features), i * features));
+        replay.push(await b.trainStep(bx, Int32Array.from(picked, (r) => labels[r])));
+      }
+      return { losses: Array.from(losses), replay, same: sameState(await stateOf(a), await stateOf(b)), steps: [a.steps, b.steps] };
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+}
+
+/** Loss and accuracy of `logits` (from predict) by the float64 reference. */
+function referenceEvaluation(logits: Float32Array, labels: Int32Array, classes: number) {
+  return { loss: ref.softmaxCrossEntropy(logits, labels, labels.length, classes).loss, accuracy: accuracy(logits, labels, classes) };
+}
+
+/**
+ * Every evaluation path against the reference loss and accuracy of predict's logits on rows
+ * normalised on the host: fit's validation split and test set, evaluate() on floats (taken as
+ * they are), on bytes (÷ 255 by default, or an affine given), and a trainer's evaluate().
+ */
+async function evaluations() {
+  return scoped('evaluations', async () => {
+    const nets: Network[] = [];
+    const make = async (sizes: number[]) => {
+      const n = await createNetwork({ sizes, learningRate: 0.2, momentum: 0.9, seed: 9, device });
+      nets.push(n);
+      return n;
+    };
+    const out: { name: string; got: { loss: number; accuracy: number }; want: { loss: number; accuracy: number } }[] = [];
+    const check = async (name: string, net: Network, got: { loss: number; accuracy: number }, d: Dataset, affine: { scale: number; offset: number }) => {
+      const rows = normalizedRows(d, d.labels.length, affine);
+      out.push({ name, got, want: referenceEvaluation(await net.predict(rows.x), rows.labels, d.classes) });
+    };
+    try {
+      // Floats far from [0, 1], so that a normalisation applied or skipped by mistake shows.
+      const data = blobs({ n: 117, classes: 3, noise: 0.8, seed: 21 });
+      data.x = data.x.map((v) => 3 * v + 5);
+      const test = blobs({ n: 41, classes: 3, noise: 0.8, seed: 22 });
+      test.x = test.x.map((v) => 3 * v + 5);
+      const net = await make([2, 6, 3]);
+      const r = await net.fit(data, { epochs: 2, batchSize: 10, validationSplit: 0.25, test, evalBatchSize: 16 });
+      const last = r.epochs[1];
+      await check('fit validation', net, last.validation!, splitValidation(data, 0.25, 9).validation, r.normalization);
+      await check('fit test', net, last.test!, test, r.normalization);
+      await check('evaluate floats', net, await net.evaluate(test, { batchSize: 7 }), test, { scale: 1, offset: 0 });
+      await check('evaluate floats, fit\'s affine', net, await net.evaluate(test, { normalization: r.normalization }), test, r.normalization);
+
+      const rng = new Pcg32(23, 1);
+      const bytes: Dataset = { x: Uint8Array.from({ length: 53 * 4 }, () => rng.nextUint32() % 256), labels: Int32Array.from({ length: 53 }, (_, i) => i % 3), features: 4, classes: 3 };
+      const byteNet = await make([4, 5, 3]);
+      await byteNet.fit(bytes, { epochs: 1, batchSize: 8 });
+      await check('evaluate bytes', byteNet, await byteNet.evaluate(bytes), bytes, { scale: 1 / 255, offset: 0 });
+      const affine = { scale: 1 / 100, offset: -0.5 };
+      await check('evaluate bytes, an affine given', byteNet, await byteNet.evaluate(bytes, { normalization: affine }), bytes, affine);
+
+      const trainerNet = await make([2, 6, 3]);
+      const trainer = await trainerNet.trainer(data, { batchSize: 10, test });
+      await trainer.run(15);
+      await check('trainer evaluate', trainerNet, await trainer.evaluate(), test, trainer.normalization);
+      trainer.destroy();
+      return out;
+    } finally {
+      for (const n of nets) n.destroy();
+    }
+  });
+}
+
+/**
+ * restoreCheckpoint takes the checkpoint's optimizer settings too: a network made with others
+ * then trains as the saved one does. setParameters puts weights and biases in place: read
+ * back bit for bit, and a step from them as the reference steps.
+ */
+async function stateReplaced() {
+  return scoped('stateReplaced', async () => {
+    const x = random(31, 9 * 4);
+    const labels = Int32Array.from({ length: 9 }, (_, i) => i % 3);
+    const saved = await createNetwork({ sizes: [4, 7, 3], rule: 'fa', learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, seed: 2, device });
+    const other = await createNetwork({ sizes: [4, 7, 3], rule: 'fa', learningRate: 0.3, momentum: 0.5, weightDecay: 0, seed: 3, device });
+    const set = await createNetwork({ sizes: [4, 7, 3], rule: 'fa', learningRate: 0.2, momentum: 0, seed: 4, device });
+    try {
+      await saved.train(x, labels, { steps: 3 });
+      await other.restoreCheckpoint(await saved.saveCheckpoint());
+      const settings = [other.learningRate, other.momentum, other.weightDecay];
+      await saved.train(x, labels, { steps: 4 });
+      await other.train(x, labels, { steps: 4 });
+      const trainsAlike = sameState(await stateOf(saved), await stateOf(other));
+
+      const before = await set.getParameters();
+      const weights = before.weights.map((w, k) => random(50 + k, w.length, 0.7));
+      const biases = before.biases.map((b, k) => random(60 + k, b.length, 0.3));
+      set.setParameters({ weights, biases });
+      const p = await set.getParameters();
+      const readBack = sameBits(p.weights, weights) && sameBits(p.biases, biases) && sameBits(p.feedback, before.feedback);
+      const loss = await set.trainStep(x, labels);
+      const after = await set.getParameters();
+      const want = ref.referenceStep({ sizes: [4, 7, 3], rule: 'fa', activation: 'relu', learningRate: 0.2 }, { weights, biases, feedback: before.feedback }, x, labels, 9);
+      const comparisons = [
+        compare('loss after setParameters', [loss], [want.loss], TOL),
+        ...compareLists('W after setParameters', after.weights, want.next.weights, TOL),
+        ...compareLists('b after setParameters', after.biases, want.next.biases, TOL),
+      ];
+      return { settings, trainsAlike, readBack, comparisons };
+    } finally {
+      for (const n of [saved, other, set]) n.destroy();
     }
   });
 }
@@ -1321,7 +1459,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHarness, type HarnessSession } from './browser.js';
+import { describeComparison } from '../util/compare.js';
 
 let h: HarnessSession;
 beforeAll(async () => {
@@ -103,6 +104,14 @@ it('divergence stops with the step; restoreLastFinite puts back the state a fres
   expect(r.step % 10).toBe(0);
   expect(r.same).toBe(true);
   expect(r.finiteLoss).toBe(true);
+});
+
+it('restoreCheckpoint takes the checkpoint\'s optimizer settings; setParameters puts weights and biases in place and the next step is the reference\'s', async () => {
+  const r = await h.call('stateReplaced', undefined as never);
+  expect(r.settings).toEqual([0.1, 0.9, 0.01]);
+  expect(r.trainsAlike).toBe(true);
+  expect(r.readBack).toBe(true);
+  for (const c of r.comparisons) expect(c.ok, describeComparison(c)).toBe(true);
 });
 
 it('a NaN or an infinity in the state behind finite losses stops train, fit and a trainer with diverged, naming the tensor', async () => {

@@ -97,6 +97,16 @@ describe('every rule × depth (1, 2, 4 hidden layers) × activation × loss vs t
   }
 });
 
+it('train with mini-batches that wrap around x, its losses read in windows, equals trainStep on the same batches sliced on the host', async () => {
+  const r = await h.call('trainReplay', undefined as never);
+  // 23 steps of 5 rows from 13: the batches wrap mid-batch (rows 10, 11, 12, 0, 1), windows of 7, 7, 7, 2
+  expect(r.losses).toHaveLength(23);
+  expect(r.losses).toEqual(r.replay);
+  expect(r.same).toBe(true);
+  expect(r.steps).toEqual([23, 23]);
+  expect(h.errors).toEqual([]);
+});
+
 it('activations() gives every hidden layer\'s output as the reference forward pass does', async () => {
   const results: Comparison[] = [];
   for (const activation of ACTIVATIONS) results.push(...await h.call('activations', { sizes: [5, 17, 9, 65, 3], activation, n: 13, seed: 6 }));
