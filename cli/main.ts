@@ -4,14 +4,14 @@
  * under Node when the `webgpu` package is installed.
  *
  *   fa-webgpu xor [--rule fa|bp|…] [--steps 1000] [--seed N] [--lr 0.05] [--log-every 200]
- *   fa-webgpu experiment [--data fashion-mnist] [--sizes 784,256,10] [--rules bp,fa,dfa] …
+ *   fa-webgpu experiment [--data fashion-mnist] [--sizes 784,256,256,10] [--rules bp,fa,dfa] …
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, circles, createNetwork, DEFAULTS, FaWebGpuError, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
@@ -41,15 +41,18 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
 
   --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs
   --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
-  --train-limit N     use the first N training rows; --test-limit N likewise
-  --sizes A,B,...     layer sizes, the first the data's features, the last its classes (default:
-                      one hidden layer of 256, e.g. 784,256,10 for fashion-mnist, 2,256,2 for spirals)
+  --train-limit N     use the first N training rows (default 0: all); --test-limit N likewise
+  --sizes A,B,...     layer sizes, the first the data's features, the last at least its classes
+                      (default: two hidden layers of 256, e.g. 784,256,256,10 for fashion-mnist,
+                      2,256,256,2 for spirals; with one hidden layer dfa's steps are fa's)
   --rules R,...       rules to compare (default bp,fa,dfa)
   --seeds N           seeds 1..N (default 3)
-  --epochs N          (default 10)    --batch N        rows per step (default 64)
-  --lr X              (default 0.05)  --momentum X     (default 0.9)   --weight-decay X (default 0)
-  --activation NAME   (default relu)  --loss NAME      (default softmax-cross-entropy)
-  --init X|xavier|he  (default he)    --schedule step:EVERY:GAMMA  learning rate × GAMMA every EVERY epochs
+  The defaults below are RESULTS.md's stable Fashion-MNIST setting (there, at lr 0.01 without
+  weight decay, FA's and DFA's weights grow without bound):
+  --epochs N          (default 10)     --batch N        rows per step (default 64)
+  --lr X              (default 0.005)  --momentum X     (default 0.9)   --weight-decay X (default 0.0001)
+  --activation NAME   (default relu)   --loss NAME      (default softmax-cross-entropy)
+  --init X|xavier|he  (default xavier) --schedule step:EVERY:GAMMA  learning rate × GAMMA every EVERY epochs
   --normalization unit|standardize|none (default unit)
   --validation F      hold out a fraction F of the training rows and report it too
   --alignment-rows N  training rows for the alignment metrics (default 256; 0 turns them off)
@@ -129,12 +132,11 @@ async function xor(argv: string[]): Promise<void> {
   }
   const rule = (values.rule ?? DEFAULTS.rule) as Rule;
   if (!RULES.includes(rule)) throw new UsageError(`--rule: expected one of ${RULES.join(', ')}, got ${JSON.stringify(values.rule)}`);
-  const steps = integer('steps', values.steps, 1000, 1);
+  const steps = integer('steps', values.steps, 1000, 1, LIMITS.steps);
   const seed = integer('seed', values.seed, DEFAULTS.seed, 0);
-  const hidden = integer('hidden', values.hidden, 8, 1);
-  const logEvery = integer('log-every', values['log-every'], 200, 1);
-  const learningRate = values.lr === undefined ? DEFAULTS.learningRate : Number(values.lr);
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new UsageError(`--lr: expected a number > 0, got ${JSON.stringify(values.lr)}`);
+  const hidden = integer('hidden', values.hidden, 8, 1, LIMITS.layer);
+  const logEvery = integer('log-every', values['log-every'], 200, 1, LIMITS.lossEvery);
+  const learningRate = number('lr', values.lr, DEFAULTS.learningRate, 0, LIMITS.learningRate, true);
 
   const net = await createNetwork({ sizes: [2, hidden, 2], rule, seed, learningRate });
   try {
@@ -163,15 +165,18 @@ async function xor(argv: string[]): Promise<void> {
 }
 
 function list(name: string, value: string | undefined, fallback: string): string[] {
-  const items = (value ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
-  if (items.length === 0) throw new UsageError(`--${name}: expected a comma-separated list, got ${JSON.stringify(value)}`);
+  const items = (value ?? fallback).split(',').map((v) => v.trim());
+  if (items.some((v) => v === '')) throw new UsageError(`--${name}: expected a comma-separated list without empty items, got ${JSON.stringify(value)}`);
   return items;
 }
 
-function number(name: string, value: string | undefined, fallback: number, min: number, max = Infinity): number {
+/** A number in [min, max], or (min, max] with `above`. */
+function number(name: string, value: string | undefined, fallback: number, min: number, max: number, above = false): number {
   if (value === undefined) return fallback;
   const n = numeric(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name}: expected a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || (above ? n <= min : n < min) || n > max) {
+    throw new UsageError(`--${name}: expected a number ${above ? `> ${min}` : `>= ${min}`} and <= ${max}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -201,6 +206,20 @@ async function loadData(name: string, dir: string | undefined, trainLimit: numbe
   return { train: first(sets.train, trainLimit), test: first(sets.test, testLimit) };
 }
 
+/** The experiment options the library names (its messages open with the name), by their flags. */
+const EXPERIMENT_FLAGS: Record<string, string> = {
+  rules: 'rules', seeds: 'seeds', sizes: 'sizes', epochs: 'epochs', batchSize: 'batch', learningRate: 'lr', momentum: 'momentum',
+  weightDecay: 'weight-decay', init: 'init', schedule: 'schedule', validationSplit: 'validation', alignmentRows: 'alignment-rows',
+};
+
+/** A library refusal of an experiment option, as a usage error naming the flag the user typed. */
+function asOption(e: unknown): unknown {
+  if (!(e instanceof FaWebGpuError && e.code === 'invalid-argument')) return e;
+  const name = /^(\w+)/.exec(e.message)?.[1];
+  const flag = name === undefined ? undefined : EXPERIMENT_FLAGS[name];
+  return flag ? new UsageError(`--${flag}: ${e.message}`) : e;
+}
+
 async function experiment(argv: string[]): Promise<void> {
   const text = { type: 'string' } as const;
   const { values } = parseArgs({
@@ -218,9 +237,10 @@ async function experiment(argv: string[]): Promise<void> {
     return;
   }
   const dataName = values.data ?? 'fashion-mnist';
+  if (values['data-dir'] !== undefined && dataName !== 'fashion-mnist') throw new UsageError(`--data-dir: only fashion-mnist is read from files; --data ${dataName} is made or bundled`);
   const givenSizes = values.sizes === undefined ? null : list('sizes', values.sizes, '').map((v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--sizes: expected positive integers, got ${JSON.stringify(values.sizes)}`);
+    if (!Number.isInteger(n) || n < 1 || n > LIMITS.layer) throw new UsageError(`--sizes: expected integers from 1 to ${LIMITS.layer}, got ${JSON.stringify(values.sizes)}`);
     return n;
   });
   if (givenSizes && givenSizes.length < 2) throw new UsageError(`--sizes: expected at least an input and an output size, got ${JSON.stringify(values.sizes)}`);
@@ -230,18 +250,26 @@ async function experiment(argv: string[]): Promise<void> {
   if (values.schedule !== undefined) {
     const m = /^step:(\d+):([\d.eE+-]+)$/.exec(values.schedule);
     const every = m ? Number(m[1]) : NaN, gamma = m ? Number(m[2]) : NaN;
-    if (!(every >= 1 && gamma > 0 && Number.isFinite(gamma))) throw new UsageError(`--schedule: expected step:EVERY:GAMMA with EVERY >= 1 and GAMMA > 0 (e.g. step:10:0.1), got ${JSON.stringify(values.schedule)}`);
+    if (!(every >= 1 && every <= LIMITS.scheduleEvery && gamma > 0 && gamma <= LIMITS.scheduleGamma)) {
+      throw new UsageError(`--schedule: expected step:EVERY:GAMMA with EVERY from 1 to ${LIMITS.scheduleEvery} and GAMMA > 0 and <= ${LIMITS.scheduleGamma} (e.g. step:10:0.1), got ${JSON.stringify(values.schedule)}`);
+    }
     schedule = { type: 'step', every, gamma };
   }
-  const init: InitScale = values.init === 'xavier' || values.init === 'he' ? values.init : values.init === undefined ? 'he' : number('init', values.init, 0, 0);
+  let init: InitScale = 'xavier';
+  if (values.init === 'xavier' || values.init === 'he') init = values.init;
+  else if (values.init !== undefined) {
+    const n = numeric(values.init);
+    if (!(n >= 0 && n <= LIMITS.init)) throw new UsageError(`--init: expected a standard deviation from 0 to ${LIMITS.init}, xavier or he, got ${JSON.stringify(values.init)}`);
+    init = n;
+  }
   const options = {
     rules,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
-    epochs: integer('epochs', values.epochs, 10, 1),
-    batchSize: integer('batch', values.batch, 64, 1),
-    learningRate: number('lr', values.lr, 0.05, 1e-12),
+    epochs: integer('epochs', values.epochs, 10, 1, LIMITS.epochs),
+    batchSize: integer('batch', values.batch, 64, 1, LIMITS.layer),
+    learningRate: number('lr', values.lr, 0.005, 0, LIMITS.learningRate, true),
     momentum: number('momentum', values.momentum, 0.9, 0, 1),
-    weightDecay: number('weight-decay', values['weight-decay'], 0, 0),
+    weightDecay: number('weight-decay', values['weight-decay'], 1e-4, 0, LIMITS.weightDecay),
     activation: oneOf<Activation>('activation', values.activation, 'relu', ACTIVATIONS),
     loss: oneOf<Loss>('loss', values.loss, 'softmax-cross-entropy', LOSSES),
     init,
@@ -251,8 +279,8 @@ async function experiment(argv: string[]): Promise<void> {
     alignmentRows: integer('alignment-rows', values['alignment-rows'], 256, 0),
   };
   const { train, test } = await loadData(dataName, values['data-dir'], integer('train-limit', values['train-limit'], 0, 0), integer('test-limit', values['test-limit'], 0, 0));
-  // The input and output sizes are the data's; one hidden layer of 256 unless --sizes says otherwise.
-  const sizes = givenSizes ?? [train.features, 256, train.classes];
+  // The input and output sizes are the data's; two hidden layers of 256 unless --sizes says otherwise.
+  const sizes = givenSizes ?? [train.features, 256, 256, train.classes];
   if (sizes[0] !== train.features) throw new UsageError(`--sizes: the first size is the input, and ${dataName} has ${train.features} features; got ${sizes.join(',')}`);
   if (sizes[sizes.length - 1] < train.classes) throw new UsageError(`--sizes: the last size is the output, and ${dataName} has ${train.classes} classes; got ${sizes.join(',')}`);
   const held = validationRows(train.labels.length, options.validationSplit);
@@ -260,6 +288,13 @@ async function experiment(argv: string[]): Promise<void> {
     throw new UsageError(`--batch: ${options.batchSize} is more than the ${train.labels.length - held} training rows${held ? ` left after --validation ${options.validationSplit}` : ''}`);
   }
   const config: ExperimentConfig = { data: dataName, sizes, ...options };
+  // Every run's options as the library will take them (repeated rules, a --validation that holds
+  // out no rows, a schedule past the rates' range…), before the folder is made or a run starts.
+  try {
+    checkExperiment(train, test, config);
+  } catch (e) {
+    throw asOption(e);
+  }
   const out = values.out ?? join('experiments', `${dataName}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   // The folder is made before training, so that a path that cannot be one fails now, not after the runs.
   try {
@@ -267,7 +302,7 @@ async function experiment(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError(`--out: cannot make the folder ${JSON.stringify(out)} (${(e as Error).message})`);
   }
-  console.log(`${dataName}: ${train.labels.length} training and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seed${seedCount === 1 ? '' : 's'}; ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of batch ${config.batchSize}`);
+  console.log(`${dataName}: ${train.labels.length} training${held ? ` (${train.labels.length - held} after --validation ${options.validationSplit} holds out ${held})` : ''} and ${test.labels.length} test rows; [${sizes}] ${config.activation}; rules ${rules.join(', ')}; ${seedCount} seed${seedCount === 1 ? '' : 's'}; ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of batch ${config.batchSize}`);
   const totalEpochs = rules.length * seedCount * config.epochs;
   const bar = values.quiet ? null : new SingleBar({ format: '{bar} {value}/{total} epochs | {run} | {status}', hideCursor: true, stream: process.stderr });
   bar?.start(totalEpochs, 0, { run: '', status: '' });
@@ -345,8 +380,8 @@ async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, profile: { type: 'boolean' }, epochs: { type: 'string' }, configs: { type: 'string' }, matmul: { type: 'string' }, kernels: { type: 'string' }, 'loss-every': { type: 'string' }, json: { type: 'string' } }, strict: true });
   const seconds = number('seconds', values.seconds, 1, 0.01, 600);
   const kernels = oneOf('kernels', values.kernels, 'auto', KERNEL_FAMILIES);
-  const epochs = integer('epochs', values.epochs, 0, 0);
-  const lossEvery = values['loss-every'] === undefined ? undefined : integer('loss-every', values['loss-every'], 0, 1);
+  const epochs = integer('epochs', values.epochs, 0, 0, LIMITS.epochs);
+  const lossEvery = values['loss-every'] === undefined ? undefined : integer('loss-every', values['loss-every'], 0, 1, LIMITS.lossEvery);
   const ids = values.configs?.split(',') ?? (values.quick ? ['xor'] : STEP_CONFIGS.map((c) => c.id));
   const configs = configsOption(ids);
   const specs = values.matmul?.split(',') ?? (values.quick ? ['256'] : ['256', '1024', '2048', '4096', 'networks']);
@@ -394,10 +429,12 @@ async function compare(argv: string[]): Promise<void> {
   }
 }
 
+const COMMANDS: readonly (string | undefined)[] = ['xor', 'experiment', 'bench', 'compare', 'soak'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // `fa-webgpu COMMAND --help` (or -h) prints the usage for every command.
-  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+  // `fa-webgpu COMMAND --help` (or -h) prints the usage for every command (a known one).
+  if (COMMANDS.includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
     console.log(USAGE);
     return 0;
   }
@@ -410,9 +447,9 @@ async function main(argv: string[]): Promise<number> {
       case 'soak': {
         const { values } = parseArgs({ args: rest, options: { steps: { type: 'string' }, rule: { type: 'string' }, every: { type: 'string' } }, strict: true });
         await runSoak({
-          steps: integer('steps', values.steps, 100_000, 1),
+          steps: integer('steps', values.steps, 100_000, 1, LIMITS.steps),
           rule: oneOf('rule', values.rule, 'fa', RULES),
-          every: integer('every', values.every, 10_000, 1),
+          every: integer('every', values.every, 10_000, 1, LIMITS.lossEvery),
         }, (line) => console.log(line));
         return 0;
       }

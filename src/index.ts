@@ -2,13 +2,13 @@
  * fa-webgpu: train neural networks with feedback alignment on the GPU through WebGPU.
  * This module is the library's whole public surface; it holds no DOM code.
  */
-export { createNetwork, loadCheckpoint, Network } from './network.js';
+export { checkFitOptions, checkNetworkOptions, createNetwork, loadCheckpoint, Network } from './network.js';
 export { encodeCheckpoint, decodeCheckpoint, crc32, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, type Checkpoint, type CheckpointTensor } from './model/checkpoint.js';
 export type { NetworkOptions, TrainOptions, TrainProgress, TrainResult } from './network.js';
 export type { Parameters } from './model/init.js';
 export { initParameters, initStd, parameterShapes } from './model/init.js';
 export { Pcg32 } from './model/rng.js';
-export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, RULE_TRAITS, RULE_DESCRIPTIONS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
+export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, LIMITS, RULE_TRAITS, RULE_DESCRIPTIONS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
 export { FaWebGpuError, type FaErrorCode } from './errors.js';
 export { acquireDevice, describeAdapter, describeLimits, keyLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';
@@ -24,6 +24,6 @@ export { loadMnistDigits } from './data/mnist-digits.js';
 export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';
-export { runExperiment, summarize, meanStd, pairedDifferences, t95, type PairedDifference, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';
+export { checkExperiment, runExperiment, summarize, meanStd, pairedDifferences, t95, type PairedDifference, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';
 export { toJson, toCsv, toSvg, formatSummary } from './experiment/report.js';
 export type { FitOptions, FitResult, EpochResult, Evaluation, KernelTime, Schedule, Trainer, TraceEntry } from './network.js';

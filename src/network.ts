@@ -9,7 +9,7 @@ import { acquireDevice, describeAdapter } from './gpu/device.js';
 import { collectDispatches, destroyDispatches, encodeDispatches, type Dispatch } from './kernels/dispatch.js';
 import type { ShaderName } from './kernels/shaders.js';
 import { initParameters, type Parameters } from './model/init.js';
-import { ACTIVATIONS, DEFAULTS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
+import { ACTIVATIONS, DEFAULTS, LIMITS, LOSSES, RULES, type Activation, type InitScale, type Loss, type Rule } from './model/options.js';
 import { checkParametersFit, GpuParameters, type GpuState } from './model/parameters.js';
 import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
@@ -22,7 +22,7 @@ import { FiniteCheck, FINITE_WORDS, type FiniteFlags } from './train/finite.js';
 import { hasTimestamps, maxRounds, spanTimer, SPAN_BYTES, timedPasses } from './train/profile.js';
 import { angleFromSums, type LayerAlignment } from './train/metrics.js';
 import { feedbackUpdates, preStepDispatches } from './train/optimizer.js';
-import { checkBoolean, checkFloat32, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
+import { checkBoolean, checkFloat32, checkKeys, checkLabels, checkNumber, checkOneOf, describe, rowsOf } from './validate.js';
 
 export interface NetworkOptions {
   /** [input, hidden…, output]; at least two entries. */
@@ -69,6 +69,7 @@ export interface TrainOptions {
   batchSize?: number;
   /** Steps between loss readbacks (and onProgress calls); default 100. Each readback overlaps the next window's steps. */
   lossEvery?: number;
+  /** After each window's losses are read; an error it throws stops the run with the network as it was after that window (the window running behind it is undone). */
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -252,18 +253,30 @@ async function drainEpoch(e: SubmittedEpoch): Promise<void> {
 
 /** Step graphs kept for recently used batch sizes. */
 const GRAPH_CACHE = 6;
-const MAX_LAYER = 1 << 24;
+const MAX_LAYER = LIMITS.layer;
 
-/** Creates a network on the GPU with seeded parameters (see NetworkOptions for defaults). */
-export async function createNetwork(options: NetworkOptions): Promise<Network> {
+const NETWORK_OPTIONS = ['sizes', 'rule', 'activation', 'loss', 'learningRate', 'momentum', 'weightDecay', 'init', 'seed', 'device', 'kernels'] as const satisfies readonly (keyof NetworkOptions)[];
+
+/** A GPUDevice, as far as can be told without using it. */
+function isDevice(d: unknown): d is GPUDevice {
+  return typeof d === 'object' && d !== null && typeof (d as GPUDevice).createBuffer === 'function' && typeof (d as GPUDevice).queue?.submit === 'function' && typeof (d as GPUDevice).lost?.then === 'function';
+}
+
+/**
+ * createNetwork's options checked and with their defaults, without a device: what a caller
+ * (an experiment, the command line) checks before it starts any work.
+ */
+export function checkNetworkOptions(options: NetworkOptions): NetworkConfig {
   if (typeof options !== 'object' || options === null) throw invalid(`options: expected an object, got ${describe(options)}`);
+  checkKeys('options', options, NETWORK_OPTIONS);
   const { sizes } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) throw invalid(`sizes: expected an array [input, hidden…, output] of at least 2 layer sizes, got ${describe(sizes)}`);
   sizes.forEach((s, i) => checkNumber(`sizes[${i}]`, s, 1, MAX_LAYER, { integer: true }));
-  if (sizes[sizes.length - 1] < 2) throw invalid(`sizes[${sizes.length - 1}]: a softmax output needs at least 2 classes, got ${sizes[sizes.length - 1]}`);
   const rule = checkOneOf('rule', options.rule ?? DEFAULTS.rule, RULES);
   const activation = checkOneOf('activation', options.activation ?? DEFAULTS.activation, ACTIVATIONS);
   const loss = checkOneOf('loss', options.loss ?? DEFAULTS.loss, LOSSES);
+  // Labels index the outputs: one output would leave one class.
+  if (sizes[sizes.length - 1] < 2) throw invalid(`sizes[${sizes.length - 1}]: the output layer needs at least 2 units (one per class), got ${sizes[sizes.length - 1]}`);
   const optimizer = checkOptimizer({
     learningRate: options.learningRate ?? DEFAULTS.learningRate,
     momentum: options.momentum ?? DEFAULTS.momentum,
@@ -271,16 +284,20 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
   });
   const seed = checkNumber('seed', options.seed ?? DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER, { integer: true });
   const init = options.init ?? DEFAULTS.init;
-  if (!(init === 'xavier' || init === 'he' || (typeof init === 'number' && Number.isFinite(init) && init >= 0 && init <= 1e6))) {
-    throw invalid(`init: expected a standard deviation in [0, 1e6], 'xavier' or 'he', got ${describe(init)}`);
+  if (!(init === 'xavier' || init === 'he' || (typeof init === 'number' && Number.isFinite(init) && init >= 0 && init <= LIMITS.init))) {
+    throw invalid(`init: expected a standard deviation in [0, ${LIMITS.init}], 'xavier' or 'he', got ${describe(init)}`);
   }
-  if (options.device !== undefined && (typeof options.device !== 'object' || options.device === null || !('queue' in options.device))) {
-    throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
-  }
+  if (options.device !== undefined && !isDevice(options.device)) throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   const kernels = checkOneOf('kernels', options.kernels ?? 'auto', KERNEL_FAMILIES);
+  return { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels };
+}
+
+/** Creates a network on the GPU with seeded parameters (see NetworkOptions for defaults). */
+export async function createNetwork(options: NetworkOptions): Promise<Network> {
+  const config = checkNetworkOptions(options);
   const device = options.device ?? (await acquireDevice());
   try {
-    return new Network(device, options.device === undefined, { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels });
+    return new Network(device, options.device === undefined, config);
   } catch (e) {
     // Sizes past the device's limits: a device acquired for this network goes with it.
     if (options.device === undefined) device.destroy();
@@ -293,6 +310,9 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
  * the library acquires: the checkpoint's options, then its state.
  */
 export async function loadCheckpoint(bytes: Uint8Array, options: { device?: GPUDevice } = {}): Promise<Network> {
+  if (typeof options !== 'object' || options === null) throw invalid(`options: expected { device? }, got ${describe(options)}`);
+  checkKeys('options', options, ['device']);
+  if (options.device !== undefined && !isDevice(options.device)) throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   const c = decodeCheckpoint(bytes);
   let net: Network;
   try {
@@ -310,15 +330,67 @@ export async function loadCheckpoint(bytes: Uint8Array, options: { device?: GPUD
   return net;
 }
 
+const FIT_OPTIONS = ['epochs', 'batchSize', 'test', 'validationSplit', 'normalization', 'schedule', 'shuffle', 'evalBatchSize', 'alignmentRows', 'onEpoch'] as const satisfies readonly (keyof FitOptions)[];
+
+/** A dataset's features and classes against a network's input and output sizes. */
+function checkShapeFits(sizes: readonly number[], name: string, d: Dataset): void {
+  const out = sizes[sizes.length - 1];
+  if (d.features !== sizes[0]) throw invalid(`${name}: has ${d.features} features, the network takes ${sizes[0]}`);
+  if (d.classes > out) throw invalid(`${name}: has ${d.classes} classes, the network has ${out} outputs`);
+}
+
+/** The learning rate of epoch e (from 0) under a schedule. */
+function scheduledRate(base: number, schedule: Schedule, e: number): number {
+  return schedule.type === 'step' ? base * schedule.gamma ** Math.floor(e / schedule.every) : base;
+}
+
+/**
+ * fit's options checked against a network of these sizes, seed and learning rate (every rate a
+ * schedule makes included), with their defaults and the validation split they imply; nothing
+ * is trained. An experiment checks its runs with it before the first one starts.
+ */
+export function checkFitOptions(net: { sizes: readonly number[]; seed: number; learningRate: number }, train: Dataset, options: FitOptions) {
+  checkDataset('train', train);
+  checkShapeFits(net.sizes, 'train', train);
+  if (typeof options !== 'object' || options === null) throw invalid(`options: expected { epochs, batchSize, … }, got ${describe(options)}`);
+  checkKeys('options', options, FIT_OPTIONS);
+  if (options.test !== undefined) {
+    checkDataset('test', options.test);
+    checkShapeFits(net.sizes, 'test', options.test);
+  }
+  const epochs = checkNumber('epochs', options.epochs, 1, LIMITS.epochs, { integer: true });
+  const split = options.validationSplit === undefined || options.validationSplit === 0 ? null : splitValidation(train, options.validationSplit, net.seed);
+  const trainPart = split?.train ?? train;
+  const batchSize = checkNumber('batchSize', options.batchSize, 1, trainPart.labels.length, { integer: true });
+  const normalization = checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS);
+  const schedule: Schedule = options.schedule ?? { type: 'constant' };
+  if (typeof schedule !== 'object' || schedule === null) throw invalid(`schedule: expected { type: 'constant' } or { type: 'step', every, gamma }, got ${describe(schedule)}`);
+  if (schedule.type === 'step') {
+    checkNumber('schedule.every', schedule.every, 1, LIMITS.scheduleEvery, { integer: true });
+    checkNumber('schedule.gamma', schedule.gamma, 0, LIMITS.scheduleGamma, { minExclusive: true });
+    // The rate moves one way: its last value is its extreme.
+    const last = scheduledRate(net.learningRate, schedule, epochs - 1);
+    if (!(last > 0 && last <= LIMITS.learningRate)) {
+      throw invalid(`schedule: × ${schedule.gamma} every ${schedule.every} epochs from ${net.learningRate} makes epoch ${epochs}'s learning rate ${last}, outside (0, ${LIMITS.learningRate}]`);
+    }
+  } else if (schedule.type !== 'constant') {
+    throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
+  }
+  const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, MAX_LAYER, { integer: true });
+  const alignmentRows = checkNumber('alignmentRows', options.alignmentRows ?? 0, 0, trainPart.labels.length, { integer: true });
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid(`onEpoch: expected a function, got ${describe(options.onEpoch)}`);
+  return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: checkBoolean('shuffle', options.shuffle ?? true), train: trainPart, validation: split?.validation };
+}
+
 function checkOptimizer(o: SgdSettings): SgdSettings {
   return {
-    learningRate: checkNumber('learningRate', o.learningRate, 0, 1e6, { minExclusive: true }),
+    learningRate: checkNumber('learningRate', o.learningRate, 0, LIMITS.learningRate, { minExclusive: true }),
     momentum: checkNumber('momentum', o.momentum, 0, 1),
-    weightDecay: checkNumber('weightDecay', o.weightDecay, 0, 1e6),
+    weightDecay: checkNumber('weightDecay', o.weightDecay, 0, LIMITS.weightDecay),
   };
 }
 
-interface Config {
+export interface NetworkConfig {
   kernels: KernelFamily;
   sizes: number[];
   rule: Rule;
@@ -361,7 +433,7 @@ export class Network {
   private lostReason = '';
 
   /** Use createNetwork(); the constructor expects validated options. */
-  constructor(readonly device: GPUDevice, private readonly ownsDevice: boolean, cfg: Config) {
+  constructor(readonly device: GPUDevice, private readonly ownsDevice: boolean, cfg: NetworkConfig) {
     this.sizes = Object.freeze([...cfg.sizes]);
     this.rule = cfg.rule;
     this.activation = cfg.activation;
@@ -412,6 +484,7 @@ export class Network {
   setOptimizer(o: Partial<SgdSettings>): void {
     this.assertUsable();
     if (typeof o !== 'object' || o === null) throw invalid(`setOptimizer: expected { learningRate?, momentum?, weightDecay? }, got ${describe(o)}`);
+    checkKeys('setOptimizer', o, ['learningRate', 'momentum', 'weightDecay']);
     const next = checkOptimizer({ ...this.settings, ...o });
     if ((next.momentum > 0) !== (this.settings.momentum > 0)) {
       throw invalid(`momentum: this network was created with momentum ${this.settings.momentum}; it can change to another ${this.settings.momentum > 0 ? 'non-zero value' : 'value only if created with momentum'}, got ${next.momentum}`);
@@ -484,6 +557,8 @@ export class Network {
   setParameters(p: Partial<Parameters>): void {
     this.assertUsable();
     if (typeof p !== 'object' || p === null) throw invalid(`parameters: expected { weights?, biases?, feedback? }, got ${describe(p)}`);
+    checkKeys('parameters', p, ['weights', 'biases', 'feedback']);
+    if (p.weights === undefined && p.biases === undefined && p.feedback === undefined) throw invalid('parameters: expected at least one of weights, biases, feedback');
     const shapes = this.params.shapes;
     for (const key of ['weights', 'biases', 'feedback'] as const) {
       const list = p[key];
@@ -537,10 +612,10 @@ export class Network {
     this.assertUsable();
     const rows = this.checkBatch(x, labels);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { steps, batchSize?, lossEvery?, onProgress? }, got ${describe(options)}`);
-    // Every step's loss comes back in one Float32Array: 1e8 steps is 400 MB of it.
-    const steps = checkNumber('steps', options.steps, 1, 1e8, { integer: true });
+    checkKeys('options', options, ['steps', 'batchSize', 'lossEvery', 'onProgress']);
+    const steps = checkNumber('steps', options.steps, 1, LIMITS.steps, { integer: true });
     const batch = checkNumber('batchSize', options.batchSize ?? rows, 1, rows, { integer: true });
-    const every = checkNumber('lossEvery', options.lossEvery ?? Math.min(100, steps), 1, 1 << 20, { integer: true });
+    const every = checkNumber('lossEvery', options.lossEvery ?? Math.min(100, steps), 1, LIMITS.lossEvery, { integer: true });
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid(`onProgress: expected a function, got ${describe(options.onProgress)}`);
 
     return this.exclusive(async () => {
@@ -579,8 +654,15 @@ export class Network {
           loss: (bad) => `train: the loss became ${part[bad]} at step ${w.done + bad + 1} of ${steps}`,
           label: 'train', span: `${stepRange(w.done, w.window)} of ${steps}`,
         });
-        options.onProgress?.({ step: w.done + w.window, steps, loss: part[w.window - 1] });
+        try {
+          options.onProgress?.({ step: w.done + w.window, steps, loss: part[w.window - 1] });
+        } catch (e) {
+          stoppedByCaller = true;
+          throw e;
+        }
       };
+      // onProgress threw: the run stops with the network as it was after that window.
+      let stoppedByCaller = false;
       try {
         for (let done = 0, k = 0; done < steps; k++) {
           this.stopIfDestroyed('train', done);
@@ -626,6 +708,15 @@ export class Network {
         if (last) await settle(last);
         return { losses };
       } catch (e) {
+        if (inFlight && stoppedByCaller) {
+          // The window running behind the one onProgress saw is undone, as fit undoes the
+          // epoch behind an onEpoch that throws: the network is as the caller last saw it.
+          const running = inFlight;
+          inFlight = null;
+          const read = await running.losses.then(() => true, () => false);
+          if (read) snapshots.rollback();
+          else this.stepsDone += running.window;
+        }
         // A window still running when an earlier one diverged: its steps ran, and none of
         // its states is known to be finite.
         if (inFlight) {
@@ -664,7 +755,7 @@ export class Network {
    */
   async fit(train: Dataset, options: FitOptions): Promise<FitResult> {
     this.assertUsable();
-    const o = this.checkFit(train, options);
+    const o = checkFitOptions({ sizes: this.sizes, seed: this.seed, learningRate: this.settings.learningRate }, train, options);
     return this.exclusive(async () => {
       const affine = normalizer(o.train, o.normalization);
       const sets: GpuDataset[] = [];
@@ -696,7 +787,7 @@ export class Network {
         // calls it for epoch e + 1 once epoch e's results are in, as under Deno a mapAsync call
         // waits for all the work submitted before it (BENCHMARKS.md, session 7).
         const submit = (e: number): SubmittedEpoch => {
-          const rate = o.schedule.type === 'step' ? baseRate * o.schedule.gamma ** Math.floor(e / o.schedule.every) : baseRate;
+          const rate = scheduledRate(baseRate, o.schedule, e);
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
           gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
           const later = {
@@ -794,6 +885,7 @@ export class Network {
     checkDataset('data', data);
     this.checkDatasetShape('data', data);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { normalization?, batchSize? }, got ${describe(options)}`);
+    checkKeys('options', options, ['normalization', 'batchSize']);
     if (options.normalization !== undefined) {
       const n = options.normalization;
       if (typeof n !== 'object' || n === null) throw invalid(`normalization: expected { scale, offset } (fit's result has it), got ${describe(n)}`);
@@ -822,6 +914,7 @@ export class Network {
     checkDataset('train', train);
     this.checkDatasetShape('train', train);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { batchSize, test?, normalization?, shuffle? }, got ${describe(options)}`);
+    checkKeys('options', options, ['batchSize', 'test', 'normalization', 'shuffle']);
     if (options.test) {
       checkDataset('test', options.test);
       this.checkDatasetShape('test', options.test);
@@ -868,7 +961,7 @@ export class Network {
       // async: a refused call is a rejected promise, as the type says, not a throw at the call
       run: async (steps: number) => {
         alive();
-        checkNumber('steps', steps, 1, 1e7, { integer: true });
+        checkNumber('steps', steps, 1, LIMITS.trainerSteps, { integer: true });
         return this.exclusive(async () => {
           running = true;
           try {
@@ -978,6 +1071,7 @@ export class Network {
     this.assertUsable();
     const n = this.checkBatch(x, labels);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { steps? }, got ${describe(options)}`);
+    checkKeys('options', options, ['steps']);
     if (!hasTimestamps(this.device)) throw new FaWebGpuError('device-limit', "profileStep: this device has no 'timestamp-query' feature (request it when creating the device, or use acquireDevice)");
     const steps = checkNumber('steps', options.steps ?? 8, 1, 1024, { integer: true });
     return this.exclusive(async () => {
@@ -1248,35 +1342,7 @@ export class Network {
   }
 
   private checkDatasetShape(name: string, d: Dataset): void {
-    const out = this.sizes[this.sizes.length - 1];
-    if (d.features !== this.sizes[0]) throw invalid(`${name}: has ${d.features} features, the network takes ${this.sizes[0]}`);
-    if (d.classes > out) throw invalid(`${name}: has ${d.classes} classes, the network has ${out} outputs`);
-  }
-
-  private checkFit(train: Dataset, options: FitOptions) {
-    checkDataset('train', train);
-    this.checkDatasetShape('train', train);
-    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { epochs, batchSize, … }, got ${describe(options)}`);
-    if (options.test !== undefined) {
-      checkDataset('test', options.test);
-      this.checkDatasetShape('test', options.test);
-    }
-    const epochs = checkNumber('epochs', options.epochs, 1, 1e6, { integer: true });
-    const split = options.validationSplit === undefined || options.validationSplit === 0 ? null : splitValidation(train, options.validationSplit, this.seed);
-    const trainPart = split?.train ?? train;
-    const batchSize = checkNumber('batchSize', options.batchSize, 1, trainPart.labels.length, { integer: true });
-    const normalization = checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS);
-    const schedule: Schedule = options.schedule ?? { type: 'constant' };
-    if (schedule.type === 'step') {
-      checkNumber('schedule.every', schedule.every, 1, 1e6, { integer: true });
-      checkNumber('schedule.gamma', schedule.gamma, 0, 1e6, { minExclusive: true });
-    } else if (schedule.type !== 'constant') {
-      throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
-    }
-    const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, MAX_LAYER, { integer: true });
-    const alignmentRows = checkNumber('alignmentRows', options.alignmentRows ?? 0, 0, trainPart.labels.length, { integer: true });
-    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid(`onEpoch: expected a function, got ${describe(options.onEpoch)}`);
-    return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: checkBoolean('shuffle', options.shuffle ?? true), train: trainPart, validation: split?.validation };
+    checkShapeFits(this.sizes, name, d);
   }
 
   /**

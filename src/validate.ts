@@ -63,3 +63,14 @@ export function checkLabels(name: string, value: unknown, rows: number, classes:
   }
   return value;
 }
+
+/**
+ * Refuses the keys an options object does not know: a misspelt `learningrate` would otherwise
+ * leave the default in place without a word.
+ */
+export function checkKeys(name: string, value: object, allowed: readonly string[]): void {
+  const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw invalid(`${name}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${allowed.join(', ')}`);
+  }
+}

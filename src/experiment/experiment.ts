@@ -6,7 +6,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { validationRows, type Normalization } from '../data/prepare.js';
 import { FaWebGpuError, invalid } from '../errors.js';
-import { createNetwork, type EpochResult, type Schedule } from '../network.js';
+import { checkFitOptions, checkNetworkOptions, createNetwork, type EpochResult, type FitOptions, type NetworkOptions, type Schedule } from '../network.js';
 import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
 
 export interface ExperimentConfig {
@@ -89,8 +89,31 @@ export interface ExperimentHooks {
   onRun?: (sofar: ExperimentResult) => void | Promise<void>;
 }
 
-/** Runs every rule × seed in turn on one device. */
-export async function runExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+/** One run's network options (its device aside). */
+function networkOptions(config: ExperimentConfig, rule: Rule, seed: number): NetworkOptions {
+  return {
+    sizes: config.sizes, rule, seed,
+    activation: config.activation, loss: config.loss, learningRate: config.learningRate,
+    momentum: config.momentum, weightDecay: config.weightDecay, init: config.init,
+  };
+}
+
+/** One run's fit options (its onEpoch aside). */
+function fitOptions(config: ExperimentConfig, train: Dataset, test: Dataset | undefined): FitOptions {
+  return {
+    epochs: config.epochs, batchSize: config.batchSize, test, validationSplit: config.validationSplit,
+    normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
+    // At most the rows left for training after the validation split (splitValidation's count).
+    alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - validationRows(train.labels.length, config.validationSplit)),
+  };
+}
+
+/**
+ * Checks an experiment's configuration and data as its runs will use them, every rule and
+ * seed's network and fit options included, without a GPU: an experiment that would fail at
+ * its first run (or its last) fails here instead, before anything is trained or written.
+ */
+export function checkExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig): void {
   if (!Array.isArray(config.rules) || config.rules.length === 0) throw invalid('rules: expected at least one rule');
   if (!Array.isArray(config.seeds) || config.seeds.length === 0) throw invalid('seeds: expected at least one seed');
   // A repeated rule or seed would repeat a deterministic run and count it as another sample.
@@ -99,16 +122,24 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
     const again = repeated(list);
     if (again !== undefined) throw invalid(`${name}: ${JSON.stringify(again)} is listed twice; each ${name === 'rules' ? 'rule' : 'seed'} runs once`);
   }
+  for (const seed of config.seeds) {
+    for (const rule of config.rules) {
+      const net = checkNetworkOptions(networkOptions(config, rule, seed));
+      // (The validation split depends on the seed: each seed's is checked.)
+      if (rule === config.rules[0]) checkFitOptions({ sizes: net.sizes, seed, learningRate: net.optimizer.learningRate }, train, fitOptions(config, train, test));
+    }
+  }
+}
+
+/** Runs every rule × seed in turn on one device (the configuration checked first, by checkExperiment). */
+export async function runExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  checkExperiment(train, test, config);
   const runs: RunResult[] = [];
   let adapter = 'unknown adapter';
   const total = config.rules.length * config.seeds.length;
   for (const seed of config.seeds) {
     for (const rule of config.rules) {
-      const net = await createNetwork({
-        sizes: config.sizes, rule, seed, device: hooks.device,
-        activation: config.activation, loss: config.loss, learningRate: config.learningRate,
-        momentum: config.momentum, weightDecay: config.weightDecay, init: config.init,
-      });
+      const net = await createNetwork({ ...networkOptions(config, rule, seed), device: hooks.device });
       adapter = net.adapter;
       const started = performance.now();
       // A run that diverges is recorded with its finished epochs, and the experiment goes on.
@@ -116,10 +147,7 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
       try {
         const index = runs.length;
         const { epochs } = await net.fit(train, {
-          epochs: config.epochs, batchSize: config.batchSize, test, validationSplit: config.validationSplit,
-          normalization: config.normalization, schedule: config.schedule, evalBatchSize: config.evalBatchSize,
-          // At most the rows left for training after the validation split (splitValidation's count).
-          alignmentRows: Math.min(config.alignmentRows ?? 256, train.labels.length - validationRows(train.labels.length, config.validationSplit)),
+          ...fitOptions(config, train, test),
           onEpoch: (e) => {
             done.push(e);
             hooks.onEpoch?.({ rule, seed, index, total }, e);

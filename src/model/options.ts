@@ -54,6 +54,30 @@ export const DEFAULTS = {
   seed: 1,
 };
 
+/**
+ * The largest values the library accepts (each argument's lower bound is 1, or 0 where 0 means
+ * something): one place for the library's checks and the command line's, which says them with
+ * its own option names before any work starts.
+ */
+export const LIMITS = {
+  /** Units in a layer; rows in a batch. */
+  layer: 1 << 24,
+  learningRate: 1e6,
+  weightDecay: 1e6,
+  /** A standard deviation for `init`. */
+  init: 1e6,
+  /** Steps of one train() call: every step's loss comes back in one Float32Array (1e8: 400 MB). */
+  steps: 1e8,
+  /** Steps between train()'s loss readbacks (a window's losses fit one staging buffer). */
+  lossEvery: 1 << 20,
+  /** Steps of one trainer.run() call. */
+  trainerSteps: 1e7,
+  epochs: 1e6,
+  /** A step schedule's period, in epochs, and its factor. */
+  scheduleEvery: 1e6,
+  scheduleGamma: 1e6,
+} as const;
+
 /** What a rule's feedback matrices are and how they behave. */
 export interface RuleTraits {
   /** 'none': no feedback matrices (bp); 'layer': one per hidden layer from the layer above; 'direct': from the output. */

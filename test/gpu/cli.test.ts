@@ -37,7 +37,10 @@ it('refuses bad options with the usage text and exit code 2', () => {
     ['bench', '--configs', 'xor,nope'], ['bench', '--matmul', '12x3'], ['bench', '--matmul', '4x4x4:tc'], ['compare', '--only', 'steps,nope'], ['compare', '--configs', 'nope'], ['bench', '--kernels', 'gpu'], ['bench', '--loss-every', '0'],
     // an option given no value is not a zero; schedules and seed counts in range; an option the library refuses
     ['xor', '--lr='], ['xor', '--seed', ''], ['experiment', '--schedule', 'step:0:0.1'], ['experiment', '--schedule', 'step:5:1e'], ['experiment', '--seeds', '5000000000'],
-    ['experiment', '--data', 'spirals', '--validation', '0.9', '--batch', '500'], ['bench', '--json', ''], ['compare', '--json', '/no/such/folder/x.json'], []]) {
+    ['experiment', '--data', 'spirals', '--validation', '0.9', '--batch', '500'], ['bench', '--json', ''], ['compare', '--json', '/no/such/folder/x.json'], [],
+    // the library's ranges, checked by the command line before any work; an unknown command's --help
+    ['xor', '--steps', '200000000'], ['xor', '--lr', '0'], ['xor', '--hidden', '20000000'], ['xor', '--log-every', '2000000'], ['bench', '--loss-every', '2000000'],
+    ['soak', '--every', '2000000'], ['experiment', '--sizes', '2,,8,2'], ['experiment', '--init', 'glorot'], ['experiment', '--data', 'spirals', '--data-dir', '/tmp'], ['xorr', '--help']]) {
     const r = run(args);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toMatch(/^fa-webgpu: [^]*\n\nusage: fa-webgpu xor/);
@@ -98,27 +101,34 @@ it('experiment takes its input and output sizes from the data, writes its files,
     const r = run(['experiment', '--data', 'spirals', '--rules', 'fa,bp', '--seeds', '1', '--epochs', '2', '--train-limit', '300', '--test-limit', '200', '--alignment-rows', '50', '--out', out, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^spirals: 300 training and 200 test rows; \[2,256,2\] relu; rules fa, bp; 1 seed; 2 epochs of batch 64$/m);
+    expect(r.stdout).toMatch(/^spirals: 300 training and 200 test rows; \[2,256,256,2\] relu; rules fa, bp; 1 seed; 2 epochs of batch 64$/m);
     expect(r.stdout.match(/^(fa|bp) seed 1 epoch [12]: loss [\d.]+, test [\d.]+%, [\d.]+ s$/gm)).toHaveLength(4);
     for (const f of ['results.json', 'results.csv', 'curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 2 * 2);
     // one seed: each figure is that run's (no spread to give)
-    expect(r.stdout).toMatch(/^fa +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
-    expect(r.stdout).toMatch(/^bp +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
+    // (two hidden layers by default: a signal angle for each)
+    expect(r.stdout).toMatch(/^fa +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
+    expect(r.stdout).toMatch(/^bp +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
     // fa against bp, paired by seed: one seed gives a difference and no interval
     expect(r.stdout).toMatch(/^fa − bp: -?[\d.]+ points of test accuracy \(1 seed: no interval\)$/m);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+  // Refused before the folder is made or anything is printed, every run's options included.
+  const never = join(tmpdir(), `fa-never-${process.pid}`);
   for (const [args, message] of [
     [['--sizes', '784,256,10'], /--sizes: the first size is the input, and spirals has 2 features; got 784,256,10/],
     [['--sizes', '2,8,1'], /--sizes: the last size is the output, and spirals has 2 classes; got 2,8,1/],
     [['--batch', '5000'], /--batch: 5000 is more than the 1000 training rows/],
+    [['--rules', 'fa,bp,fa'], /--rules: rules: "fa" is listed twice/],
+    [['--validation', '0.0001'], /--validation: validationSplit: 0.0001 of 1000 rows leaves no validation rows/],
+    [['--schedule', 'step:1:1000', '--epochs', '4'], /--schedule: schedule: × 1000 every 1 epochs from 0.005 makes epoch 4's learning rate 5000000, outside \(0, 1000000\]/],
   ] as const) {
-    const bad = run(['experiment', '--data', 'spirals', ...args]);
+    const bad = run(['experiment', '--data', 'spirals', '--out', never, ...args]);
     expect(bad.status, args.join(' ')).toBe(2);
     expect(bad.stderr).toMatch(message);
     expect(bad.stdout).toBe('');
+    expect(existsSync(never), args.join(' ')).toBe(false);
   }
 });
 

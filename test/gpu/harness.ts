@@ -1065,6 +1065,11 @@ async function rejectedCalls() {
       ['fit with shuffle "yes"', () => net.fit(data, { epochs: 1, batchSize: 2, shuffle: 'yes' as never })],
       ['traceStep with negative maxValues', () => net.traceStep(x, labels, -1)],
       ['setOptimizer(5)', () => net.setOptimizer(5 as never)],
+      ['setOptimizer with a misspelt key', () => net.setOptimizer({ lr: 0.1 } as never)],
+      ['train with a misspelt key', () => net.train(x, labels, { steps: 1, batchsize: 2 } as never)],
+      ['setParameters with nothing', () => net.setParameters({})],
+      ['setParameters with a misspelt key', () => net.setParameters({ weight: [] } as never)],
+      ['fit with a schedule past the rates\' range', () => net.fit(data, { epochs: 3, batchSize: 2, schedule: { type: 'step', every: 1, gamma: 1e6 } })],
     ];
     // A trainer's refused run is a rejected promise, not a throw at the call.
     const trainer = await net.trainer(data, { batchSize: 2 });
@@ -1148,6 +1153,36 @@ async function hiddenNonFinite() {
       return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, fit, trainer, overflow, restoredTo, restoredFresh };
     } finally {
       for (const n of nets) n.destroy();
+    }
+  });
+}
+
+/**
+ * onProgress throwing after the second window of five steps: the run stops with that error and
+ * the network as after 10 steps (the third window, submitted before the readback, is undone).
+ */
+async function progressStop() {
+  return scoped('progressStop', async () => {
+    const x = random(3, 12), labels = Int32Array.of(0, 1, 1, 0);
+    const options = { sizes: [3, 5, 2], momentum: 0.9, seed: 6, device };
+    const a = await createNetwork(options);
+    const b = await createNetwork(options);
+    try {
+      const seen: number[] = [];
+      const error = await errorOf(a.train(x, labels, { steps: 20, lossEvery: 5, onProgress: (p) => {
+        seen.push(p.step);
+        if (p.step === 10) throw new Error('stop at 10');
+      } }));
+      const steps = a.steps;
+      await b.train(x, labels, { steps: 10, lossEvery: 10 });
+      const same = sameState(await stateOf(a), await stateOf(b));
+      // and on from there as b does
+      await a.train(x, labels, { steps: 3 });
+      await b.train(x, labels, { steps: 3 });
+      return { error, seen, steps, same, sameAfter: sameState(await stateOf(a), await stateOf(b)) };
+    } finally {
+      a.destroy();
+      b.destroy();
     }
   });
 }
@@ -1459,7 +1494,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced, progressStop,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };

@@ -62,6 +62,11 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'trainer without options': 'invalid-argument',
     'fit with shuffle "yes"': 'invalid-argument',
     'traceStep with negative maxValues': 'invalid-argument',
+    'setOptimizer with a misspelt key': 'invalid-argument',
+    'train with a misspelt key': 'invalid-argument',
+    'setParameters with nothing': 'invalid-argument',
+    'setParameters with a misspelt key': 'invalid-argument',
+    'fit with a schedule past the rates\' range': 'invalid-argument',
     'setOptimizer(5)': 'invalid-argument',
     'trainer.run(0)': 'invalid-argument',
     'a call while train runs': 'busy',
@@ -104,6 +109,15 @@ it('divergence stops with the step; restoreLastFinite puts back the state a fres
   expect(r.step % 10).toBe(0);
   expect(r.same).toBe(true);
   expect(r.finiteLoss).toBe(true);
+});
+
+it('an error thrown by onProgress stops train with the network as after the window it reported', async () => {
+  const r = await h.call('progressStop', undefined as never);
+  expect(r.error?.message).toBe('stop at 10');
+  expect(r.seen).toEqual([5, 10]);
+  expect(r.steps).toBe(10);
+  expect(r.same).toBe(true);
+  expect(r.sameAfter).toBe(true);
 });
 
 it('restoreCheckpoint takes the checkpoint\'s optimizer settings; setParameters puts weights and biases in place and the next step is the reference\'s', async () => {

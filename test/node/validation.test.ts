@@ -3,7 +3,7 @@
  * so a check that let bad options through would reach device acquisition and fail differently.
  */
 import { describe, expect, it } from 'vitest';
-import { createNetwork, FaWebGpuError } from '../../src/index.js';
+import { blobs, checkExperiment, checkFitOptions, createNetwork, FaWebGpuError, loadCheckpoint, type ExperimentConfig } from '../../src/index.js';
 import { checkFits, mapForRead } from '../../src/gpu/buffers.js';
 import { UniformLayout } from '../../src/gpu/uniforms.js';
 import { grid1d } from '../../src/kernels/dispatch.js';
@@ -26,12 +26,13 @@ describe('createNetwork option checks', () => {
     ['non-integer size', { sizes: [2, 8.5, 2] }, /sizes\[1\]: expected an integer >= 1 .* got 8.5/],
     ['zero size', { sizes: [2, 0, 2] }, /sizes\[1\]: expected an integer >= 1/],
     ['negative size', { sizes: [-2, 8, 2] }, /sizes\[0\]/],
-    ['one output class', { sizes: [2, 8, 1] }, /at least 2 classes, got 1/],
+    ['one output class', { sizes: [2, 8, 1] }, /sizes\[2\]: the output layer needs at least 2 units \(one per class\), got 1/],
+    ['one output with mse', { sizes: [2, 8, 1], loss: 'mse' }, /the output layer needs at least 2 units/],
     ['unknown rule', { sizes: [2, 8, 2], rule: 'dfa2' }, /rule: expected one of 'fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp', got "dfa2"/],
     ['unknown loss', { sizes: [2, 8, 2], loss: 'hinge' }, /loss: expected one of 'softmax-cross-entropy', 'mse', got "hinge"/],
     ['momentum above 1', { sizes: [2, 8, 2], momentum: 1.5 }, /momentum: expected a finite number >= 0 and <= 1, got 1.5/],
     ['negative weight decay', { sizes: [2, 8, 2], weightDecay: -0.1 }, /weightDecay: expected a finite number >= 0/],
-    ['unknown init', { sizes: [2, 8, 2], init: 'glorot' }, /init: expected a standard deviation in \[0, 1e6\], 'xavier' or 'he', got "glorot"/],
+    ['unknown init', { sizes: [2, 8, 2], init: 'glorot' }, /init: expected a standard deviation in \[0, 1000000\], 'xavier' or 'he', got "glorot"/],
     ['unknown activation', { sizes: [2, 8, 2], activation: 'gelu' }, /activation: expected one of/],
     ['negative learning rate', { sizes: [2, 8, 2], learningRate: -0.1 }, /learningRate: expected a finite number > 0/],
     ['NaN learning rate', { sizes: [2, 8, 2], learningRate: NaN }, /learningRate: .* got NaN/],
@@ -39,6 +40,8 @@ describe('createNetwork option checks', () => {
     ['unsafe seed', { sizes: [2, 8, 2], seed: 2 ** 60 }, /seed: expected an integer/],
     ['negative init', { sizes: [2, 8, 2], init: -1 }, /init: expected a standard deviation .* got -1/],
     ['device that is not one', { sizes: [2, 8, 2], device: {} }, /device: expected a GPUDevice/],
+    ['device with a queue and nothing else', { sizes: [2, 8, 2], device: { queue: 1 } }, /device: expected a GPUDevice/],
+    ['a misspelt option', { sizes: [2, 8, 2], learningrate: 5 }, /options: unknown option "learningrate"; expected sizes, rule, /],
     ['unknown kernel family', { sizes: [2, 8, 2], kernels: 'gpu' }, /kernels: expected one of 'auto', 'tiled', 'direct', 'split-k', 'pipelined', got "gpu"/],
   ];
   for (const [name, options, message] of cases) {
@@ -54,6 +57,43 @@ describe('createNetwork option checks', () => {
     // Node without the optional `webgpu` package.
     expect(e.code).toBe('no-webgpu');
     expect(e.message).toMatch(/WebGPU is not available/);
+  });
+});
+
+describe('loadCheckpoint option checks', () => {
+  it('refuses options that are not an object, or a device that is not one, before reading the bytes', async () => {
+    for (const [options, message] of [[null, /options: expected \{ device\? \}, got null/], [{ device: { queue: 1 } }, /device: expected a GPUDevice/], [{ devise: 1 }, /unknown option "devise"/]] as const) {
+      const e = await rejection(loadCheckpoint(new Uint8Array(4), options as never));
+      expect(e.code).toBe('invalid-argument');
+      expect(e.message).toMatch(message);
+    }
+  });
+});
+
+describe('fit and experiment checks, before any GPU work', () => {
+  const data = blobs({ n: 40, classes: 3, seed: 1 });
+  const net = { sizes: [2, 5, 3], seed: 1, learningRate: 0.1 };
+  const fit = (options: object) => () => checkFitOptions(net, data, { epochs: 4, batchSize: 8, ...options } as never);
+  it('a schedule whose rates leave (0, 1e6] over the run, or that is not an object, is refused', () => {
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 10 } })).not.toThrow();
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e6 } })).toThrow(/schedule: × 1000000 every 1 epochs from 0.1 makes epoch 4's learning rate 100000000000000000, outside \(0, 1000000\]/);
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e-300 } })).toThrow(/makes epoch 4's learning rate 0, outside/);
+    expect(fit({ schedule: 'step' })).toThrow(/schedule: expected \{ type: 'constant' \} or \{ type: 'step', every, gamma \}, got "step"/);
+    expect(fit({ batchsize: 8 })).toThrow(/options: unknown option "batchsize"/);
+  });
+  it('checkExperiment refuses what a run would refuse, for every rule and seed, and passes a good configuration', () => {
+    const config: ExperimentConfig = { data: 'blobs', sizes: [2, 5, 3], rules: ['bp', 'fa'], seeds: [1, 2], epochs: 2, batchSize: 8, learningRate: 0.1 };
+    expect(() => checkExperiment(data, data, config)).not.toThrow();
+    const bad: [Partial<ExperimentConfig>, RegExp][] = [
+      [{ rules: ['fa', 'fa'] }, /rules: "fa" is listed twice/],
+      [{ seeds: [] }, /seeds: expected at least one seed/],
+      [{ validationSplit: 0.001 }, /validationSplit: 0.001 of 40 rows leaves no validation rows/],
+      [{ schedule: { type: 'step', every: 1, gamma: 1e7 } }, /schedule.gamma: expected a finite number > 0 and <= 1000000/],
+      [{ learningRate: 2e6 }, /learningRate: expected a finite number > 0 and <= 1000000/],
+      [{ sizes: [2, 5, 2] }, /train: has 3 classes, the network has 2 outputs/],
+      [{ batchSize: 41 }, /batchSize: expected an integer >= 1 and <= 40/],
+    ];
+    for (const [change, message] of bad) expect(() => checkExperiment(data, data, { ...config, ...change }), JSON.stringify(change)).toThrow(message);
   });
 });
 
