@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
+import { initParameters, type Rule } from '../../src/index.js';
+import { referenceStep } from '../../src/reference/index.js';
+import { xorDataset } from '../../src/data/xor.js';
 
 const root = resolve(__dirname, '../..');
 const run = (args: string[]) => spawnSync('node', ['scripts/deno.mjs', 'dist/cli/fa-webgpu.mjs', ...args], { cwd: root, encoding: 'utf8' });
@@ -30,6 +33,38 @@ it('xor prints the loss every 200 of 1000 steps, falling, then predictions equal
     expect(predicted).toBe(target);
   }
   expect(r.stdout).toMatch(/^4\/4 correct/m);
+});
+
+/** The float64 reference's XOR losses (before the steps 1, 2, …) for a 2-hidden-2 ReLU network, as createNetwork's defaults start it. */
+function referenceXor(rule: Rule, hidden: number, seed: number, learningRate: number, steps: number): number[] {
+  const { x, labels } = xorDataset();
+  const sizes = [2, hidden, 2];
+  let p = initParameters(sizes, rule, seed, 0.2);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = referenceStep({ sizes, rule, activation: 'relu', learningRate }, p, x, labels, 4);
+    losses.push(r.loss);
+    p = { weights: r.next.weights.map((w) => Float32Array.from(w)), biases: r.next.biases.map((b) => Float32Array.from(b)), feedback: r.next.feedback.map((f) => Float32Array.from(f)) };
+  }
+  return losses;
+}
+
+it('xor takes its rule, steps, seed, rate, width and log interval: the printed losses are the reference\'s for those', () => {
+  const args = { rule: 'bp' as const, steps: 300, seed: 7, lr: 0.1, hidden: 16, every: 100 };
+  const r = run(['xor', '--rule', args.rule, '--steps', String(args.steps), '--seed', String(args.seed), '--lr', String(args.lr), '--hidden', String(args.hidden), '--log-every', String(args.every)]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^XOR: 2-16-2 ReLU, rule bp, lr 0.1, seed 7, 300 steps on /m);
+  const printed = [...r.stdout.matchAll(/^step +(\d+) +loss (\S+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  expect(printed.map(([s]) => s)).toEqual([100, 200, 300]);
+  // Each line gives the loss of the window's last step (4 decimals; f32 on the GPU drifts a little over 300 steps).
+  const want = referenceXor(args.rule, args.hidden, args.seed, args.lr, args.steps);
+  const fa = referenceXor('fa', args.hidden, args.seed, args.lr, args.steps);
+  for (const [step, loss] of printed) {
+    expect(Math.abs(loss - want[step - 1]), `step ${step}`).toBeLessThan(2e-3);
+    // (what the tolerance tells apart: FA from the same start)
+    if (step > 100) expect(Math.abs(fa[step - 1] - want[step - 1])).toBeGreaterThan(1e-2);
+  }
 });
 
 it('refuses bad options with the usage text and exit code 2', () => {
@@ -129,6 +164,29 @@ it('experiment takes its input and output sizes from the data, writes its files,
     expect(bad.stderr).toMatch(message);
     expect(bad.stdout).toBe('');
     expect(existsSync(never), args.join(' ')).toBe(false);
+  }
+});
+
+it('experiment passes every option to its runs: results.json holds them, and the CSV the scheduled rates', () => {
+  const out = mkdtempSync(join(tmpdir(), 'fa-experiment-options-'));
+  try {
+    const r = run(['experiment', '--data', 'blobs', '--sizes', '2,7,5,3', '--rules', 'kp,bp', '--seeds', '2', '--epochs', '2', '--batch', '50', '--lr', '0.02',
+      '--momentum', '0.5', '--weight-decay', '0.001', '--activation', 'tanh', '--loss', 'mse', '--init', 'he', '--schedule', 'step:1:0.5',
+      '--normalization', 'standardize', '--validation', '0.2', '--alignment-rows', '30', '--train-limit', '400', '--test-limit', '100', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^blobs: 400 training \(320 after --validation 0.2 holds out 80\) and 100 test rows; \[2,7,5,3\] tanh; rules kp, bp; 2 seeds; 2 epochs of batch 50$/m);
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(json.config).toEqual({
+      data: 'blobs', sizes: [2, 7, 5, 3], rules: ['kp', 'bp'], seeds: [1, 2], epochs: 2, batchSize: 50, learningRate: 0.02, momentum: 0.5, weightDecay: 0.001,
+      activation: 'tanh', loss: 'mse', init: 'he', schedule: { type: 'step', every: 1, gamma: 0.5 }, normalization: 'standardize', validationSplit: 0.2, alignmentRows: 30,
+    });
+    const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const rate = csv[0].indexOf('learning_rate'), validation = csv[0].indexOf('validation_accuracy');
+    expect(csv.slice(1).map((row) => Number(row[rate]))).toEqual([0.02, 0.01, 0.02, 0.01, 0.02, 0.01, 0.02, 0.01]);
+    for (const row of csv.slice(1)) expect(row[validation]).toMatch(/^[\d.]+$/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });
 

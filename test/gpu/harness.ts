@@ -55,6 +55,11 @@ async function scoped<T>(what: string, fn: () => Promise<T>): Promise<T> {
   return result as T;
 }
 
+/** A dispatch with its grid replaced (x, y, 1): a folded grid on sizes that would not need one. */
+function withGrid(d: Dispatch, grid?: [number, number]): Dispatch {
+  return grid ? { ...d, workgroups: [grid[0], grid[1], 1] as const } : d;
+}
+
 function random(seed: number, count: number, scale = 1): Float32Array {
   return new Pcg32(seed, 3).normalArray(count, scale);
 }
@@ -379,14 +384,14 @@ async function mseLoss(cases: MseCase[]): Promise<Comparison[]> {
   return out;
 }
 
-export interface DrawCase { count: number; key: number; step: number; std: number }
+export interface DrawCase { count: number; key: number; step: number; std: number; /** force this grid, to test the folded index */ grid?: [number, number] }
 
 async function feedbackDraw(cases: DrawCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
-    const name = `feedback_draw count=${c.count} key=${c.key} step=${c.step}`;
+    const name = `feedback_draw count=${c.count} key=${c.key} step=${c.step}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
     const got = await runKernels(name, { step: Int32Array.of(c.step) }, { m: c.count }, ['m'], (x) => [
-      K.feedbackDraw(device, { label: name, m: x.m, step: x.step, count: c.count, key: c.key, std: c.std }),
+      withGrid(K.feedbackDraw(device, { label: name, m: x.m, step: x.step, count: c.count, key: c.key, std: c.std }), c.grid),
     ]);
     out.push(compare(name, got.m, ref.drawMagnitudes(c.key, c.step, c.count, c.std), TOL));
   }
@@ -420,7 +425,7 @@ async function finiteCheck(cases: FiniteCase[]): Promise<Comparison[]> {
   return out;
 }
 
-export interface AlignmentKernelCase { rows: number; cols: number; seed: number }
+export interface AlignmentKernelCase { rows: number; cols: number; seed: number; /** force this grid on effective_feedback, to test the folded index */ grid?: [number, number] }
 
 async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
@@ -436,9 +441,9 @@ async function alignmentKernels(cases: AlignmentKernelCase[]): Promise<Compariso
       for (let i = 0; i < a.length; i++) { dot += a[i] * bb[i]; aa += a[i] * a[i]; sb += bb[i] * bb[i]; }
       out.push(compare(name, got.sums, [0, 0, 0, dot, aa, sb], TOL));
     }
-    const name = `alignment effective_feedback ${c.rows}×${c.cols}`;
+    const name = `alignment effective_feedback ${c.rows}×${c.cols}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
     const got = await runKernels(name, { m: a, w: b }, { f: c.rows * c.cols }, ['f'], (x) => [
-      K.effectiveFeedback(device, { label: name, m: x.m, w: x.w, out: x.f, rows: c.rows, cols: c.cols }),
+      withGrid(K.effectiveFeedback(device, { label: name, m: x.m, w: x.w, out: x.f, rows: c.rows, cols: c.cols }), c.grid),
     ]);
     out.push(compare(name, got.f, ref.signConcordant(a, b, c.rows, c.cols), 0));
   }
@@ -506,7 +511,8 @@ export interface StepCase {
  */
 async function step(c: StepCase): Promise<Comparison[]> {
   return scoped(`step ${c.rule} [${c.sizes}]`, async () => {
-    const net = await createNetwork({ ...c, device: c.defaultLimits ? await defaultLimitsDevice() : device });
+    const { sizes, rule, activation, learningRate, loss, momentum, weightDecay, init, seed, kernels } = c;
+    const net = await createNetwork({ sizes, rule, activation, learningRate, loss, momentum, weightDecay, init, seed, kernels, device: c.defaultLimits ? await defaultLimitsDevice() : device });
     try {
       const x = random(c.seed + 10, c.n * c.sizes[0]);
       const rng = new Pcg32(c.seed, 5);
@@ -585,9 +591,9 @@ async function kpDecay(c: { sizes: number[]; learningRate: number; weightDecay: 
 }
 
 /** brsf: the magnitudes each step used, against the reference draw; and sign agreement. */
-async function brsfDraws(c: { sizes: number[]; steps: number; seed: number; n: number }) {
+async function brsfDraws(c: { sizes: number[]; steps: number; seed: number; n: number; init?: InitScale }) {
   return scoped('brsfDraws', async () => {
-    const net = await createNetwork({ sizes: c.sizes, rule: 'brsf', seed: c.seed, device });
+    const net = await createNetwork({ sizes: c.sizes, rule: 'brsf', seed: c.seed, init: c.init, device });
     try {
       const x = random(c.seed + 10, c.n * c.sizes[0]);
       const labels = Int32Array.from({ length: c.n }, (_, i) => i % c.sizes[c.sizes.length - 1]);
@@ -600,7 +606,7 @@ async function brsfDraws(c: { sizes: number[]; steps: number; seed: number; n: n
         const p = await net.getParameters();
         p.feedback.forEach((m, k) => {
           const [rows, cols] = [c.sizes[k + 2], c.sizes[k + 1]];
-          comparisons.push(compare(`M${k + 2} step ${s}`, m, ref.drawMagnitudes(drawKey(c.seed, k + 1), s, m.length, initStd(0.2, rows, cols)), TOL));
+          comparisons.push(compare(`M${k + 2} step ${s}`, m, ref.drawMagnitudes(drawKey(c.seed, k + 1), s, m.length, initStd(c.init ?? 0.2, rows, cols)), TOL));
           changed.push(m.some((v, i) => v !== previous[k][i]));
           if (m.some((v) => !(v >= 0))) nonNegative = false;
           // The feedback as used, M ⊙ sign(W)ᵀ, has the signs of Wᵀ wherever M > 0.

@@ -293,12 +293,16 @@ describe('kernels vs float64 reference', () => {
   });
 
   it('feedback_draw: brsf magnitudes equal the reference draw for several keys and steps', async () => {
-    const cases = [1, 17, 1000, 70_001].flatMap((count) => [[1, 0], [0xdeadbeef, 5], [12345, 4_000_000_000]].map(([key, step]) => ({ count, key, step, std: 0.2 })));
+    const cases: { count: number; key: number; step: number; std: number; grid?: [number, number] }[] = [1, 17, 1000, 70_001].flatMap((count) => [[1, 0], [0xdeadbeef, 5], [12345, 4_000_000_000]].map(([key, step]) => ({ count, key, step, std: 0.2 })));
+    // 3 × 4 workgroups of 256 cover 3072 ≥ 2999: the y-fold of the flat index (from 65,536 workgroups, a 4096² layer)
+    cases.push({ count: 2999, key: 77, step: 3, std: 0.5, grid: [3, 4] });
     expectAll('feedback_draw', await h.call('feedbackDraw', cases));
   });
 
   it('alignment sums and the sign-concordant feedback', async () => {
-    const cases = [[1, 1], [3, 17], [65, 129], [129, 65], [300, 257]].map(([rows, cols]) => ({ rows, cols, seed: seed++ }));
+    const cases: { rows: number; cols: number; seed: number; grid?: [number, number] }[] = [[1, 1], [3, 17], [65, 129], [129, 65], [300, 257]].map(([rows, cols]) => ({ rows, cols, seed: seed++ }));
+    // 4 × 3 workgroups of 256 cover 3072 ≥ 61·49 = 2989: effective_feedback's folded index
+    cases.push({ rows: 61, cols: 49, seed: seed++, grid: [4, 3] });
     expectAll('alignment', await h.call('alignmentKernels', cases));
   });
 });

@@ -156,13 +156,16 @@ describe('rule-specific behaviour', () => {
     expectAll('kp without decay', still.comparisons);
   });
 
-  it('brsf: magnitudes are redrawn every step as the reference draws them, non-negative, signs of Wᵀ', async () => {
-    const r = await h.call('brsfDraws', { sizes: [4, 17, 9, 3], steps: 4, seed: 9, n: 7 });
-    expectAll('brsf draws', r.comparisons);
-    expect(r.changed).toEqual(Array(8).fill(true));
-    expect(r.nonNegative).toBe(true);
-    expect(r.signsAgree).toBe(true);
-  });
+  // (init 0.2 gives every shape the same scale: xavier and he check the scale by shape)
+  for (const init of [undefined, 'xavier', 'he'] as const) {
+    it(`brsf: magnitudes are redrawn every step as the reference draws them, non-negative, signs of Wᵀ (init ${init ?? 0.2})`, async () => {
+      const r = await h.call('brsfDraws', { sizes: [4, 17, 9, 3], steps: 4, seed: 9, n: 7, init });
+      expectAll('brsf draws', r.comparisons);
+      expect(r.changed).toEqual(Array(8).fill(true));
+      expect(r.nonNegative).toBe(true);
+      expect(r.signsAgree).toBe(true);
+    });
+  }
 
   for (const rule of RULES) {
     it(`alignment metrics on the GPU match the reference (${rule})`, async () => {
