@@ -624,9 +624,9 @@ async function brsfDraws(c: { sizes: number[]; steps: number; seed: number; n: n
 }
 
 /** Network.alignment against referenceAlignment on the same state and batch. */
-async function alignment(c: { sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; trainSteps: number }) {
+async function alignment(c: { sizes: number[]; rule: Rule; activation: Activation; n: number; seed: number; trainSteps: number; kernels?: K.KernelFamily }) {
   return scoped('alignment', async () => {
-    const net = await createNetwork({ sizes: c.sizes, rule: c.rule, activation: c.activation, seed: c.seed, learningRate: 0.1, device });
+    const net = await createNetwork({ sizes: c.sizes, rule: c.rule, activation: c.activation, seed: c.seed, learningRate: 0.1, kernels: c.kernels, device });
     try {
       const x = random(c.seed + 10, c.n * c.sizes[0]);
       const labels = Int32Array.from({ length: c.n }, (_, i) => (i * 7) % c.sizes[c.sizes.length - 1]);
@@ -1358,7 +1358,7 @@ async function kernelChoice() {
 async function profiling(c: { steps: number }) {
   return scoped('profiling', async () => {
     const x = random(5, 13 * 6), labels = Int32Array.from({ length: 13 }, (_, i) => i % 4);
-    const out: { rule: Rule; sameAsTrainSteps: boolean; sameAfterTrace: boolean; labels: string[]; describe: string[]; ms: number[]; gflops: (number | null)[]; shaders: string[]; traceMs: (number | null)[]; steps: number; rejected: (string | null)[] }[] = [];
+    const out: { rule: Rule; sameAsTrainSteps: boolean; sameAfterTrace: boolean; traced: string[]; traceMismatches: string[]; labels: string[]; describe: string[]; ms: number[]; gflops: (number | null)[]; shaders: string[]; traceMs: (number | null)[]; steps: number; rejected: (string | null)[] }[] = [];
     for (const rule of ['fa', 'bp', 'brsf'] as const) {
       const make = () => createNetwork({ sizes: [6, 11, 9, 4], rule, momentum: 0.9, learningRate: 0.05, seed: 5, device });
       const [a, b] = [await make(), await make()];
@@ -1370,10 +1370,30 @@ async function profiling(c: { steps: number }) {
         const kernels = await a.profileStep(x, labels, { steps: c.steps });
         for (let i = 0; i < c.steps; i++) await b.trainStep(x, labels);
         const sameAsTrainSteps = sameState(await stateOf(a), await stateOf(b));
+        const stateBefore = await stateOf(a);
         const trace = await a.traceStep(x, labels);
         await b.trainStep(x, labels);
+        // Each tensor the trace shows: its first writer's 'before' is the state before the step,
+        // its last writer's 'after' the state (or gradient) after it, bit for bit.
+        const stateAfter = await stateOf(a), grads = await a.getGradients();
+        const tensors = (v: { weights: Float32Array[]; biases: Float32Array[] }, prefix = '') => Object.fromEntries([
+          ...v.weights.map((t, k) => [`${prefix}W${k + 1}`, t]), ...v.biases.map((t, k) => [`${prefix}b${k + 1}`, t]),
+        ]) as Record<string, Float32Array>;
+        const initial: Record<string, Float32Array> = { ...tensors(stateBefore.p), ...tensors(stateBefore.v, 'v') };
+        const after: Record<string, Float32Array> = { ...tensors(stateAfter.p), ...tensors(stateAfter.v, 'v'), ...tensors(grads, 'd') };
+        const firstWrite: Record<string, Float32Array | Int32Array | Uint32Array | null> = {}, lastWrite: typeof firstWrite = {};
+        for (const entry of trace) {
+          for (const o of entry.outputs) {
+            const name = /: (\S+) \[/.exec(o.binding)?.[1];
+            if (!name || !(name in after)) continue;
+            if (!(name in firstWrite)) firstWrite[name] = o.before;
+            lastWrite[name] = o.after;
+          }
+        }
+        const same = (x: ArrayLike<number> | null, y: ArrayLike<number>) => x !== null && x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => Object.is(v, y[i]));
+        const traceMismatches = Object.keys(lastWrite).filter((n) => !same(lastWrite[n], after[n]) || (n in initial && !same(firstWrite[n], initial[n])));
         out.push({
-          rule, sameAsTrainSteps, sameAfterTrace: sameState(await stateOf(a), await stateOf(b)),
+          rule, sameAsTrainSteps, sameAfterTrace: sameState(await stateOf(a), await stateOf(b)), traced: Object.keys(lastWrite).sort(), traceMismatches,
           labels: kernels.map((k) => k.label), describe: a.describeStep(13).map((d) => d.label),
           ms: kernels.map((k) => k.ms), gflops: kernels.map((k) => k.gflops), shaders: kernels.map((k) => k.shader),
           traceMs: trace.map((t) => t.ms), steps: a.steps, rejected,

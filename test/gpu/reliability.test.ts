@@ -251,6 +251,10 @@ it('profileStep and traceStep train as trainStep does and time every kernel of t
     expect(run.rejected, run.rule).toEqual(['invalid-argument', 'invalid-argument', 'invalid-argument', null]);
     expect(run.sameAsTrainSteps, run.rule).toBe(true);
     expect(run.sameAfterTrace, run.rule).toBe(true);
+    // The trace's before/after values are the tensors' own: W, b, their velocities and gradients, 3 layers
+    const names = ['W', 'b', 'vW', 'vb', 'dW', 'db'].flatMap((p) => [1, 2, 3].map((k) => `${p}${k}`)).sort();
+    expect(run.traced, run.rule).toEqual(names);
+    expect(run.traceMismatches, run.rule).toEqual([]);
     expect(run.steps).toBe(4); // 3 profiled, 1 traced
     expect(run.labels).toEqual(run.describe);
     for (const ms of [...run.ms, ...run.traceMs]) {

@@ -167,9 +167,15 @@ describe('rule-specific behaviour', () => {
     });
   }
 
-  for (const rule of RULES) {
-    it(`alignment metrics on the GPU match the reference (${rule})`, async () => {
-      const { got, want } = await h.call('alignment', { sizes: [6, 17, 9, 11, 4], rule, activation: 'tanh', n: 23, seed: 5, trainSteps: 3 });
+  // auto: the direct family on this CPU adapter; the tiled and split-K passes are what GPUs run
+  // (K = 300 splits the first layer's product, its signal's chain too).
+  const alignmentCases = [
+    ...RULES.map((rule) => ({ rule, kernels: 'auto' as const, sizes: [6, 17, 9, 11, 4] })),
+    ...(['fa', 'bp', 'dfa', 'kp'] as const).flatMap((rule) => (['tiled', 'split-k'] as const).map((kernels) => ({ rule, kernels, sizes: [300, 17, 9, 11, 4] }))),
+  ];
+  for (const { rule, kernels, sizes } of alignmentCases) {
+    it(`alignment metrics on the GPU match the reference (${rule}, ${kernels} kernels)`, async () => {
+      const { got, want } = await h.call('alignment', { sizes, rule, activation: 'tanh', n: 23, seed: 5, trainSteps: 3, kernels });
       console.log(`${rule}: ${got.map((g) => `layer ${g.layer}: signal ${g.signalAngle.toFixed(2)}°, feedback ${g.feedbackAngle?.toFixed(2) ?? '—'}°, ‖F‖/‖W‖ ${g.normRatio?.toFixed(3) ?? '—'}`).join('; ')}`);
       expect(got.map((g) => g.layer)).toEqual([1, 2, 3]);
       got.forEach((g, i) => {
