@@ -199,6 +199,8 @@ function* submitChunks(steps: number): Generator<[number, number]> {
 interface StepsOptions {
   epochs?: { perEpoch: number; skip: number; start: number };
   timed?: boolean;
+  /** Check the state before the steps too (default true): false for a run's later windows, whose state the window before them was checked to leave. */
+  checkBefore?: boolean;
 }
 
 interface StepsRead {
@@ -650,7 +652,7 @@ export class Network {
         const words = await w.losses;
         const part = words.subarray(0, w.window);
         losses.set(part, w.done);
-        this.settleWindow(part, finite.read(words, w.window), {
+        this.settleWindow(part, finite.read(words, w.window, w.done === 0), {
           loss: (bad) => `train: the loss became ${part[bad]} at step ${w.done + bad + 1} of ${steps}`,
           label: 'train', span: `${stepRange(w.done, w.window)} of ${steps}`,
         });
@@ -672,7 +674,8 @@ export class Network {
             const encoder = this.device.createCommandEncoder({ label: 'train' });
             if (s === 0) {
               snapshots.record(encoder, before + done);
-              finite.encode(encoder, history, window);
+              // (later windows start from the state the one before them was checked to leave)
+              if (done === 0) finite.encode(encoder, history, window);
             }
             for (let i = 0; i < count; i++) {
               const step = done + s + i;
@@ -791,7 +794,7 @@ export class Network {
           if (rate !== this.settings.learningRate) this.setOptimizerSettings({ ...this.settings, learningRate: rate });
           gpuTrain.setOrder(o.shuffle ? shuffledOrder(gpuTrain.rows, this.seed, e) : identityOrder(gpuTrain.rows));
           const later = {
-            steps: this.submitSteps(gpuTrain, affine, o.batchSize, perEpoch, { timed: true, before: first + e * perEpoch }),
+            steps: this.submitSteps(gpuTrain, affine, o.batchSize, perEpoch, { timed: true, before: first + e * perEpoch, checkBefore: e === 0 }),
             validation: gpuValidation ? this.submitEvaluation(gpuValidation, affine, o.evalBatchSize) : null,
             test: gpuTest ? this.submitEvaluation(gpuTest, affine, o.evalBatchSize) : null,
             alignment: probe ? this.submitAlignment(probe.x, probe.labels) : null,
@@ -970,7 +973,8 @@ export class Network {
               if (destroyed) throw new FaWebGpuError('destroyed', `trainer.run: the trainer was destroyed while this ran; stopped after ${done} steps`);
               this.stopIfDestroyed('trainer.run', done);
               const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
-              const { losses: part, finite } = await this.runSteps(gpuTrain, affine, batch, k, rows % batch === 0 ? {} : { epochs: { perEpoch, skip: rows - perEpoch * batch, start: position } });
+              const epochs = rows % batch === 0 ? undefined : { perEpoch, skip: rows - perEpoch * batch, start: position };
+              const { losses: part, finite } = await this.runSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
               // The steps ran and the cursor moved, whether or not their losses are finite.
               const at = done;
               done += k;
@@ -1384,6 +1388,7 @@ export class Network {
     const history = storageBuffer(this.device, 'epoch.losses', words);
     const snapshots = this.snapshotsFor();
     const finite = this.finiteCheck();
+    const checkBefore = o.checkBefore ?? true;
     const free = () => {
       destroyDispatches([...gathers.values()]);
       history.destroy();
@@ -1396,7 +1401,7 @@ export class Network {
         const encoder = this.device.createCommandEncoder({ label: 'epoch' });
         if (s0 === 0) {
           snapshots.record(encoder, o.before ?? this.stepsDone);
-          finite.encode(encoder, history, flagsAt);
+          if (checkBefore) finite.encode(encoder, history, flagsAt);
         }
         for (let s = s0; s < s0 + count; s++) {
           const timestampWrites = span?.writes(s === 0, s === steps - 1);
@@ -1419,7 +1424,7 @@ export class Network {
     return async () => {
       try {
         const r = await read();
-        return { losses: r.slice(0, steps), gpuSeconds: span ? span.seconds(r.buffer, steps * F32_BYTES) : null, finite: finite.read(r, flagsAt) };
+        return { losses: r.slice(0, steps), gpuSeconds: span ? span.seconds(r.buffer, steps * F32_BYTES) : null, finite: finite.read(r, flagsAt, checkBefore) };
       } catch (e) {
         snapshots.abandon();
         throw e;

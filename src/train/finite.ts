@@ -3,8 +3,10 @@
  * steps. The loss alone can miss them: WGSL lets an implementation assume that floats are
  * finite, and an activation may hide a NaN (relu's max(NaN, 0) may be 0), so a hidden layer's
  * weights can go bad while every loss stays finite. Each window of steps (a readback of
- * losses) therefore checks the state it starts from and the state it leaves, and reads both
- * flags back with its losses: two more words in the readback, one launch a tensor each time.
+ * losses) therefore checks the state it leaves, and the first window of a run the state it
+ * starts from too (a later one starts from the state the window before it was checked to
+ * leave), and reads the flags back with its losses: two more words in the readback, one launch
+ * a tensor each time.
  */
 import { storageBuffer, F32_BYTES } from '../gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../kernels/dispatch.js';
@@ -46,10 +48,14 @@ export class FiniteCheck {
     encoder.copyBufferToBuffer(this.flag, 0, target, at * F32_BYTES, F32_BYTES);
   }
 
-  /** Reads the two flags at word `at` of a readback (as encoded at `at` and `at + 1`). */
-  read(words: Float32Array, at: number): FiniteFlags {
+  /**
+   * Reads the flags at word `at` of a readback (as encoded at `at` and `at + 1`); without
+   * `checkedBefore`, word `at` was not written and `before` is null (the state was checked as
+   * the window before ended, and found finite, or the run would have stopped there).
+   */
+  read(words: Float32Array, at: number, checkedBefore: boolean): FiniteFlags {
     const [before, after] = new Uint32Array(words.buffer, words.byteOffset + at * F32_BYTES, FINITE_WORDS);
-    return { before: this.name(before), after: this.name(after) };
+    return { before: checkedBefore ? this.name(before) : null, after: this.name(after) };
   }
 
   private name(code: number): string | null {
