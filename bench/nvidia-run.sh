@@ -116,7 +116,7 @@ elif [ "$what" = fmnist ]; then
   for f in .fmnist/*.xz; do xz -dc "$f" | gzip -1 > "/tmp/fmnist/$(basename "$f" .xz)"; done
   common=(experiment --data fashion-mnist --data-dir /tmp/fmnist --sizes 784,256,256,10 --rules bp,fa,dfa --seeds 3
     --epochs 20 --batch 64 --momentum 0.9 --init xavier --schedule step:15:0.1 --quiet)
-  deno "${common[@]}" --lr 0.01 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
+  deno "${common[@]}" --lr 0.01 --weight-decay 0 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
   deno "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
 else
   echo "nvidia-run.sh: expected perf, quick or fmnist, got $what" >&2; exit 2

@@ -316,9 +316,11 @@ export async function loadCheckpoint(bytes: Uint8Array, options: { device?: GPUD
   checkKeys('options', options, ['device']);
   if (options.device !== undefined && !isDevice(options.device)) throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
   const c = decodeCheckpoint(bytes);
+  // The options this version knows (restoreCheckpoint reads the same ones and no others).
+  const known = Object.fromEntries(Object.entries(c.options).filter(([k]) => (NETWORK_OPTIONS as readonly string[]).includes(k) && k !== 'device'));
   let net: Network;
   try {
-    net = await createNetwork({ ...(c.options as unknown as NetworkOptions), device: options.device });
+    net = await createNetwork({ ...(known as unknown as NetworkOptions), device: options.device });
   } catch (e) {
     if (e instanceof FaWebGpuError && e.code === 'invalid-argument') throw new FaWebGpuError('invalid-data', `checkpoint options: ${e.message}`);
     throw e;
@@ -367,13 +369,14 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
   const normalization = checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS);
   const schedule: Schedule = options.schedule ?? { type: 'constant' };
   if (typeof schedule !== 'object' || schedule === null) throw invalid(`schedule: expected { type: 'constant' } or { type: 'step', every, gamma }, got ${describe(schedule)}`);
+  checkKeys('schedule', schedule, schedule.type === 'step' ? ['type', 'every', 'gamma'] : ['type']);
   if (schedule.type === 'step') {
     checkNumber('schedule.every', schedule.every, 1, LIMITS.scheduleEvery, { integer: true });
     checkNumber('schedule.gamma', schedule.gamma, 0, LIMITS.scheduleGamma, { minExclusive: true });
     // The rate moves one way: its last value is its extreme.
     const last = scheduledRate(net.learningRate, schedule, epochs - 1);
-    if (!(last > 0 && last <= LIMITS.learningRate)) {
-      throw invalid(`schedule: × ${schedule.gamma} every ${schedule.every} epochs from ${net.learningRate} makes epoch ${epochs}'s learning rate ${last}, outside (0, ${LIMITS.learningRate}]`);
+    if (!(last >= LIMITS.minLearningRate && last <= LIMITS.learningRate)) {
+      throw invalid(`schedule: × ${schedule.gamma} every ${schedule.every} epochs from ${net.learningRate} makes epoch ${epochs}'s learning rate ${last}, outside [${LIMITS.minLearningRate}, ${LIMITS.learningRate}] (the GPU's f32 takes a smaller one as 0)`);
     }
   } else if (schedule.type !== 'constant') {
     throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
@@ -386,7 +389,7 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
 
 function checkOptimizer(o: SgdSettings): SgdSettings {
   return {
-    learningRate: checkNumber('learningRate', o.learningRate, 0, LIMITS.learningRate, { minExclusive: true }),
+    learningRate: checkNumber('learningRate', o.learningRate, LIMITS.minLearningRate, LIMITS.learningRate),
     momentum: checkNumber('momentum', o.momentum, 0, 1),
     weightDecay: checkNumber('weightDecay', o.weightDecay, 0, LIMITS.weightDecay),
   };
@@ -1109,8 +1112,9 @@ export class Network {
 
   /**
    * After train or fit stopped with 'diverged': puts back the last state recorded at the start
-   * of a window (lossEvery steps, or an epoch) whose loss was finite, parameters and
-   * velocities included, and resolves to the number of steps that state had done.
+   * of a window (lossEvery steps, or an epoch) whose loss was finite and whose every tensor was
+   * (the finiteness check), parameters and velocities included, and resolves to the number of
+   * steps that state had done.
    */
   async restoreLastFinite(): Promise<number> {
     return this.exclusive(async () => {

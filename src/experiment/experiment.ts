@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { validationRows, type Normalization } from '../data/prepare.js';
 import { FaWebGpuError, invalid } from '../errors.js';
+import { checkKeys, describe } from '../validate.js';
 import { checkFitOptions, checkNetworkOptions, createNetwork, type EpochResult, type FitOptions, type NetworkOptions, type Schedule } from '../network.js';
 import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
 
@@ -113,7 +114,12 @@ function fitOptions(config: ExperimentConfig, train: Dataset, test: Dataset | un
  * seed's network and fit options included, without a GPU: an experiment that would fail at
  * its first run (or its last) fails here instead, before anything is trained or written.
  */
+const EXPERIMENT_CONFIG = ['data', 'sizes', 'rules', 'seeds', 'epochs', 'batchSize', 'activation', 'loss', 'learningRate', 'momentum', 'weightDecay', 'init', 'schedule', 'normalization', 'validationSplit', 'alignmentRows', 'evalBatchSize'] as const satisfies readonly (keyof ExperimentConfig)[];
+
 export function checkExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig): void {
+  if (typeof config !== 'object' || config === null) throw invalid(`config: expected an object, got ${describe(config)}`);
+  // A misspelt learningRate would leave every run at the library's default rate.
+  checkKeys('config', config, EXPERIMENT_CONFIG);
   if (!Array.isArray(config.rules) || config.rules.length === 0) throw invalid('rules: expected at least one rule');
   if (!Array.isArray(config.seeds) || config.seeds.length === 0) throw invalid('seeds: expected at least one seed');
   // A repeated rule or seed would repeat a deterministic run and count it as another sample.
@@ -123,12 +129,12 @@ export function checkExperiment(train: Dataset, test: Dataset | undefined, confi
     if (again !== undefined) throw invalid(`${name}: ${JSON.stringify(again)} is listed twice; each ${name === 'rules' ? 'rule' : 'seed'} runs once`);
   }
   for (const seed of config.seeds) {
-    for (const rule of config.rules) {
-      const net = checkNetworkOptions(networkOptions(config, rule, seed));
-      // (The validation split depends on the seed: each seed's is checked.)
-      if (rule === config.rules[0]) checkFitOptions({ sizes: net.sizes, seed, learningRate: net.optimizer.learningRate }, train, fitOptions(config, train, test));
-    }
+    for (const rule of config.rules) checkNetworkOptions(networkOptions(config, rule, seed));
   }
+  // The fit options are every run's but the seed's, which picks the validation rows and not
+  // their count: one check (and one copy of the split) does for all.
+  const first = checkNetworkOptions(networkOptions(config, config.rules[0], config.seeds[0]));
+  checkFitOptions({ sizes: first.sizes, seed: first.seed, learningRate: first.optimizer.learningRate }, train, fitOptions(config, train, test));
 }
 
 /** Runs every rule × seed in turn on one device (the configuration checked first, by checkExperiment). */

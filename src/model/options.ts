@@ -63,6 +63,8 @@ export const LIMITS = {
   /** Units in a layer; rows in a batch. */
   layer: 1 << 24,
   learningRate: 1e6,
+  /** The smallest learning rate: f32's smallest normal number (GPUs may flush smaller ones to 0). */
+  minLearningRate: 2 ** -126,
   weightDecay: 1e6,
   /** A standard deviation for `init`. */
   init: 1e6,

@@ -155,9 +155,9 @@ it('experiment takes its input and output sizes from the data, writes its files,
     [['--sizes', '784,256,10'], /--sizes: the first size is the input, and spirals has 2 features; got 784,256,10/],
     [['--sizes', '2,8,1'], /--sizes: the last size is the output, and spirals has 2 classes; got 2,8,1/],
     [['--batch', '5000'], /--batch: 5000 is more than the 1000 training rows/],
-    [['--rules', 'fa,bp,fa'], /--rules: rules: "fa" is listed twice/],
-    [['--validation', '0.0001'], /--validation: validationSplit: 0.0001 of 1000 rows leaves no validation rows/],
-    [['--schedule', 'step:1:1000', '--epochs', '4'], /--schedule: schedule: × 1000 every 1 epochs from 0.005 makes epoch 4's learning rate 5000000, outside \(0, 1000000\]/],
+    [['--rules', 'fa,bp,fa'], /--rules: "fa" is listed twice/],
+    [['--validation', '0.0001'], /--validation: 0.0001 of 1000 rows leaves no validation rows/],
+    [['--schedule', 'step:1:1000', '--epochs', '4'], /--schedule: × 1000 every 1 epochs from 0.005 makes epoch 4's learning rate 5000000, outside \[1.1754943508222875e-38, 1000000\]/],
   ] as const) {
     const bad = run(['experiment', '--data', 'spirals', '--out', never, ...args]);
     expect(bad.status, args.join(' ')).toBe(2);

@@ -1128,10 +1128,13 @@ async function hiddenNonFinite() {
     const { x, labels } = xorDataset();
     const data: Dataset = { x, labels, features: 2, classes: 2 };
     const options = { sizes: [2, 8, 2], rule: 'fa' as const, momentum: 0.9, seed: 3, device };
+    const poison = (net: Network) => {
+      const b2 = net.describeStep(4).flatMap((d) => d.buffers).find((b) => b.label === 'B2')!;
+      return () => device.queue.writeBuffer(b2, 4 * 5, Float32Array.of(NaN));
+    };
     const poisoned = async () => {
       const net = await createNetwork(options);
-      const b2 = net.describeStep(4).flatMap((d) => d.buffers).find((b) => b.label === 'B2')!;
-      device.queue.writeBuffer(b2, 4 * 5, Float32Array.of(NaN));
+      poison(net)();
       return net;
     };
     const big = x.map((v) => v * 1e35);
@@ -1151,12 +1154,25 @@ async function hiddenNonFinite() {
       const trainer = await errorOf(tr.run(3));
       tr.destroy();
 
+      // Later windows: NaN written from onProgress after window 1 is read lands behind window 2,
+      // which was already submitted; window 3 (one step: its loss is finite) starts from it and
+      // only its check after the steps can tell. (A test-only write between windows: the state
+      // window 3 starts from is not the one window 2 was checked to leave.)
+      // (describeStep is refused while a run is busy: the buffer is found before it.)
+      const late = keep(await createNetwork(options));
+      const poisonLate = poison(late);
+      const trainLater = await errorOf(late.train(x, labels, { steps: 5, lossEvery: 2, onProgress: (p) => { if (p.step === 2) poisonLate(); } }));
+      // fit likewise: epochs of one step, NaN written after epoch 1 lands behind epoch 2.
+      const lateFit = keep(await createNetwork(options));
+      const poisonLateFit = poison(lateFit);
+      const fitLater = await errorOf(lateFit.fit(data, { epochs: 3, batchSize: 4, onEpoch: (r) => { if (r.epoch === 1) poisonLateFit(); } }));
+
       const hot = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const overflow = await errorOf(hot.train(big, labels, { steps: 1, lossEvery: 1 }));
       const restoredTo = await hot.restoreLastFinite();
       const fresh = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const restoredFresh = sameState(await stateOf(hot), await stateOf(fresh));
-      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, fit, trainer, overflow, restoredTo, restoredFresh };
+      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, fit, trainer, trainLater, fitLater, overflow, restoredTo, restoredFresh };
     } finally {
       for (const n of nets) n.destroy();
     }

@@ -142,6 +142,11 @@ it('a NaN or an infinity in the state behind finite losses stops train, fit and 
   expect(r.fit?.message).toMatch(/^fit: B2 held a NaN or an infinity before epoch 1,/);
   expect(r.trainer?.code).toBe('diverged');
   expect(r.trainer?.message).toMatch(/^trainer: B2 held a NaN or an infinity before steps 1–3 of 3,/);
+  // Later windows' checks after their steps: W1 where B2's NaN reached an active unit's δ, else B2 itself
+  expect(r.trainLater?.code).toBe('diverged');
+  expect(r.trainLater?.message).toMatch(/^train: (W1|B2) held a NaN or an infinity after step 5 of 5, though every loss was finite/);
+  expect(r.fitLater?.code).toBe('diverged');
+  expect(r.fitLater?.message).toMatch(/^fit: (W1|B2) held a NaN or an infinity after epoch 3, though every loss was finite/);
   expect(r.overflow?.code).toBe('diverged');
   expect(r.overflow?.message).toMatch(/^train: W1 held a NaN or an infinity after step 1 of 1, though every loss was finite .*; restoreLastFinite\(\) puts back the state after step 0;/);
   expect(r.restoredTo).toBe(0);

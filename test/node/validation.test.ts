@@ -34,7 +34,8 @@ describe('createNetwork option checks', () => {
     ['negative weight decay', { sizes: [2, 8, 2], weightDecay: -0.1 }, /weightDecay: expected a finite number >= 0/],
     ['unknown init', { sizes: [2, 8, 2], init: 'glorot' }, /init: expected a standard deviation in \[0, 1000000\], 'xavier' or 'he', got "glorot"/],
     ['unknown activation', { sizes: [2, 8, 2], activation: 'gelu' }, /activation: expected one of/],
-    ['negative learning rate', { sizes: [2, 8, 2], learningRate: -0.1 }, /learningRate: expected a finite number > 0/],
+    ['negative learning rate', { sizes: [2, 8, 2], learningRate: -0.1 }, /learningRate: expected a finite number >= 1.1754943508222875e-38 and <= 1000000, got -0.1/],
+    ['a learning rate f32 would flush to 0', { sizes: [2, 8, 2], learningRate: 1e-40 }, /learningRate: expected a finite number >= 1.1754943508222875e-38/],
     ['NaN learning rate', { sizes: [2, 8, 2], learningRate: NaN }, /learningRate: .* got NaN/],
     ['fractional seed', { sizes: [2, 8, 2], seed: 1.5 }, /seed: expected an integer >= 0/],
     ['unsafe seed', { sizes: [2, 8, 2], seed: 2 ** 60 }, /seed: expected an integer/],
@@ -74,10 +75,13 @@ describe('fit and experiment checks, before any GPU work', () => {
   const data = blobs({ n: 40, classes: 3, seed: 1 });
   const net = { sizes: [2, 5, 3], seed: 1, learningRate: 0.1 };
   const fit = (options: object) => () => checkFitOptions(net, data, { epochs: 4, batchSize: 8, ...options } as never);
-  it('a schedule whose rates leave (0, 1e6] over the run, or that is not an object, is refused', () => {
+  it('a schedule whose rates leave [2⁻¹²⁶, 1e6] over the run, or that is not an object, or with keys it does not take, is refused', () => {
     expect(fit({ schedule: { type: 'step', every: 1, gamma: 10 } })).not.toThrow();
-    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e6 } })).toThrow(/schedule: × 1000000 every 1 epochs from 0.1 makes epoch 4's learning rate 100000000000000000, outside \(0, 1000000\]/);
-    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e-300 } })).toThrow(/makes epoch 4's learning rate 0, outside/);
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e6 } })).toThrow(/schedule: × 1000000 every 1 epochs from 0.1 makes epoch 4's learning rate 100000000000000000, outside \[1.1754943508222875e-38, 1000000\]/);
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e-300 } })).toThrow(/makes epoch 4's learning rate 0, outside \[1.1754943508222875e-38, 1000000\]/);
+    // (in f64 positive, in the GPU's f32 a 0)
+    expect(fit({ schedule: { type: 'step', every: 1, gamma: 1e-14 } })).toThrow(/makes epoch 4's learning rate 1e-43, outside/);
+    expect(fit({ schedule: { type: 'constant', every: 2 } })).toThrow(/schedule: unknown option "every"/);
     expect(fit({ schedule: 'step' })).toThrow(/schedule: expected \{ type: 'constant' \} or \{ type: 'step', every, gamma \}, got "step"/);
     expect(fit({ batchsize: 8 })).toThrow(/options: unknown option "batchsize"/);
   });
@@ -89,7 +93,10 @@ describe('fit and experiment checks, before any GPU work', () => {
       [{ seeds: [] }, /seeds: expected at least one seed/],
       [{ validationSplit: 0.001 }, /validationSplit: 0.001 of 40 rows leaves no validation rows/],
       [{ schedule: { type: 'step', every: 1, gamma: 1e7 } }, /schedule.gamma: expected a finite number > 0 and <= 1000000/],
-      [{ learningRate: 2e6 }, /learningRate: expected a finite number > 0 and <= 1000000/],
+      [{ learningRate: 2e6 }, /learningRate: expected a finite number >= 1.1754943508222875e-38 and <= 1000000/],
+      // only the second seed is past the range: every run is checked
+      [{ seeds: [1, 2 ** 60] }, /seed: expected an integer >= 0/],
+      [{ learningrate: 0.005 } as Partial<ExperimentConfig>, /config: unknown option "learningrate"/],
       [{ sizes: [2, 5, 2] }, /train: has 3 classes, the network has 2 outputs/],
       [{ batchSize: 41 }, /batchSize: expected an integer >= 1 and <= 40/],
     ];
