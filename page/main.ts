@@ -5,9 +5,9 @@
  * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
+  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
-  type Activation, type Dataset, type LayerAlignment, type Network, type Rule, type Trainer,
+  type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
 import { wireBench } from './bench-view.js';
 import { LiveChart } from './charts.js';
@@ -91,6 +91,7 @@ function options() {
     hidden,
     activation: String(f.get('activation')) as Activation,
     rules: [String(f.get('ruleA')), String(f.get('ruleB'))] as Rule[],
+    kernels: String(f.get('kernels')) as KernelFamily,
     learningRate: num('lr'),
     batch: num('batch'),
     momentum: num('momentum'),
@@ -152,6 +153,9 @@ async function reset(): Promise<void> {
   steps = 0;
   chunk = 8;
   speed = '';
+  // A trace shows a step of the networks just destroyed: it goes with them.
+  $('dispatches').replaceChildren();
+  $('dispatch-detail').replaceChildren();
   const o = options();
   const fresh: Run[] = [];
   // Every network made, so that a reset that fails or is superseded destroys them (trainers too).
@@ -166,7 +170,7 @@ async function reset(): Promise<void> {
     for (const [i, rule] of o.rules.entries()) {
       // The seed's XOR keeps the seed's N(0, 0.2²); the other sets start from xavier scaling.
       const init = o.data === 'xor4' ? 0.2 : 'xavier';
-      const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, device });
+      const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, kernels: o.kernels, device });
       made.push(net);
       const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
       const card = document.createElement('div');
@@ -406,6 +410,18 @@ function wire(): void {
       select.append(option);
     }
   }
+  // Which kernels run the step: a GPU's families run on a CPU adapter too (slower), so the
+  // kernel-by-kernel view can show the launches a GPU would take.
+  const kernels = form.elements.namedItem('kernels') as HTMLSelectElement;
+  for (const k of KERNEL_FAMILIES) {
+    const option = new Option(k, k, false, k === 'auto');
+    option.title = KERNEL_FAMILY_DESCRIPTIONS[k];
+    kernels.append(option);
+  }
+  $('kernel-help').replaceChildren(...KERNEL_FAMILIES.flatMap((k) => [
+    Object.assign(document.createElement('dt'), { textContent: k }),
+    Object.assign(document.createElement('dd'), { textContent: KERNEL_FAMILY_DESCRIPTIONS[k] }),
+  ]));
   $('rule-help').replaceChildren(...RULES.flatMap((r) => [
     Object.assign(document.createElement('dt'), { textContent: r }),
     Object.assign(document.createElement('dd'), { textContent: RULE_DESCRIPTIONS[r] }),

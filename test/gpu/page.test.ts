@@ -140,6 +140,35 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
   expect(s.errors).toEqual([]);
 }, 60_000);
 
+it('with the split-k kernels chosen, the view shows a GPU\'s step: the top hidden signal in the output layer\'s launch', async () => {
+  // every family named and described beside the controls
+  expect(await s.page.$$eval('#kernel-help dt', (d) => d.map((e) => e.textContent))).toEqual(['auto', 'tiled', 'direct', 'split-k', 'pipelined']);
+  await setControl('kernels', 'split-k');
+  // the trace of the networks the change replaced is gone
+  expect(await s.page.$$eval('#dispatches li', (l) => l.length)).toBe(0);
+  await s.page.click('#trace');
+  await s.page.waitForSelector('#dispatches li', { timeout: 120_000 });
+  const items = await s.page.$$eval('#dispatches li', (lis) => lis.map((li) => li.textContent!));
+  console.log(items.join('\n'));
+  // matmul.wgsl (not matmul_direct) for the products; the output layer's one launch makes the
+  // logits, the loss, e and the top hidden layer's δ (softmax_cross_entropy's output_signal)
+  expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul\.wgsl/);
+  const fused = items.map((t) => /^Layer(\d+)\.forward\+Loss\.softmax_cross_entropy\+Layer(\d+)\.backward\.signal +\(softmax_cross_entropy\.wgsl/.exec(t)).find(Boolean);
+  expect(fused, items.join('\n')).toBeTruthy();
+  const [, out, top] = fused!.map(Number);
+  expect(top).toBe(out - 1);
+  // no launch of its own for that signal (lower layers' signals keep hidden_signal.wgsl)
+  expect(items.some((t) => new RegExp(`^Layer${top}\\.backward\\.signal `).test(t))).toBe(false);
+  const detail = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
+  expect(detail).toMatch(/shaders\/softmax_cross_entropy\.wgsl/);
+  expect(detail).toMatch(/Here fa departs from backprop/);
+  // FA's branch of the feedback in that launch, and only it
+  expect(await s.page.$$eval('#dispatch-detail .line-departs', (l) => l.map((e) => e.textContent!))).toEqual([expect.stringMatching(/v = f\[c \* sizes\.inputs \+ j\];/)]);
+  await s.page.screenshot({ path: `${shots}/kernel-by-kernel-split-k.png`, fullPage: true });
+  await setControl('kernels', 'auto');
+  expect(s.errors).toEqual([]);
+}, 60_000);
+
 it('trains Fashion-MNIST from files the user picks, showing test images with mistakes marked', async () => {
   await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'fashion'; el.dispatchEvent(new Event('change', { bubbles: true })); });
   expect(await s.page.$eval('#fashion-files', (e) => (e as HTMLElement).hidden)).toBe(false);
