@@ -104,16 +104,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let kBegin = wid.z * sizes.kChunk;
   let kEnd = min(sizes.classes, kBegin + sizes.kChunk);
   for (var k0 = kBegin; k0 < kEnd; k0 += SLAB) {
-    for (var q = 0u; q < 8u; q++) {
-      let idx = t + q * 64u;
+    // 128 vec4 slots per tile, 2 per thread, each filled whole by one thread (threads writing
+    // different components of one vec4 would race: WGSL lets a component's write touch the
+    // whole vector).
+    for (var p = 0u; p < 2u; p++) {
       // e rows are contiguous over c: consecutive threads walk c.
-      let r = idx / SLAB;
-      let k = idx % SLAB;
-      tileE[k * LANES + r / 4u][r % 4u] = loadE(row0 + r, k0 + k);
+      let k = t % SLAB;
+      let q = t / SLAB + 4u * p;
+      let r = row0 + 4u * q;
+      tileE[k * LANES + q] = vec4<f32>(loadE(r, k0 + k), loadE(r + 1u, k0 + k), loadE(r + 2u, k0 + k), loadE(r + 3u, k0 + k));
       // F: consecutive threads walk j (contiguous in B; W is read transposed).
-      let kb = idx / TILE;
-      let n = idx % TILE;
-      tileF[kb * LANES + n / 4u][n % 4u] = loadF(k0 + kb, col0 + n);
+      let qb = t % LANES;
+      let kb = t / LANES + 8u * p;
+      let n = col0 + 4u * qb;
+      tileF[kb * LANES + qb] = vec4<f32>(loadF(k0 + kb, n), loadF(k0 + kb, n + 1u), loadF(k0 + kb, n + 2u), loadF(k0 + kb, n + 3u));
     }
     workgroupBarrier();
     for (var k = 0u; k < SLAB; k++) {

@@ -209,16 +209,19 @@ fn product(wid: vec3<u32>, lid: vec3<u32>) -> Block {
   let kBegin = wid.z * sizes.kChunk;
   let kEnd = min(sizes.K, kBegin + sizes.kChunk);
   for (var k0 = kBegin; k0 < kEnd; k0 += SLAB) {
-    // 512 elements per tile, 8 per thread. Consecutive threads walk the stored matrix's
-    // contiguous dimension so global reads coalesce.
-    for (var j = 0u; j < 8u; j++) {
-      let e = t + j * 64u;
-      var r: u32; var k: u32;
-      if (TRANS_A) { k = e / TILE; r = e % TILE; } else { r = e / SLAB; k = e % SLAB; }
-      tileA[k * LANES + r / 4u][r % 4u] = loadA(row0 + r, k0 + k);
-      var n: u32; var kb: u32;
-      if (TRANS_B) { n = e / SLAB; kb = e % SLAB; } else { kb = e / TILE; n = e % TILE; }
-      tileB[kb * LANES + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
+    // 128 vec4 slots per tile, 2 per thread, each filled whole by one thread (threads writing
+    // different components of one vec4 would race: WGSL lets a component's write touch the
+    // whole vector, and FXC's lowering does). Consecutive threads walk the stored matrix's
+    // contiguous dimension (k for A, columns for Aᵀ) so global reads coalesce.
+    for (var p = 0u; p < 2u; p++) {
+      var k: u32; var q: u32;
+      if (TRANS_A) { q = t % LANES; k = t / LANES + 8u * p; } else { k = t % SLAB; q = t / SLAB + 4u * p; }
+      let r = row0 + 4u * q;
+      tileA[k * LANES + q] = vec4<f32>(loadA(r, k0 + k), loadA(r + 1u, k0 + k), loadA(r + 2u, k0 + k), loadA(r + 3u, k0 + k));
+      var kb: u32; var qb: u32;
+      if (TRANS_B) { kb = t % SLAB; qb = t / SLAB + 4u * p; } else { qb = t % LANES; kb = t / LANES + 8u * p; }
+      let n = col0 + 4u * qb;
+      tileB[kb * LANES + qb] = vec4<f32>(loadB(k0 + kb, n), loadB(k0 + kb, n + 1u), loadB(k0 + kb, n + 2u), loadB(k0 + kb, n + 3u));
     }
     workgroupBarrier();
     for (var k = 0u; k < SLAB; k++) {

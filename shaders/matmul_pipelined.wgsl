@@ -52,57 +52,45 @@ fn loadB(k: u32, col: u32) -> f32 {
   return b[k * sizes.N + col];
 }
 
-// Thread t's four values of op(A) in the slab at k0, read along the stored matrix's
-// contiguous dimension: with TRANS_A rows r … r+3 of slab row t / 32 (r = 4·(t % 32)); without
-// it, slab rows kk … kk+3 (kk = 4·(t % 2)) of row t / 2.
+// Thread t's slot of op(A)'s slab at k0: rows 4·j … 4·j+3 of slab row k, one whole vec4 of
+// tileA (one writer per vec4: threads writing different components of one vec4 would race,
+// as WGSL lets a component's write touch the whole vector). Consecutive threads walk the
+// stored matrix's contiguous dimension: with TRANS_A the rows (j = t % 32, k = t / 32),
+// without it k (k = t % 8, j = t / 8: each warp reads 4 rows × 8 consecutive k).
+fn slotA(t: u32) -> vec2<u32> {
+  if (TRANS_A) { return vec2<u32>(t / 32u, t % 32u); }
+  return vec2<u32>(t % SLAB, t / SLAB);
+}
+
 fn fetchA(row0: u32, k0: u32, t: u32) -> vec4<f32> {
-  if (TRANS_A) {
-    let k = k0 + t / 32u;
-    let r = row0 + 4u * (t % 32u);
-    return vec4<f32>(loadA(r, k), loadA(r + 1u, k), loadA(r + 2u, k), loadA(r + 3u, k));
-  }
-  let r = row0 + t / 2u;
-  let k = k0 + 4u * (t % 2u);
-  return vec4<f32>(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u));
+  let s = slotA(t);
+  let k = k0 + s.x;
+  let r = row0 + 4u * s.y;
+  return vec4<f32>(loadA(r, k), loadA(r + 1u, k), loadA(r + 2u, k), loadA(r + 3u, k));
 }
 
 fn stashA(q: u32, t: u32, v: vec4<f32>) {
-  if (TRANS_A) {
-    tileA[q * HALF + (t / 32u) * ROW + t % 32u] = v;
-    return;
-  }
-  let r = t / 2u;
-  let at = q * HALF + 4u * (t % 2u) * ROW + r / 4u;
-  tileA[at][r % 4u] = v.x;
-  tileA[at + ROW][r % 4u] = v.y;
-  tileA[at + 2u * ROW][r % 4u] = v.z;
-  tileA[at + 3u * ROW][r % 4u] = v.w;
+  let s = slotA(t);
+  tileA[q * HALF + s.x * ROW + s.y] = v;
 }
 
-// Thread t's four values of op(B) in the slab at k0: without TRANS_B columns n … n+3 of slab
-// row t / 32 (n = 4·(t % 32)); with it, slab rows kk … kk+3 (kk = 4·(t % 2)) of column t / 2.
+// Thread t's slot of op(B)'s slab at k0: columns 4·j … 4·j+3 of slab row k, likewise:
+// without TRANS_B j = t % 32, k = t / 32; with it k = t % 8, j = t / 8.
+fn slotB(t: u32) -> vec2<u32> {
+  if (TRANS_B) { return vec2<u32>(t % SLAB, t / SLAB); }
+  return vec2<u32>(t / 32u, t % 32u);
+}
+
 fn fetchB(col0: u32, k0: u32, t: u32) -> vec4<f32> {
-  if (TRANS_B) {
-    let n = col0 + t / 2u;
-    let k = k0 + 4u * (t % 2u);
-    return vec4<f32>(loadB(k, n), loadB(k + 1u, n), loadB(k + 2u, n), loadB(k + 3u, n));
-  }
-  let k = k0 + t / 32u;
-  let n = col0 + 4u * (t % 32u);
+  let s = slotB(t);
+  let k = k0 + s.x;
+  let n = col0 + 4u * s.y;
   return vec4<f32>(loadB(k, n), loadB(k, n + 1u), loadB(k, n + 2u), loadB(k, n + 3u));
 }
 
 fn stashB(q: u32, t: u32, v: vec4<f32>) {
-  if (!TRANS_B) {
-    tileB[q * HALF + (t / 32u) * ROW + t % 32u] = v;
-    return;
-  }
-  let n = t / 2u;
-  let at = q * HALF + 4u * (t % 2u) * ROW + n / 4u;
-  tileB[at][n % 4u] = v.x;
-  tileB[at + ROW][n % 4u] = v.y;
-  tileB[at + 2u * ROW][n % 4u] = v.z;
-  tileB[at + 3u * ROW][n % 4u] = v.w;
+  let s = slotB(t);
+  tileB[q * HALF + s.x * ROW + s.y] = v;
 }
 
 @compute @workgroup_size(16, 16)

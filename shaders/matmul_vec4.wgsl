@@ -5,8 +5,10 @@
 // bounds checks are per vec4 (K and N multiples of 4 put a vec4 wholly inside or outside).
 // A GPU candidate for large products, timed by the benchmarks beside the others
 // (`fa-webgpu bench --matmul 4096`); src/kernels/kernels.ts says whether the host picks it.
-// Its inner loop and register layout are matmul_pipelined's, repeated (WGSL has no includes):
-// once timed on a GPU, it either replaces matmul_pipelined where it fits or is deleted.
+// Its register layout is matmul_pipelined's; A's tile differs: it keeps A's layout (a row's 4
+// consecutive k in one vec4, as loaded: one writer per vec4), and the inner loop takes 4 k at a
+// time, transposing 8 rows' vec4s in registers. Once timed on a GPU, it either replaces
+// matmul_pipelined where it fits or is deleted.
 // Dispatch: (ceil(N / 128), ceil(M / 128), 1) workgroups of 16×16 threads; each thread makes an
 // 8×8 block of C (rows 8·ty … +7, columns 4·tx … +3 and 64 + 4·tx … +3).
 
@@ -30,7 +32,9 @@ const SLAB = 8u;    // K per staging step: one vec4 of A and one of B per thread
 const ROW = 32u;    // vec4 slots per k in a tile (TILE / 4)
 const HALF = 256u;  // vec4 slots per buffer (SLAB · ROW)
 
-// Buffer q, slab row k: tileA[q·HALF + k·ROW + r/4][r%4] = A[row0 + r, k0 + k]; tileB likewise over columns.
+// Buffer q: tileA[q·HALF + r·KQ + kq][i] = A[row0 + r, k0 + 4·kq + i] (a row's k in one vec4);
+// tileB[q·HALF + k·ROW + n/4][n%4] = B[k0 + k, col0 + n].
+const KQ = 2u;      // vec4 slots per row of A's tile (SLAB / 4)
 var<workgroup> tileA: array<vec4<f32>, 512>;
 var<workgroup> tileB: array<vec4<f32>, 512>;
 
@@ -42,14 +46,9 @@ fn fetchA(row0: u32, k0: u32, t: u32) -> vec4<f32> {
   return a[(r * sizes.K + k) / 4u];
 }
 
-// Stored transposed, so that a thread reads 4 rows of one k as one vec4.
+// Stored as loaded, whole: slot (t / 2)·KQ + t % 2 = t.
 fn stashA(q: u32, t: u32, v: vec4<f32>) {
-  let r = t / 2u;
-  let at = q * HALF + 4u * (t % 2u) * ROW + r / 4u;
-  tileA[at][r % 4u] = v.x;
-  tileA[at + ROW][r % 4u] = v.y;
-  tileA[at + 2u * ROW][r % 4u] = v.z;
-  tileA[at + 3u * ROW][r % 4u] = v.w;
+  tileA[q * HALF + t] = v;
 }
 
 // Thread t's part of B's slab at k0: row k0 + t / 32, columns 4·(t % 32) … +3 of the tile.
@@ -90,20 +89,75 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       nextA = fetchA(row0, (s + 1u) * SLAB, t);
       nextB = fetchB(col0, (s + 1u) * SLAB, t);
     }
-    for (var k = 0u; k < SLAB; k++) {
-      let base = q * HALF + k * ROW;
-      let a0 = tileA[base + 2u * lid.y];          // rows 8·ty … +3
-      let a1 = tileA[base + 2u * lid.y + 1u];     // rows 8·ty + 4 … +7
-      let b0 = tileB[base + lid.x];               // columns 4·tx … +3
-      let b1 = tileB[base + ROW / 2u + lid.x];    // columns 64 + 4·tx … +3
-      acc00 += a0.x * b0; acc01 += a0.x * b1;
-      acc10 += a0.y * b0; acc11 += a0.y * b1;
-      acc20 += a0.z * b0; acc21 += a0.z * b1;
-      acc30 += a0.w * b0; acc31 += a0.w * b1;
-      acc40 += a1.x * b0; acc41 += a1.x * b1;
-      acc50 += a1.y * b0; acc51 += a1.y * b1;
-      acc60 += a1.z * b0; acc61 += a1.z * b1;
-      acc70 += a1.w * b0; acc71 += a1.w * b1;
+    for (var kq = 0u; kq < KQ; kq++) {
+      // rows 8·ty … +7, k = 4·kq … +3
+      let ra = q * HALF + 8u * lid.y * KQ + kq;
+      let r0 = tileA[ra]; let r1 = tileA[ra + KQ]; let r2 = tileA[ra + 2u * KQ]; let r3 = tileA[ra + 3u * KQ];
+      let r4 = tileA[ra + 4u * KQ]; let r5 = tileA[ra + 5u * KQ]; let r6 = tileA[ra + 6u * KQ]; let r7 = tileA[ra + 7u * KQ];
+      // k = 4·kq + 0: rows 8·ty … +3 and 8·ty + 4 … +7 from component x of each row's vec4
+      {
+        let a0 = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
+        let a1 = vec4<f32>(r4.x, r5.x, r6.x, r7.x);
+        let base = q * HALF + (4u * kq + 0u) * ROW;
+        let b0 = tileB[base + lid.x];               // columns 4·tx … +3
+        let b1 = tileB[base + ROW / 2u + lid.x];    // columns 64 + 4·tx … +3
+        acc00 += a0.x * b0; acc01 += a0.x * b1;
+        acc10 += a0.y * b0; acc11 += a0.y * b1;
+        acc20 += a0.z * b0; acc21 += a0.z * b1;
+        acc30 += a0.w * b0; acc31 += a0.w * b1;
+        acc40 += a1.x * b0; acc41 += a1.x * b1;
+        acc50 += a1.y * b0; acc51 += a1.y * b1;
+        acc60 += a1.z * b0; acc61 += a1.z * b1;
+        acc70 += a1.w * b0; acc71 += a1.w * b1;
+      }
+      // k = 4·kq + 1: rows 8·ty … +3 and 8·ty + 4 … +7 from component y of each row's vec4
+      {
+        let a0 = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
+        let a1 = vec4<f32>(r4.y, r5.y, r6.y, r7.y);
+        let base = q * HALF + (4u * kq + 1u) * ROW;
+        let b0 = tileB[base + lid.x];               // columns 4·tx … +3
+        let b1 = tileB[base + ROW / 2u + lid.x];    // columns 64 + 4·tx … +3
+        acc00 += a0.x * b0; acc01 += a0.x * b1;
+        acc10 += a0.y * b0; acc11 += a0.y * b1;
+        acc20 += a0.z * b0; acc21 += a0.z * b1;
+        acc30 += a0.w * b0; acc31 += a0.w * b1;
+        acc40 += a1.x * b0; acc41 += a1.x * b1;
+        acc50 += a1.y * b0; acc51 += a1.y * b1;
+        acc60 += a1.z * b0; acc61 += a1.z * b1;
+        acc70 += a1.w * b0; acc71 += a1.w * b1;
+      }
+      // k = 4·kq + 2: rows 8·ty … +3 and 8·ty + 4 … +7 from component z of each row's vec4
+      {
+        let a0 = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
+        let a1 = vec4<f32>(r4.z, r5.z, r6.z, r7.z);
+        let base = q * HALF + (4u * kq + 2u) * ROW;
+        let b0 = tileB[base + lid.x];               // columns 4·tx … +3
+        let b1 = tileB[base + ROW / 2u + lid.x];    // columns 64 + 4·tx … +3
+        acc00 += a0.x * b0; acc01 += a0.x * b1;
+        acc10 += a0.y * b0; acc11 += a0.y * b1;
+        acc20 += a0.z * b0; acc21 += a0.z * b1;
+        acc30 += a0.w * b0; acc31 += a0.w * b1;
+        acc40 += a1.x * b0; acc41 += a1.x * b1;
+        acc50 += a1.y * b0; acc51 += a1.y * b1;
+        acc60 += a1.z * b0; acc61 += a1.z * b1;
+        acc70 += a1.w * b0; acc71 += a1.w * b1;
+      }
+      // k = 4·kq + 3: rows 8·ty … +3 and 8·ty + 4 … +7 from component w of each row's vec4
+      {
+        let a0 = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
+        let a1 = vec4<f32>(r4.w, r5.w, r6.w, r7.w);
+        let base = q * HALF + (4u * kq + 3u) * ROW;
+        let b0 = tileB[base + lid.x];               // columns 4·tx … +3
+        let b1 = tileB[base + ROW / 2u + lid.x];    // columns 64 + 4·tx … +3
+        acc00 += a0.x * b0; acc01 += a0.x * b1;
+        acc10 += a0.y * b0; acc11 += a0.y * b1;
+        acc20 += a0.z * b0; acc21 += a0.z * b1;
+        acc30 += a0.w * b0; acc31 += a0.w * b1;
+        acc40 += a1.x * b0; acc41 += a1.x * b1;
+        acc50 += a1.y * b0; acc51 += a1.y * b1;
+        acc60 += a1.z * b0; acc61 += a1.z * b1;
+        acc70 += a1.w * b0; acc71 += a1.w * b1;
+      }
     }
     // The other buffer was last read in the previous slab, before the barrier that ended it.
     if (more) {

@@ -18,8 +18,13 @@ export function storageBuffer(device: GPUDevice, label: string, count: number, d
   return buffer;
 }
 
-/** The most elements a storage buffer may hold: WGSL indexes them with u32. */
-export const MAX_ELEMENTS = 0xffffffff;
+/**
+ * The most elements a storage buffer may hold: WGSL indexes them with u32, and the kernels
+ * whose grids fold (gid.x + gid.y · groups.x · 256, grid1d) or stride by 256 reach an index
+ * past the count before they stop: 65,535 × 65,536 keeps a folded grid at y ≤ 256 (its last
+ * index below 2³²) and i + 256 below 2³² (2³² − 65,536 elements; 16 GiB of f32).
+ */
+export const MAX_ELEMENTS = 65535 * 65536;
 
 /** Throws 'device-limit' when `count` 4-byte values do not fit one storage binding of this device, or pass MAX_ELEMENTS. */
 export function checkFits(device: GPUDevice, label: string, count: number): void {
@@ -28,7 +33,7 @@ export function checkFits(device: GPUDevice, label: string, count: number): void
   if (size > limit) {
     throw new FaWebGpuError('device-limit', `${label}: needs ${size} bytes (${count} values), past this device's storage-buffer limit of ${limit} bytes; use smaller layers or batches`);
   }
-  // The kernels index elements with u32 arithmetic: past 2³² − 1 elements it would wrap,
+  // The kernels index elements with u32 arithmetic: past MAX_ELEMENTS it would wrap,
   // whatever bytes an adapter allows in a binding.
   if (count > MAX_ELEMENTS) {
     throw new FaWebGpuError('device-limit', `${label}: needs ${count} values, past the ${MAX_ELEMENTS} a kernel can index (u32); use smaller layers or batches`);

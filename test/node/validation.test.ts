@@ -141,9 +141,14 @@ describe('checkFits and uniforms', () => {
   // an adapter whose binding limit is past 16 GiB: the u32 indices are then the limit
   const huge = { limits: { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40 } } as unknown as GPUDevice;
   it('refuse more elements than a kernel can index with u32, whatever bytes the adapter allows', () => {
-    expect(() => checkFits(huge, 'a1', 2 ** 32 - 1)).not.toThrow();
-    expect(() => checkFits(huge, 'a1', 70_000 * 70_000)).toThrow(/a1: needs 4900000000 values, past the 4294967295 a kernel can index \(u32\)/);
+    // 65,535 × 65,536: a folded grid of 256-thread workgroups stays at y ≤ 256, its indices below 2³²
+    expect(() => checkFits(huge, 'a1', 65535 * 65536)).not.toThrow();
+    expect(() => checkFits(huge, 'a1', 65535 * 65536 + 1)).toThrow(/a1: needs 4294901761 values, past the 4294901760 a kernel can index \(u32\)/);
+    expect(() => checkFits(huge, 'a1', 70_000 * 70_000)).toThrow(/a1: needs 4900000000 values, past the 4294901760/);
     expect(() => checkFits(huge, 'a1', 2 ** 32)).toThrow(expect.objectContaining({ code: 'device-limit' }));
+    // (the largest folded grid: 65,535 × 257 workgroups would reach index 2³² and wrap)
+    const [x, y] = grid1d({ limits: { maxComputeWorkgroupsPerDimension: 65535 } } as unknown as GPUDevice, 'k', 65535 * 65536, 256);
+    expect(x * y * 256).toBeLessThanOrEqual(2 ** 32);
   });
   it('a uniform refuses a u32 field it would wrap', () => {
     const layout = new UniformLayout([['rows', 'u32'], ['scale', 'f32']] as const);
