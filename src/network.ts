@@ -652,7 +652,7 @@ export class Network {
       // The window whose losses are on their way back while the next one runs.
       let inFlight: Window | null = null;
       const settle = async (w: Window) => {
-        const words = await w.losses;
+        const words = await this.readRan(w.losses, w.window);
         const part = words.subarray(0, w.window);
         losses.set(part, w.done);
         this.settleWindow(part, finite.read(words, w.window, w.done === 0), {
@@ -824,7 +824,7 @@ export class Network {
           running = null;
           if (e + 1 < o.epochs) running = submit(e + 1);
           const r = ep.read();
-          const { losses, gpuSeconds, finite } = await r.steps;
+          const { losses, gpuSeconds, finite } = await this.readRan(r.steps, ep.count);
           this.settleWindow(losses, finite, {
             loss: (bad) => `fit: the loss became ${losses[bad]} at epoch ${e + 1}, step ${bad + 1} of ${losses.length}`,
             label: 'fit', span: `epoch ${e + 1}`,
@@ -977,8 +977,9 @@ export class Network {
               this.stopIfDestroyed('trainer.run', done);
               const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
               const epochs = rows % batch === 0 ? undefined : { perEpoch, skip: rows - perEpoch * batch, start: position };
-              const { losses: part, finite } = await this.runSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
-              // The steps ran and the cursor moved, whether or not their losses are finite.
+              const read = this.submitSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
+              // The steps are submitted and the cursor moved, whether their losses come back
+              // finite, or at all.
               const at = done;
               done += k;
               position += k;
@@ -988,6 +989,7 @@ export class Network {
                 position = 0;
                 setOrders(epoch);
               }
+              const { losses: part, finite } = await this.readRan(read(), k);
               losses.set(part, at);
               this.settleWindow(part, finite, {
                 loss: (bad) => `trainer: the loss became ${part[bad]} at step ${at + bad + 1} of ${steps}`,
@@ -1354,19 +1356,27 @@ export class Network {
   }
 
   /**
-   * `steps` steps from the dataset's cursor on, each gathering its batch on the GPU; returns
-   * every step's loss, and with `timed` the GPU seconds from the first step's start to the last's
-   * end where the device has timestamps (else null). The caller keeps the cursor within the
-   * epoch's order (`epochs`: where epochs end inside the run, for the rows no full batch takes).
+   * The readback of `steps` submitted steps: if it fails (a driver error, a buffer destroyed
+   * under it), the steps ran all the same and are counted, so that the step count stays the
+   * state's (a checkpoint records it; brsf's draws follow the GPU's own counter).
    */
-  private async runSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: StepsOptions = {}): Promise<StepsRead> {
-    return this.submitSteps(data, affine, batch, steps, o)();
+  private async readRan<T>(read: Promise<T>, steps: number): Promise<T> {
+    try {
+      return await read;
+    } catch (e) {
+      this.stepsDone += steps;
+      throw e;
+    }
   }
 
   /**
-   * Submits runSteps' work; the returned function reads its losses back (once) and frees what
-   * the run made. `before`: the steps done before this run once the runs ahead of it are
-   * counted (default `steps`, right when none is in flight).
+   * Submits `steps` steps from the dataset's cursor on, each gathering its batch on the GPU;
+   * the returned function reads back (once) every step's loss, with `timed` the GPU seconds from
+   * the first step's start to the last's end where the device has timestamps (else null), and
+   * the state's finiteness, and frees what the run made. The caller keeps the cursor within the
+   * epoch's order (`epochs`: where epochs end inside the run, for the rows no full batch takes).
+   * `before`: the steps done before this run once the runs ahead of it are counted (default
+   * `steps`, right when none is in flight).
    */
   private submitSteps(data: GpuDataset, affine: Affine, batch: number, steps: number, o: StepsOptions & { before?: number } = {}): () => Promise<StepsRead> {
     const epochs = o.epochs ?? null;

@@ -1209,6 +1209,79 @@ async function progressStop() {
   });
 }
 
+/**
+ * A readback that fails (injected: mapAsync rejects once for a buffer of that label) in the
+ * middle of train, fit and a trainer's run: 'gpu-error', and the steps counted are the steps
+ * that ran (the failed window's and the one running behind it), so that training on gives the
+ * state a fresh run of that many steps reaches, bit for bit.
+ */
+async function readbackFailure() {
+  return scoped('readbackFailure', async () => {
+    const proto = GPUBuffer.prototype as unknown as { mapAsync: (...args: unknown[]) => Promise<undefined> };
+    const original = proto.mapAsync;
+    let failLabel = '', skip = 0;
+    proto.mapAsync = function (this: GPUBuffer, ...args: unknown[]) {
+      if (failLabel && this.label === failLabel && skip-- === 0) {
+        failLabel = '';
+        return Promise.reject(new Error('injected failure'));
+      }
+      return original.apply(this, args);
+    };
+    const failNext = (label: string, after = 0) => { failLabel = label; skip = after; };
+    const { x, labels } = xorDataset();
+    const data: Dataset = { x, labels, features: 2, classes: 2 };
+    const options = { sizes: [2, 6, 2], rule: 'brsf' as const, momentum: 0.9, seed: 4, device };
+    const nets: Network[] = [];
+    const make = async () => {
+      const n = await createNetwork(options);
+      nets.push(n);
+      return n;
+    };
+    try {
+      // train, windows of 3: window 2's readback fails while window 3 runs: 9 steps ran
+      const a = await make();
+      failNext('train.losses1.readback');
+      const train = await errorOf(a.train(x, labels, { steps: 12, lossEvery: 3 }));
+      const trainSteps = a.steps;
+      const fresh = await make();
+      await fresh.train(x, labels, { steps: trainSteps, lossEvery: trainSteps });
+      const trainSame = sameState(await stateOf(a), await stateOf(fresh));
+      // (brsf's draws follow the GPU's step counter: training on must agree too)
+      await a.train(x, labels, { steps: 2 });
+      await fresh.train(x, labels, { steps: 2 });
+      const trainSameAfter = sameState(await stateOf(a), await stateOf(fresh));
+
+      // fit, epochs of 2 steps: epoch 2's readback fails while epoch 3 runs: 6 steps ran
+      const b = await make();
+      failNext('epoch.readback', 1);
+      const fit = await errorOf(b.fit(data, { epochs: 5, batchSize: 2 }));
+      const fitSteps = b.steps;
+      const freshFit = await make();
+      await freshFit.fit(data, { epochs: fitSteps / 2, batchSize: 2 });
+      const fitSame = sameState(await stateOf(b), await stateOf(freshFit));
+
+      // a trainer: its first run's readback fails; its epochs go on from the steps that ran
+      const c = await make();
+      const tc = await c.trainer(data, { batchSize: 2 });
+      failNext('epoch.readback');
+      const trainer = await errorOf(tc.run(5));
+      const trainerSteps = c.steps;
+      await tc.run(3);
+      const trainerEpoch = tc.epoch;
+      tc.destroy();
+      const freshTrainerNet = await make();
+      const td = await freshTrainerNet.trainer(data, { batchSize: 2 });
+      await td.run(8);
+      td.destroy();
+      const trainerSame = sameState(await stateOf(c), await stateOf(freshTrainerNet));
+      return { train, trainSteps, trainSame, trainSameAfter, fit, fitSteps, fitSame, trainer, trainerSteps, trainerEpoch, trainerSame };
+    } finally {
+      proto.mapAsync = original;
+      for (const n of nets) n.destroy();
+    }
+  });
+}
+
 /** A run that diverges stops with 'diverged'; restoreLastFinite puts back a state equal to a fresh run of that many steps. */
 async function divergence() {
   return scoped('divergence', async () => {
@@ -1536,7 +1609,7 @@ const harness = {
   adapter: async () => describeAdapter(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
-  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced, progressStop,
+  step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced, progressStop, readbackFailure,
   checkpointRoundTrip, rejectedCalls, divergence, fitStops, deviceLoss, determinism, bufferCount, limits, faEqualsDfa, activations, schedule,
   profiling, kernelChoice,
 };

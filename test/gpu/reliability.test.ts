@@ -111,6 +111,26 @@ it('divergence stops with the step; restoreLastFinite puts back the state a fres
   expect(r.finiteLoss).toBe(true);
 });
 
+it('a readback that fails mid-run is gpu-error, and the steps that ran are counted: training on matches a fresh run of that many steps', async () => {
+  const r = await h.call('readbackFailure', undefined as never);
+  for (const e of [r.train, r.fit, r.trainer]) {
+    expect(e?.code).toBe('gpu-error');
+    expect(e?.message).toMatch(/reading back from the GPU failed \(injected failure\)/);
+  }
+  // train: windows 1 and 2 (whose readback failed) and 3, running behind it
+  expect(r.trainSteps).toBe(9);
+  expect(r.trainSame).toBe(true);
+  expect(r.trainSameAfter).toBe(true);
+  // fit: epochs 1, 2 (its readback failed) and 3, submitted behind it
+  expect(r.fitSteps).toBe(6);
+  expect(r.fitSame).toBe(true);
+  // the trainer: 5 steps, then 3 more: epoch 4 of 2 steps each
+  expect(r.trainerSteps).toBe(5);
+  expect(r.trainerEpoch).toBe(4);
+  expect(r.trainerSame).toBe(true);
+  expect(h.errors).toEqual([]);
+});
+
 it('an error thrown by onProgress stops train with the network as after the window it reported', async () => {
   const r = await h.call('progressStop', undefined as never);
   expect(r.error?.message).toBe('stop at 10');
