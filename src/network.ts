@@ -1022,7 +1022,8 @@ export class Network {
   /**
    * Runs one real training step on this batch one dispatch at a time, reading every buffer a
    * dispatch writes before and after it (tensors above `maxValues` values are left out): the
-   * kernel-by-kernel view of a step, for teaching. The parameters are updated as by trainStep.
+   * kernel-by-kernel view of a step, for teaching. The parameters are updated as by trainStep;
+   * a readback that fails part way puts the state back as it was before the step.
    */
   async traceStep(x: Float32Array, labels: Int32Array, maxValues = 4096): Promise<TraceEntry[]> {
     this.assertUsable();
@@ -1041,30 +1042,42 @@ export class Network {
         return o.type === 'f32' ? raw : o.type === 'i32' ? new Int32Array(raw.buffer) : new Uint32Array(raw.buffer);
       }));
       const timestamps = hasTimestamps(this.device);
-      for (const d of list) {
-        const before = await read(d);
-        const encoder = this.device.createCommandEncoder({ label: `trace.${d.label}` });
-        const timed = timestamps ? timedPasses(this.device, encoder, [d], 1) : null;
-        if (!timed) {
-          const pass = encoder.beginComputePass({ label: d.label });
-          encodeDispatches(pass, [d]);
-          pass.end();
+      // The step happens whole or not at all: a readback that fails part way puts back the
+      // state from before it (a copy made first), not half a step.
+      const snapshots = this.snapshotsFor();
+      const start = this.device.createCommandEncoder({ label: 'trace.snapshot' });
+      snapshots.record(start, this.stepsDone);
+      this.device.queue.submit([start.finish()]);
+      try {
+        for (const d of list) {
+          const before = await read(d);
+          const encoder = this.device.createCommandEncoder({ label: `trace.${d.label}` });
+          const timed = timestamps ? timedPasses(this.device, encoder, [d], 1) : null;
+          if (!timed) {
+            const pass = encoder.beginComputePass({ label: d.label });
+            encodeDispatches(pass, [d]);
+            pass.end();
+          }
+          this.device.queue.submit([encoder.finish()]);
+          let ms: number | null = null;
+          try {
+            if (timed) [ms] = await timed.read();
+          } finally {
+            timed?.destroy();
+          }
+          const after = await read(d);
+          entries.push({
+            label: d.label, shader: d.shader, entryPoint: d.entryPoint, constants: d.constants, bindings: d.bindings,
+            workgroups: d.workgroups,
+            outputs: d.outputs.map((o, i) => ({ binding: d.bindings[o.index], before: before[i], after: after[i] })),
+            ms,
+          });
         }
-        this.device.queue.submit([encoder.finish()]);
-        let ms: number | null = null;
-        try {
-          if (timed) [ms] = await timed.read();
-        } finally {
-          timed?.destroy();
-        }
-        const after = await read(d);
-        entries.push({
-          label: d.label, shader: d.shader, entryPoint: d.entryPoint, constants: d.constants, bindings: d.bindings,
-          workgroups: d.workgroups,
-          outputs: d.outputs.map((o, i) => ({ binding: d.bindings[o.index], before: before[i], after: after[i] })),
-          ms,
-        });
+      } catch (e) {
+        snapshots.rollback();
+        throw e;
       }
+      snapshots.abandon();
       this.stepsDone++;
       return entries;
     });
@@ -1093,7 +1106,7 @@ export class Network {
       const timed = timedPasses(this.device, encoder, list, steps);
       try {
         this.device.queue.submit([encoder.finish()]);
-        const ms = await timed.read();
+        const ms = await this.readRan(timed.read(), steps);
         this.stepsDone += steps;
         return list.map((d, i) => ({
           label: d.label, shader: d.shader, entryPoint: d.entryPoint, workgroups: d.workgroups,

@@ -1274,7 +1274,26 @@ async function readbackFailure() {
       await td.run(8);
       td.destroy();
       const trainerSame = sameState(await stateOf(c), await stateOf(freshTrainerNet));
-      return { train, trainSteps, trainSame, trainSameAfter, fit, fitSteps, fitSame, trainer, trainerSteps, trainerEpoch, trainerSame };
+      // traceStep: a readback part way through the step fails; the state is as before it
+      const d = await make();
+      await d.train(x, labels, { steps: 3 });
+      const beforeTrace = await stateOf(d);
+      const stepsBeforeTrace = d.steps;
+      const lastLabel = d.describeStep(4).at(-1)!.label;
+      failNext(`trace.${lastLabel}.readback`);
+      const trace = await errorOf(d.traceStep(x, labels));
+      const traceUndone = sameState(await stateOf(d), beforeTrace) && d.steps === stepsBeforeTrace;
+      // and a trace that works afterwards is the step trainStep takes
+      const e = await make();
+      await e.train(x, labels, { steps: 3 });
+      await d.traceStep(x, labels);
+      await e.trainStep(x, labels);
+      const traceThenSame = sameState(await stateOf(d), await stateOf(e)) && d.steps === e.steps;
+      // profileStep: its timings' readback fails; the steps ran and are counted
+      failNext('profile.readback');
+      const profile = await errorOf(d.profileStep(x, labels, { steps: 2 }));
+      const profileSteps = d.steps - e.steps;
+      return { train, trainSteps, trainSame, trainSameAfter, fit, fitSteps, fitSame, trainer, trainerSteps, trainerEpoch, trainerSame, trace, traceUndone, traceThenSame, profile, profileSteps };
     } finally {
       proto.mapAsync = original;
       for (const n of nets) n.destroy();

@@ -128,6 +128,13 @@ it('a readback that fails mid-run is gpu-error, and the steps that ran are count
   expect(r.trainerSteps).toBe(5);
   expect(r.trainerEpoch).toBe(4);
   expect(r.trainerSame).toBe(true);
+  // traceStep: all or nothing
+  expect(r.trace?.code).toBe('gpu-error');
+  expect(r.traceUndone).toBe(true);
+  expect(r.traceThenSame).toBe(true);
+  // profileStep: its 2 steps ran
+  expect(r.profile?.code).toBe('gpu-error');
+  expect(r.profileSteps).toBe(2);
   expect(h.errors).toEqual([]);
 });
 
