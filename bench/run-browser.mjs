@@ -3,7 +3,7 @@
 // in one headless Chromium page (WebGPU on SwiftShader where there is no GPU), as tables
 // (bench/compare.ts does the work; this script starts the browser and prints its lines).
 // With --page it times the page instead: the steps/s per rule of its live training (its default
-// controls: two spirals, 2-16-16-2, BP beside FA, batch 32), three windows of S seconds after a
+// controls: two spirals, 2-32-32-2, BP beside FA, batch 32), three windows of S seconds after a
 // warm-up, as the page runs them (its frames, curves and views included).
 //   node bench/run-browser.mjs [--quick] [--only steps,profile,matmul,epochs] [--seconds S]
 //   node bench/run-browser.mjs --page [--seconds S]

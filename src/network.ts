@@ -376,7 +376,7 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
     // The rate moves one way: its last value is its extreme.
     const last = scheduledRate(net.learningRate, schedule, epochs - 1);
     if (!(last >= LIMITS.minLearningRate && last <= LIMITS.learningRate)) {
-      throw invalid(`schedule: × ${schedule.gamma} every ${schedule.every} epochs from ${net.learningRate} makes epoch ${epochs}'s learning rate ${last}, outside [${LIMITS.minLearningRate}, ${LIMITS.learningRate}] (the GPU's f32 takes a smaller one as 0)`);
+      throw invalid(`schedule: × ${schedule.gamma} every ${schedule.every} epochs from ${net.learningRate} makes epoch ${epochs}'s learning rate ${last}, outside [${LIMITS.minLearningRate}, ${LIMITS.learningRate}] (a GPU may flush a smaller one to 0)`);
     }
   } else if (schedule.type !== 'constant') {
     throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
@@ -602,7 +602,8 @@ export class Network {
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
-      const [loss] = await this.runAndRead('trainStep', graph.loss, 1, (encoder) => this.encodeStep(encoder, graph));
+      const read = this.submitRead('trainStep', graph.loss, 1, (encoder) => this.encodeStep(encoder, graph));
+      const [loss] = await this.readRan(read(), 1);
       this.stepsDone++;
       return loss;
     });
@@ -847,10 +848,11 @@ export class Network {
           try {
             await options.onEpoch?.(result);
           } catch (err) {
-            // Stopped by the caller: the epoch submitted behind this one is undone.
+            // Stopped by the caller: the epoch submitted behind this one is undone (or, where
+            // its readback failed and its snapshot went with it, counted: it ran).
             if (running) {
               await drainEpoch(running);
-              this.snapshots!.rollback();
+              if (this.snapshots!.rollback() === null) this.stepsDone += running.count;
               running = null;
             }
             throw err;

@@ -1293,7 +1293,21 @@ async function readbackFailure() {
       failNext('profile.readback');
       const profile = await errorOf(d.profileStep(x, labels, { steps: 2 }));
       const profileSteps = d.steps - e.steps;
-      return { train, trainSteps, trainSame, trainSameAfter, fit, fitSteps, fitSame, trainer, trainerSteps, trainerEpoch, trainerSame, trace, traceUndone, traceThenSame, profile, profileSteps };
+      // trainStep likewise
+      const stepsBeforeStep = d.steps;
+      failNext('trainStep.readback');
+      const trainStep = await errorOf(d.trainStep(x, labels));
+      const trainStepCounted = d.steps - stepsBeforeStep;
+      // fit stopped by onEpoch after epoch 1 while epoch 2's readback fails: epoch 2 ran, is
+      // counted (its snapshot went with the failed read, so it cannot be undone)
+      const f = await make();
+      failNext('epoch.readback', 1);
+      const stopped = await errorOf(f.fit(data, { epochs: 4, batchSize: 2, onEpoch: (r) => { if (r.epoch === 1) throw new Error('stop'); } }));
+      const stoppedSteps = f.steps;
+      const freshStopped = await make();
+      await freshStopped.fit(data, { epochs: stoppedSteps / 2, batchSize: 2 });
+      const stoppedSame = sameState(await stateOf(f), await stateOf(freshStopped));
+      return { train, trainSteps, trainSame, trainSameAfter, fit, fitSteps, fitSame, trainer, trainerSteps, trainerEpoch, trainerSame, trace, traceUndone, traceThenSame, profile, profileSteps, trainStep, trainStepCounted, stopped, stoppedSteps, stoppedSame };
     } finally {
       proto.mapAsync = original;
       for (const n of nets) n.destroy();

@@ -135,6 +135,13 @@ it('a readback that fails mid-run is gpu-error, and the steps that ran are count
   // profileStep: its 2 steps ran
   expect(r.profile?.code).toBe('gpu-error');
   expect(r.profileSteps).toBe(2);
+  // trainStep: its step ran
+  expect(r.trainStep?.code).toBe('gpu-error');
+  expect(r.trainStepCounted).toBe(1);
+  // fit stopped by onEpoch with the next epoch's readback failing: that epoch ran and counts
+  expect(r.stopped?.message).toBe('stop');
+  expect(r.stoppedSteps).toBe(4);
+  expect(r.stoppedSame).toBe(true);
   expect(h.errors).toEqual([]);
 });
 
