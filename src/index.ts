@@ -4,7 +4,7 @@
  */
 export { checkFitOptions, checkNetworkOptions, createNetwork, loadCheckpoint, Network } from './network.js';
 export { encodeCheckpoint, decodeCheckpoint, crc32, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, type Checkpoint, type CheckpointTensor } from './model/checkpoint.js';
-export type { NetworkOptions, TrainOptions, TrainProgress, TrainResult } from './network.js';
+export type { NetworkConfig, NetworkOptions, TrainOptions, TrainProgress, TrainResult } from './network.js';
 export type { Parameters } from './model/init.js';
 export { initParameters, initStd, parameterShapes } from './model/init.js';
 export { Pcg32 } from './model/rng.js';

@@ -109,13 +109,13 @@ function fitOptions(config: ExperimentConfig, train: Dataset, test: Dataset | un
   };
 }
 
+const EXPERIMENT_CONFIG = ['data', 'sizes', 'rules', 'seeds', 'epochs', 'batchSize', 'activation', 'loss', 'learningRate', 'momentum', 'weightDecay', 'init', 'schedule', 'normalization', 'validationSplit', 'alignmentRows', 'evalBatchSize'] as const satisfies readonly (keyof ExperimentConfig)[];
+
 /**
  * Checks an experiment's configuration and data as its runs will use them, every rule and
  * seed's network and fit options included, without a GPU: an experiment that would fail at
  * its first run (or its last) fails here instead, before anything is trained or written.
  */
-const EXPERIMENT_CONFIG = ['data', 'sizes', 'rules', 'seeds', 'epochs', 'batchSize', 'activation', 'loss', 'learningRate', 'momentum', 'weightDecay', 'init', 'schedule', 'normalization', 'validationSplit', 'alignmentRows', 'evalBatchSize'] as const satisfies readonly (keyof ExperimentConfig)[];
-
 export function checkExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig): void {
   if (typeof config !== 'object' || config === null) throw invalid(`config: expected an object, got ${describe(config)}`);
   // A misspelt learningRate would leave every run at the library's default rate.

@@ -94,7 +94,7 @@ export const KERNEL_FAMILY_DESCRIPTIONS: Record<KernelFamily, string> = {
   auto: 'chosen by adapter and shape: direct on CPU adapters; on GPUs each product by its size, split-K where few tiles meet a long K, and the output layer fused with its loss and the top hidden signal',
   tiled: 'matmul.wgsl for every product: 32×32 tiles staged in workgroup memory, 4×4 outputs a thread',
   direct: 'matmul_direct.wgsl for every product: 8×8 outputs a thread read straight from storage, no workgroup memory, no barrier (fastest on CPU adapters)',
-  'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU for these networks',
+  'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU below matmul_pipelined\'s sizes',
   pipelined: 'matmul_pipelined.wgsl for every product: 128×128 tiles, 8×8 outputs a thread, the next slab read during the arithmetic (what auto gives a GPU\'s largest products)',
 };
 

@@ -55,9 +55,9 @@ export const DEFAULTS = {
 };
 
 /**
- * The largest values the library accepts (each argument's lower bound is 1, or 0 where 0 means
- * something): one place for the library's checks and the command line's, which says them with
- * its own option names before any work starts.
+ * The ranges the library accepts: the largest values (an argument's lower bound is 1, or 0
+ * where 0 means something) and the smallest learning rate. One place for the library's checks
+ * and the command line's, which says them with its own option names before any work starts.
  */
 export const LIMITS = {
   /** Units in a layer; rows in a batch. */
