@@ -212,7 +212,9 @@ fn product(wid: vec3<u32>, lid: vec3<u32>) -> Block {
     // 128 vec4 slots per tile, 2 per thread, each filled whole by one thread (threads writing
     // different components of one vec4 would race: WGSL lets a component's write touch the
     // whole vector, and FXC's lowering does). Consecutive threads walk the stored matrix's
-    // contiguous dimension (k for A, columns for Aᵀ) so global reads coalesce.
+    // contiguous dimension: one k each where it is k (A, Bᵀ: a warp reads 2 rows × 16 k an
+    // instruction), one group of 4 rows or columns each where it is those (Aᵀ, B: stride 4 an
+    // instruction, the other three of each group in the next three, from L1).
     for (var p = 0u; p < 2u; p++) {
       var k: u32; var q: u32;
       if (TRANS_A) { q = t % LANES; k = t / LANES + 8u * p; } else { k = t % SLAB; q = t / SLAB + 4u * p; }
