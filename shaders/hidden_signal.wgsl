@@ -9,8 +9,9 @@
 // kernel gives the unmasked signal s = e·F that the alignment metrics compare.
 // It is a matmul (rows×classes)·(classes×hidden) with the mask fused into the store, in two
 // forms, as the matmul kernels are:
-//   main (GPUs), tiled as matmul.wgsl: 32×32 tile of delta per workgroup, 4×4 per thread in
-//     named vec4 registers, the classes walked in slabs of 16 through workgroup memory.
+//   main (GPUs), tiled as matmul.wgsl: 32×32 tile of delta per workgroup, 4×4 per thread (every
+//     8th row and column of the tile) in named vec4 registers, the classes walked in slabs of 16
+//     through workgroup memory.
 //     Dispatch: (ceil(hidden / 32), ceil(rows / 32), layers) workgroups of 8×8 threads.
 //     Split-K, as matmul.wgsl (layers > 1, for few tiles and many classes): layer z sums only
 //     c in [z·kChunk, (z+1)·kChunk) and writes its unmasked partial sum to delta + z·rows·hidden
@@ -48,10 +49,10 @@ override ACTIVATION: u32 = 1u;
 
 const TILE = 32u;
 const SLAB = 16u;
-const LANES = 8u;
+const LANES = 8u;  // threads per tile edge; the stride between a thread's rows (and columns)
 
-var<workgroup> tileE: array<vec4<f32>, 128>;  // [k][row/4]
-var<workgroup> tileF: array<vec4<f32>, 128>;  // [k][col/4]
+var<workgroup> tileE: array<vec4<f32>, 128>;  // [k][q]: rows q + 8i in component i
+var<workgroup> tileF: array<vec4<f32>, 128>;  // [k][q]: columns q + 8j in component j
 
 fn derivative(x: f32) -> f32 {
   switch ACTIVATION {
@@ -111,13 +112,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       // e rows are contiguous over c: consecutive threads walk c.
       let k = t % SLAB;
       let q = t / SLAB + 4u * p;
-      let r = row0 + 4u * q;
-      tileE[k * LANES + q] = vec4<f32>(loadE(r, k0 + k), loadE(r + 1u, k0 + k), loadE(r + 2u, k0 + k), loadE(r + 3u, k0 + k));
+      let r = row0 + q;
+      tileE[k * LANES + q] = vec4<f32>(loadE(r, k0 + k), loadE(r + LANES, k0 + k), loadE(r + 2u * LANES, k0 + k), loadE(r + 3u * LANES, k0 + k));
       // F: consecutive threads walk j (contiguous in B; W is read transposed).
       let qb = t % LANES;
       let kb = t / LANES + 8u * p;
-      let n = col0 + 4u * qb;
-      tileF[kb * LANES + qb] = vec4<f32>(loadF(k0 + kb, n), loadF(k0 + kb, n + 1u), loadF(k0 + kb, n + 2u), loadF(k0 + kb, n + 3u));
+      let n = col0 + qb;
+      tileF[kb * LANES + qb] = vec4<f32>(loadF(k0 + kb, n), loadF(k0 + kb, n + LANES), loadF(k0 + kb, n + 2u * LANES), loadF(k0 + kb, n + 3u * LANES));
     }
     workgroupBarrier();
     for (var k = 0u; k < SLAB; k++) {
@@ -131,29 +132,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
 
-  let row = row0 + lid.y * 4u;
-  let col = col0 + lid.x * 4u;
+  // rows row + 8i, columns col + 8j
+  let row = row0 + lid.y;
+  let col = col0 + lid.x;
   if (groups.z > 1u) {
     // Split-K: this layer's unmasked partial sums.
     let base = wid.z * sizes.rows * sizes.hidden;
     storePartial(base, row, col, acc0);
-    storePartial(base, row + 1u, col, acc1);
-    storePartial(base, row + 2u, col, acc2);
-    storePartial(base, row + 3u, col, acc3);
+    storePartial(base, row + LANES, col, acc1);
+    storePartial(base, row + 2u * LANES, col, acc2);
+    storePartial(base, row + 3u * LANES, col, acc3);
     return;
   }
-  store(row, col, acc0);
-  store(row + 1u, col, acc1);
-  store(row + 2u, col, acc2);
-  store(row + 3u, col, acc3);
+  store(row, col, LANES, acc0);
+  store(row + LANES, col, LANES, acc1);
+  store(row + 2u * LANES, col, LANES, acc2);
+  store(row + 3u * LANES, col, LANES, acc3);
 }
 
-// The in-range part of one 4-wide row segment of a split-K layer, unmasked.
+// The in-range part of a block's row of a split-K layer (columns col + 8j), unmasked.
 fn storePartial(base: u32, row: u32, col: u32, s: vec4<f32>) {
   if (row >= sizes.rows) { return; }
-  let i = base + row * sizes.hidden + col;
+  let i = base + row * sizes.hidden;
   for (var q = 0u; q < 4u; q++) {
-    if (col + q < sizes.hidden) { delta[i + q] = s[q]; }
+    let j = col + q * LANES;
+    if (j < sizes.hidden) { delta[i + j] = s[q]; }
   }
 }
 
@@ -194,22 +197,23 @@ fn direct(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 
   let c1 = col + 4u;
-  store(row, col, acc00); store(row, c1, acc01);
-  store(row + 1u, col, acc10); store(row + 1u, c1, acc11);
-  store(row + 2u, col, acc20); store(row + 2u, c1, acc21);
-  store(row + 3u, col, acc30); store(row + 3u, c1, acc31);
-  store(row + 4u, col, acc40); store(row + 4u, c1, acc41);
-  store(row + 5u, col, acc50); store(row + 5u, c1, acc51);
-  store(row + 6u, col, acc60); store(row + 6u, c1, acc61);
-  store(row + 7u, col, acc70); store(row + 7u, c1, acc71);
+  store(row, col, 1u, acc00); store(row, c1, 1u, acc01);
+  store(row + 1u, col, 1u, acc10); store(row + 1u, c1, 1u, acc11);
+  store(row + 2u, col, 1u, acc20); store(row + 2u, c1, 1u, acc21);
+  store(row + 3u, col, 1u, acc30); store(row + 3u, c1, 1u, acc31);
+  store(row + 4u, col, 1u, acc40); store(row + 4u, c1, 1u, acc41);
+  store(row + 5u, col, 1u, acc50); store(row + 5u, c1, 1u, acc51);
+  store(row + 6u, col, 1u, acc60); store(row + 6u, c1, 1u, acc61);
+  store(row + 7u, col, 1u, acc70); store(row + 7u, c1, 1u, acc71);
 }
 
-// delta = s ⊙ f′(pre) for the in-range part of one 4-wide row segment.
-fn store(row: u32, col: u32, s: vec4<f32>) {
+// delta = s ⊙ f′(pre) for the in-range part of a row's 4 columns col + step·j (direct's
+// contiguous segments, step 1; main's block rows, step 8).
+fn store(row: u32, col: u32, step: u32, s: vec4<f32>) {
   if (row >= sizes.rows) { return; }
-  let i = row * sizes.hidden + col;
-  if (col < sizes.hidden) { delta[i] = s.x * derivative(pre[i]); }
-  if (col + 1u < sizes.hidden) { delta[i + 1u] = s.y * derivative(pre[i + 1u]); }
-  if (col + 2u < sizes.hidden) { delta[i + 2u] = s.z * derivative(pre[i + 2u]); }
-  if (col + 3u < sizes.hidden) { delta[i + 3u] = s.w * derivative(pre[i + 3u]); }
+  let i = row * sizes.hidden;
+  for (var q = 0u; q < 4u; q++) {
+    let j = col + q * step;
+    if (j < sizes.hidden) { delta[i + j] = s[q] * derivative(pre[i + j]); }
+  }
 }

@@ -4,8 +4,9 @@
 // The backward pass needs hᵀ·δ (TRANS_A) and δ·Wᵀ (TRANS_B); transposes are read in place,
 // never materialised.
 // Dispatch: (ceil(N / 32), ceil(M / 32), layers) workgroups of 8×8 threads. Each workgroup makes a
-// 32×32 tile of C; each thread a 4×4 block held in four named vec4 registers (an indexed
-// accumulator array is spilled to memory by some compilers). K is walked in slabs of 16
+// 32×32 tile of C; each thread a 4×4 block (every 8th row and column of the tile: rows
+// 8i + ty, columns 8j + tx) held in four named vec4 registers (an indexed accumulator array is
+// spilled to memory by some compilers). K is walked in slabs of 16
 // staged through workgroup memory; out-of-range rows and columns read as zero.
 // Split-K (a grid of z > 1 workgroup layers): layer z sums only k in [z·kChunk, (z+1)·kChunk)
 // and writes its partial product to C + z·M·N; a column_sum over the layers gives op(A)·op(B).
@@ -87,9 +88,12 @@ override TRANS_B: bool = false;
 
 const TILE = 32u;   // rows and columns of C per workgroup
 const SLAB = 16u;   // K per staging step
-const LANES = 8u;   // TILE / 4: threads per tile edge, vec4s per tile row
+const LANES = 8u;   // TILE / 4: threads per tile edge, vec4s per tile row; also the stride
+                    // between a thread's rows (and columns) of C
 
-// tileA[k * LANES + r] holds op(A)[row0 + 4r .. 4r+3, k0 + k]; tileB likewise for columns.
+// tileA[k * LANES + q] holds op(A)[row0 + q + 8i, k0 + k] in component i; tileB likewise for
+// columns: a thread's 4×4 block of C takes every 8th row and column of the tile, so that each
+// of its reads and stores, across the 8 threads of a tile edge, touches 8 consecutive values.
 var<workgroup> tileA: array<vec4<f32>, 128>;  // SLAB * LANES
 var<workgroup> tileB: array<vec4<f32>, 128>;
 
@@ -107,7 +111,8 @@ fn loadB(k: u32, col: u32) -> f32 {
   return b[k * sizes.N + col];
 }
 
-// A thread's 4×4 block of C: rows row … row + 3, columns col … col + 3.
+// A thread's 4×4 block of C: rows row + 8i, columns col + 8j (i, j = 0 … 3); r_i is row
+// row + 8i, its component j column col + 8j.
 struct Block {
   row: u32,
   col: u32,
@@ -122,27 +127,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let p = product(wid, lid);
   let layer = wid.z * sizes.M * sizes.N;
   store(layer, p.row, p.col, p.r0);
-  store(layer, p.row + 1u, p.col, p.r1);
-  store(layer, p.row + 2u, p.col, p.r2);
-  store(layer, p.row + 3u, p.col, p.r3);
+  store(layer, p.row + LANES, p.col, p.r1);
+  store(layer, p.row + 2u * LANES, p.col, p.r2);
+  store(layer, p.row + 3u * LANES, p.col, p.r3);
 }
 
 @compute @workgroup_size(8, 8)
 fn main_bias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let p = product(wid, lid);
   storeBiased(p.row, p.col, p.r0);
-  storeBiased(p.row + 1u, p.col, p.r1);
-  storeBiased(p.row + 2u, p.col, p.r2);
-  storeBiased(p.row + 3u, p.col, p.r3);
+  storeBiased(p.row + LANES, p.col, p.r1);
+  storeBiased(p.row + 2u * LANES, p.col, p.r2);
+  storeBiased(p.row + 3u * LANES, p.col, p.r3);
 }
 
 @compute @workgroup_size(8, 8)
 fn main_bias_act(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let p = product(wid, lid);
   storeActivated(p.row, p.col, p.r0);
-  storeActivated(p.row + 1u, p.col, p.r1);
-  storeActivated(p.row + 2u, p.col, p.r2);
-  storeActivated(p.row + 3u, p.col, p.r3);
+  storeActivated(p.row + LANES, p.col, p.r1);
+  storeActivated(p.row + 2u * LANES, p.col, p.r2);
+  storeActivated(p.row + 3u * LANES, p.col, p.r3);
 }
 
 @compute @workgroup_size(8, 8)
@@ -212,23 +217,23 @@ fn product(wid: vec3<u32>, lid: vec3<u32>) -> Block {
     // 128 vec4 slots per tile, 2 per thread, each filled whole by one thread (threads writing
     // different components of one vec4 would race: WGSL lets a component's write touch the
     // whole vector, and FXC's lowering does). Consecutive threads walk the stored matrix's
-    // contiguous dimension: one k each where it is k (A, Bᵀ: a warp reads 2 rows × 16 k an
-    // instruction), one group of 4 rows or columns each where it is those (Aᵀ, B: stride 4 an
-    // instruction, the other three of each group in the next three, from L1).
+    // contiguous dimension: k where it is k (A, Bᵀ: a warp reads 2 rows × 16 k an
+    // instruction), the slot's first row or column where it is those (Aᵀ, B: 8 consecutive
+    // values × 4 k an instruction, the slot's next rows 8 further on).
     for (var p = 0u; p < 2u; p++) {
       var k: u32; var q: u32;
       if (TRANS_A) { q = t % LANES; k = t / LANES + 8u * p; } else { k = t % SLAB; q = t / SLAB + 4u * p; }
-      let r = row0 + 4u * q;
-      tileA[k * LANES + q] = vec4<f32>(loadA(r, k0 + k), loadA(r + 1u, k0 + k), loadA(r + 2u, k0 + k), loadA(r + 3u, k0 + k));
+      let r = row0 + q;
+      tileA[k * LANES + q] = vec4<f32>(loadA(r, k0 + k), loadA(r + LANES, k0 + k), loadA(r + 2u * LANES, k0 + k), loadA(r + 3u * LANES, k0 + k));
       var kb: u32; var qb: u32;
       if (TRANS_B) { kb = t % SLAB; qb = t / SLAB + 4u * p; } else { qb = t % LANES; kb = t / LANES + 8u * p; }
-      let n = col0 + 4u * qb;
-      tileB[kb * LANES + qb] = vec4<f32>(loadB(k0 + kb, n), loadB(k0 + kb, n + 1u), loadB(k0 + kb, n + 2u), loadB(k0 + kb, n + 3u));
+      let n = col0 + qb;
+      tileB[kb * LANES + qb] = vec4<f32>(loadB(k0 + kb, n), loadB(k0 + kb, n + LANES), loadB(k0 + kb, n + 2u * LANES), loadB(k0 + kb, n + 3u * LANES));
     }
     workgroupBarrier();
     for (var k = 0u; k < SLAB; k++) {
-      let av = tileA[k * LANES + lid.y];  // rows 4·lid.y .. +3
-      let bv = tileB[k * LANES + lid.x];  // columns 4·lid.x .. +3
+      let av = tileA[k * LANES + lid.y];  // rows lid.y + 8i
+      let bv = tileB[k * LANES + lid.x];  // columns lid.x + 8j
       acc0 += av.x * bv;
       acc1 += av.y * bv;
       acc2 += av.z * bv;
@@ -237,15 +242,16 @@ fn product(wid: vec3<u32>, lid: vec3<u32>) -> Block {
     workgroupBarrier();
   }
 
-  return Block(row0 + lid.y * 4u, col0 + lid.x * 4u, acc0, acc1, acc2, acc3);
+  return Block(row0 + lid.y, col0 + lid.x, acc0, acc1, acc2, acc3);
 }
 
-// Writes the in-range part of one 4-wide row segment of C (of its layer, with split-K).
+// Writes the in-range part of a block's row, columns col + 8i, of C (of its layer, with split-K).
 fn store(layer: u32, row: u32, col: u32, v: vec4<f32>) {
   if (row >= sizes.M) { return; }
   let base = layer + row * sizes.N;
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < sizes.N) { c[base + col + i] = v[i]; }
+    let j = col + i * LANES;
+    if (j < sizes.N) { c[base + j] = v[i]; }
   }
 }
 
@@ -259,16 +265,17 @@ fn stepped(theta: f32, grad: f32, v: f32) -> vec2<f32> {
 // Stores the in-range part of a block of C (unsplit), and steps θ there with it.
 fn storeAndStep(p: Block) {
   storeRowAndStep(p.row, p.col, p.r0);
-  storeRowAndStep(p.row + 1u, p.col, p.r1);
-  storeRowAndStep(p.row + 2u, p.col, p.r2);
-  storeRowAndStep(p.row + 3u, p.col, p.r3);
+  storeRowAndStep(p.row + LANES, p.col, p.r1);
+  storeRowAndStep(p.row + 2u * LANES, p.col, p.r2);
+  storeRowAndStep(p.row + 3u * LANES, p.col, p.r3);
 }
 
 fn storeRowAndStep(row: u32, col: u32, g: vec4<f32>) {
   if (row >= sizes.M) { return; }
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < sizes.N) {
-      let e = row * sizes.N + col + i;
+    let j = col + i * LANES;
+    if (j < sizes.N) {
+      let e = row * sizes.N + j;
       c[e] = g[i];
       step(e, g[i]);
     }
@@ -296,21 +303,23 @@ fn storeSumAndStep(j: u32, grad: f32) {
   if (m) { velocity2[j] = r.y; }
 }
 
-// C = v + bias over the in-range part of one 4-wide row segment (unsplit).
+// C = v + bias over the in-range part of a block's row (unsplit).
 fn storeBiased(row: u32, col: u32, v: vec4<f32>) {
   if (row >= sizes.M) { return; }
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < sizes.N) { c[row * sizes.N + col + i] = v[i] + bias[col + i]; }
+    let j = col + i * LANES;
+    if (j < sizes.N) { c[row * sizes.N + j] = v[i] + bias[j]; }
   }
 }
 
-// C = v + bias and out = f(C) over the in-range part of one 4-wide row segment (unsplit).
+// C = v + bias and out = f(C) over the in-range part of a block's row (unsplit).
 fn storeActivated(row: u32, col: u32, v: vec4<f32>) {
   if (row >= sizes.M) { return; }
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < sizes.N) {
-      let e = row * sizes.N + col + i;
-      let x = v[i] + bias[col + i];
+    let j = col + i * LANES;
+    if (j < sizes.N) {
+      let e = row * sizes.N + j;
+      let x = v[i] + bias[j];
       c[e] = x;
       out[e] = activate(x);
     }
