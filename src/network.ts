@@ -1025,7 +1025,10 @@ export class Network {
    * Runs one real training step on this batch one dispatch at a time, reading every buffer a
    * dispatch writes before and after it (tensors above `maxValues` values are left out): the
    * kernel-by-kernel view of a step, for teaching. The parameters are updated as by trainStep;
-   * a readback that fails part way puts the state back as it was before the step.
+   * a readback that fails part way puts the state back as it was before the step (the
+   * gradients and activations keep what the part that ran wrote). The state is copied first,
+   * into the snapshot slots train and fit use: on a network that has not trained yet, that is
+   * one more copy of its state in GPU memory.
    */
   async traceStep(x: Float32Array, labels: Int32Array, maxValues = 4096): Promise<TraceEntry[]> {
     this.assertUsable();
