@@ -9,12 +9,14 @@
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
 #   bash bench/nvidia-run.sh OUTDIR [perf|quick|fmnist]
-# A same-machine A/B against an earlier build (quick only): build it and carry its bundle
-# without TensorFlow.js (0.3 MB; the packs and dist/cli leave about 2 MB of the 64):
+# A same-machine A/B against earlier builds (quick only): build each and carry its bundle
+# without TensorFlow.js (0.3 MB each; the packs and dist/cli leave about 2 MB of the 64), as
+# .base-cli, or .baseNAME-cli for more than one:
 #   git worktree add /tmp/base COMMIT && ln -s "$PWD/node_modules" /tmp/base/ &&
 #   (cd /tmp/base && npm run build:cli) && cp -r /tmp/base/dist/cli .base-cli && rm .base-cli/assets/compare-*.js
-# quick then also times 784-1000-10's steps and epochs under Dawn with that build and this
-# one, alternated twice (dawn-ab-*.txt). The epochs tables differ in kind: builds before session 7
+# quick then also times 784-1000-10's steps and epochs and the 4096³ matmuls under Dawn with
+# each such build and this one, alternated twice (dawn-ab-NAME-ROUND.txt, NAME base, baseNAME
+# or this). The epochs tables differ in kind: builds before session 7
 # print the best of N epochs (each from its own start, the first with the pipelines), this one
 # the mean over N epochs of a run whose epochs overlap, after a warm-up (BENCHMARKS.md): compare
 # their steps tables, and the epoch figures only as "this one's mean against that one's best".
@@ -82,12 +84,14 @@ elif [ "$what" = quick ]; then
     step dawn && retry "$out/dawn-bench.txt" dawn bench --seconds $s --configs 784-1000-10 --profile --epochs 3 --matmul 1024,2048,4096 --json "$out/dawn-bench.json"
     cat "$out/dawn-bench.txt" 2>/dev/null
   fi
-  if [ -f .gpu-node/run.sh ] && [ -f .base-cli/fa-webgpu.mjs ]; then
+  bases=$(ls -d .base*-cli 2>/dev/null | while read -r d; do [ -f "$d/fa-webgpu.mjs" ] && echo "$d"; done)
+  if [ -f .gpu-node/run.sh ] && [ -n "$bases" ]; then
     for round in 1 2; do
-      for build in base this; do
-        cli=dist/cli/fa-webgpu.mjs; [ $build = base ] && cli=.base-cli/fa-webgpu.mjs
-        step dawn ab $build $round && retry "$out/dawn-ab-$build-$round.txt" timeout 120 bash .gpu-node/run.sh node $cli bench --seconds $s --configs 784-1000-10 --matmul 0 --epochs 3
-        echo "== $build ($cli), round $round"; cat "$out/dawn-ab-$build-$round.txt" 2>/dev/null
+      for build in $bases this; do
+        cli=dist/cli/fa-webgpu.mjs; name=this
+        if [ "$build" != this ]; then cli=$build/fa-webgpu.mjs; name=${build#.}; name=${name%-cli}; fi
+        step dawn ab $name $round && retry "$out/dawn-ab-$name-$round.txt" timeout 120 bash .gpu-node/run.sh node $cli bench --seconds $s --configs 784-1000-10 --matmul 4096 --epochs 3
+        echo "== $name ($cli), round $round"; cat "$out/dawn-ab-$name-$round.txt" 2>/dev/null
       done
     done
   fi
