@@ -255,13 +255,13 @@ async function drainEpoch(e: SubmittedEpoch): Promise<void> {
 
 /** Step graphs kept for recently used batch sizes. */
 const GRAPH_CACHE = 6;
-const MAX_LAYER = LIMITS.layer;
 
 const NETWORK_OPTIONS = ['sizes', 'rule', 'activation', 'loss', 'learningRate', 'momentum', 'weightDecay', 'init', 'seed', 'device', 'kernels'] as const satisfies readonly (keyof NetworkOptions)[];
 
-/** A GPUDevice, as far as can be told without using it. */
-function isDevice(d: unknown): d is GPUDevice {
-  return typeof d === 'object' && d !== null && typeof (d as GPUDevice).createBuffer === 'function' && typeof (d as GPUDevice).queue?.submit === 'function' && typeof (d as GPUDevice).lost?.then === 'function';
+/** An optional `device` option: undefined, or a GPUDevice as far as can be told without using it. */
+function checkDevice(d: unknown): void {
+  const ok = d === undefined || (typeof d === 'object' && d !== null && typeof (d as GPUDevice).createBuffer === 'function' && typeof (d as GPUDevice).queue?.submit === 'function' && typeof (d as GPUDevice).lost?.then === 'function');
+  if (!ok) throw invalid(`device: expected a GPUDevice, got ${describe(d)}`);
 }
 
 /**
@@ -273,7 +273,7 @@ export function checkNetworkOptions(options: NetworkOptions): NetworkConfig {
   checkKeys('options', options, NETWORK_OPTIONS);
   const { sizes } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) throw invalid(`sizes: expected an array [input, hidden…, output] of at least 2 layer sizes, got ${describe(sizes)}`);
-  sizes.forEach((s, i) => checkNumber(`sizes[${i}]`, s, 1, MAX_LAYER, { integer: true }));
+  sizes.forEach((s, i) => checkNumber(`sizes[${i}]`, s, 1, LIMITS.layer, { integer: true }));
   const rule = checkOneOf('rule', options.rule ?? DEFAULTS.rule, RULES);
   const activation = checkOneOf('activation', options.activation ?? DEFAULTS.activation, ACTIVATIONS);
   const loss = checkOneOf('loss', options.loss ?? DEFAULTS.loss, LOSSES);
@@ -289,7 +289,7 @@ export function checkNetworkOptions(options: NetworkOptions): NetworkConfig {
   if (!(init === 'xavier' || init === 'he' || (typeof init === 'number' && Number.isFinite(init) && init >= 0 && init <= LIMITS.init))) {
     throw invalid(`init: expected a standard deviation in [0, ${LIMITS.init}], 'xavier' or 'he', got ${describe(init)}`);
   }
-  if (options.device !== undefined && !isDevice(options.device)) throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
+  checkDevice(options.device);
   const kernels = checkOneOf('kernels', options.kernels ?? 'auto', KERNEL_FAMILIES);
   return { sizes: [...sizes], rule, activation, loss, optimizer, seed, init, kernels };
 }
@@ -314,7 +314,7 @@ export async function createNetwork(options: NetworkOptions): Promise<Network> {
 export async function loadCheckpoint(bytes: Uint8Array, options: { device?: GPUDevice } = {}): Promise<Network> {
   if (typeof options !== 'object' || options === null) throw invalid(`options: expected { device? }, got ${describe(options)}`);
   checkKeys('options', options, ['device']);
-  if (options.device !== undefined && !isDevice(options.device)) throw invalid(`device: expected a GPUDevice, got ${describe(options.device)}`);
+  checkDevice(options.device);
   const c = decodeCheckpoint(bytes);
   // The options this version knows (restoreCheckpoint reads the same ones and no others).
   const known = Object.fromEntries(Object.entries(c.options).filter(([k]) => (NETWORK_OPTIONS as readonly string[]).includes(k) && k !== 'device'));
@@ -381,7 +381,7 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
   } else if (schedule.type !== 'constant') {
     throw invalid(`schedule.type: expected 'constant' or 'step', got ${describe((schedule as { type: unknown }).type)}`);
   }
-  const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, MAX_LAYER, { integer: true });
+  const evalBatchSize = checkNumber('evalBatchSize', options.evalBatchSize ?? 1000, 1, LIMITS.layer, { integer: true });
   const alignmentRows = checkNumber('alignmentRows', options.alignmentRows ?? 0, 0, trainPart.labels.length, { integer: true });
   if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid(`onEpoch: expected a function, got ${describe(options.onEpoch)}`);
   return { epochs, batchSize, normalization, schedule, evalBatchSize, alignmentRows, shuffle: checkBoolean('shuffle', options.shuffle ?? true), train: trainPart, validation: split?.validation };
@@ -901,7 +901,7 @@ export class Network {
       checkNumber('normalization.offset', n.offset, -1e30, 1e30);
     }
     const affine = options.normalization ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
-    const batch = checkNumber('batchSize', options.batchSize ?? 1000, 1, MAX_LAYER, { integer: true });
+    const batch = checkNumber('batchSize', options.batchSize ?? 1000, 1, LIMITS.layer, { integer: true });
     return this.exclusive(async () => {
       const g = new GpuDataset(this.device, data, 'eval');
       try {
@@ -1043,7 +1043,7 @@ export class Network {
         const b = d.buffers[o.index];
         const count = b.size / F32_BYTES;
         if (count > maxValues) return null;
-        const raw = await this.runAndRead(`trace.${d.label}`, b, count, () => {});
+        const raw = await this.readNow(`trace.${d.label}`, b, count);
         return o.type === 'f32' ? raw : o.type === 'i32' ? new Int32Array(raw.buffer) : new Uint32Array(raw.buffer);
       }));
       const timestamps = hasTimestamps(this.device);
@@ -1224,7 +1224,7 @@ export class Network {
       pass.end();
       this.device.queue.submit([encoder.finish()]);
       const out: Float32Array[] = [];
-      for (const b of pick(graph)) out.push(await this.runAndRead('forward', b, b.size / F32_BYTES, () => {}));
+      for (const b of pick(graph)) out.push(await this.readNow('forward', b, b.size / F32_BYTES));
       return out;
     });
   }
@@ -1235,7 +1235,7 @@ export class Network {
    */
   describeStep(n: number): readonly Dispatch[] {
     this.assertUsable();
-    checkNumber('n', n, 1, MAX_LAYER, { integer: true });
+    checkNumber('n', n, 1, LIMITS.layer, { integer: true });
     return this.stepDispatches(this.graphFor(n));
   }
 
@@ -1556,13 +1556,14 @@ export class Network {
     return this.state === 'lost' ? new FaWebGpuError('device-lost', `${label}: the GPU device was lost (${this.lostReason}); create a new network`) : e;
   }
 
-  /** Encodes work, then a copy of `count` f32 from `source`, submits, and maps the copy. */
-  private async runAndRead(label: string, source: GPUBuffer, count: number, encode: (e: GPUCommandEncoder) => void): Promise<Float32Array> {
-    return this.submitRead(label, source, count, encode)();
+  /** `count` f32 of `source` as the work submitted so far leaves them (one round trip). */
+  private async readNow(label: string, source: GPUBuffer, count: number): Promise<Float32Array> {
+    return this.submitRead(label, source, count, () => {})();
   }
 
   /**
-   * runAndRead's encoding and submit; the returned function maps the copy (once) and frees it.
+   * Encodes work, then a copy of `count` f32 from `source`, and submits; the returned function
+   * maps the copy (once) and frees it.
    * Where mapAsync blocks until the queue is idle (Deno), calling it after more work is submitted
    * lets that work run during the wait for the map.
    */

@@ -128,12 +128,10 @@ export function checkExperiment(train: Dataset, test: Dataset | undefined, confi
     const again = repeated(list);
     if (again !== undefined) throw invalid(`${name}: ${JSON.stringify(again)} is listed twice; each ${name === 'rules' ? 'rule' : 'seed'} runs once`);
   }
-  for (const seed of config.seeds) {
-    for (const rule of config.rules) checkNetworkOptions(networkOptions(config, rule, seed));
-  }
+  const runs = config.seeds.flatMap((seed) => config.rules.map((rule) => checkNetworkOptions(networkOptions(config, rule, seed))));
+  const first = runs[0];
   // The fit options are every run's but the seed's, which picks the validation rows and not
-  // their count: one check (and one copy of the split) does for all.
-  const first = checkNetworkOptions(networkOptions(config, config.rules[0], config.seeds[0]));
+  // their count: one check (and one copy of the split), with the first run's, does for all.
   checkFitOptions({ sizes: first.sizes, seed: first.seed, learningRate: first.optimizer.learningRate }, train, fitOptions(config, train, test));
 }
 
