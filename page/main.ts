@@ -5,7 +5,7 @@
  * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FASHION_MNIST_CLASSES, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, loadIdxDataset, loadMnistDigits, normalizedRows, RULES,
+  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
@@ -125,8 +125,8 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
       const parts = [/train-images/, /train-labels/, /t10k-images/, /t10k-labels/].map(pick);
       if (parts.some((p) => !p)) throw new Error('Pick the four Fashion-MNIST files: train-images, train-labels, t10k-images and t10k-labels (…-idx?-ubyte, gzipped or not).');
       setStatus('Reading the Fashion-MNIST files…');
-      const [train, test] = await Promise.all([loadIdxDataset(parts[0]!, parts[1]!, 10, FASHION_MNIST_CLASSES), loadIdxDataset(parts[2]!, parts[3]!, 10, FASHION_MNIST_CLASSES)]);
-      return images(train, subset(test, range(1000)));
+      const { train, test } = await loadFashionMnistFiles({ trainImages: parts[0]!, trainLabels: parts[1]!, testImages: parts[2]!, testLabels: parts[3]! });
+      return images(train, subset(test, range(Math.min(1000, rowCount(test)))));
     }
     default: throw new Error(`unknown dataset ${o.data}`);
   }

@@ -17,9 +17,9 @@ export { KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type Sg
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
 export { twoSpirals, xorPoints, circles, blobs, type TwoSpiralOptions, type BlobOptions, type SyntheticOptions } from './data/synthetic.js';
-export { checkDataset, subset, type Dataset, type FloatDataset } from './data/dataset.js';
+export { checkDataset, rowCount, subset, type Dataset, type FloatDataset } from './data/dataset.js';
 export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
-export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './data/fashion-mnist.js';
+export { loadFashionMnist, loadFashionMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, FASHION_MNIST_FEATURES, type FashionMnistFiles } from './data/fashion-mnist.js';
 export { loadMnistDigits } from './data/mnist-digits.js';
 export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';

@@ -16,7 +16,7 @@ import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
 import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './model/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, nonFiniteValue, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { FiniteCheck, FINITE_WORDS, type FiniteFlags } from './train/finite.js';
 import { hasTimestamps, maxRounds, spanTimer, SPAN_BYTES, timedPasses } from './train/profile.js';
@@ -1154,6 +1154,11 @@ export class Network {
     return this.exclusive(async () => {
       const tensors = this.params.stateTensors(this.settings.momentum > 0);
       const data = await this.params.readBuffers(tensors);
+      // A file of it would never load (decodeCheckpoint refuses non-finite values).
+      for (const [i, t] of tensors.entries()) {
+        const fault = nonFiniteValue(t.name, data[i]);
+        if (fault) throw new FaWebGpuError('diverged', `saveCheckpoint: ${fault}: the state is not finite, so no checkpoint of it is written`);
+      }
       const checkpoint: Checkpoint = {
         options: {
           sizes: [...this.sizes], rule: this.rule, activation: this.activation, loss: this.loss,
@@ -1190,7 +1195,9 @@ export class Network {
     if ((settings.momentum > 0) !== (this.settings.momentum > 0)) throw mismatch('momentum', settings.momentum, this.settings.momentum);
     const want = this.params.stateTensors(settings.momentum > 0);
     const names = (list: { name: string; shape: [number, number] }[]) => list.map((t) => `${t.name} [${t.shape.join('×')}]`).join(', ');
-    if (names(c.tensors) !== names(want)) throw new FaWebGpuError('invalid-data', `checkpoint: holds ${names(c.tensors)}; this network needs ${names(want)}`);
+    // Tensor by tensor, not the joined lists: a name holding ", " could stand for two.
+    const same = c.tensors.length === want.length && want.every((t, i) => c.tensors[i].name === t.name && c.tensors[i].shape[0] === t.shape[0] && c.tensors[i].shape[1] === t.shape[1]);
+    if (!same) throw new FaWebGpuError('invalid-data', `checkpoint: holds ${names(c.tensors)}; this network needs ${names(want)}`);
     return this.exclusive(async () => {
       want.forEach((t, i) => this.device.queue.writeBuffer(t.buffer, 0, c.tensors[i].data as Float32Array<ArrayBuffer>));
       this.params.writeStep(c.step);

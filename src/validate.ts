@@ -10,6 +10,8 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return JSON.stringify(value);
+  const made = typeof value === 'object' ? (value as object).constructor?.name : undefined;
+  if (made && made !== 'Object') return `a${/^[AEIOU]/.test(made) ? 'n' : ''} ${made}`;
   return typeof value;
 }
 

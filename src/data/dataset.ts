@@ -1,5 +1,6 @@
 /** The in-memory dataset every loader returns and every trainer takes. */
 import { invalid } from '../errors.js';
+import { describe } from '../validate.js';
 
 export interface Dataset {
   /** [n×features], row-major: float features, or bytes (pixels, 0..255). */
@@ -27,6 +28,7 @@ export function checkDataset(name: string, d: Dataset): Dataset {
   if (!(d.labels instanceof Int32Array)) throw invalid(`${name}.labels: expected an Int32Array`);
   if (!Number.isInteger(d.features) || d.features < 1) throw invalid(`${name}.features: expected an integer >= 1, got ${d.features}`);
   if (!Number.isInteger(d.classes) || d.classes < 2) throw invalid(`${name}.classes: expected an integer >= 2, got ${d.classes}`);
+  checkClassNames(`${name}.classNames`, d.classNames, d.classes);
   const n = d.labels.length;
   if (n < 1) throw invalid(`${name}: has no rows`);
   if (d.x.length !== n * d.features) throw invalid(`${name}: x holds ${d.x.length} values, expected ${n} rows × ${d.features} features = ${n * d.features}`);
@@ -37,6 +39,14 @@ export function checkDataset(name: string, d: Dataset): Dataset {
     for (let i = 0; i < d.x.length; i++) if (!Number.isFinite(d.x[i])) throw invalid(`${name}.x: expected finite values, got ${d.x[i]} at row ${Math.floor(i / d.features)}`);
   }
   return d;
+}
+
+/** Class names, when given: one string a class. */
+export function checkClassNames(name: string, classNames: unknown, classes: number): void {
+  if (classNames === undefined) return;
+  if (!Array.isArray(classNames) || classNames.length !== classes || !classNames.every((c) => typeof c === 'string')) {
+    throw invalid(`${name}: expected ${classes} strings, one a class, got ${describe(classNames)}`);
+  }
 }
 
 /** The rows `indices` of a dataset, as a new dataset. */

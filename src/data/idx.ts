@@ -4,8 +4,9 @@
  * unsigned bytes (type 0x08) are used by these sets and accepted here. Files may be gzipped;
  * they are inflated with the platform's DecompressionStream (browsers, Node, Deno).
  */
-import { FaWebGpuError } from '../errors.js';
-import { checkDataset, type Dataset } from './dataset.js';
+import { FaWebGpuError, invalid } from '../errors.js';
+import { describe } from '../validate.js';
+import { checkClassNames, checkDataset, type Dataset } from './dataset.js';
 
 export interface IdxArray {
   dims: number[];
@@ -47,6 +48,7 @@ function idxHeader(bytes: Uint8Array, name: string, partial = false): { dims: nu
 
 /** Parses an (inflated) IDX file of unsigned bytes. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw invalid(`parseIdx: expected the bytes of an IDX file (a Uint8Array), got ${describe(bytes)}`);
   const { dims, header, count } = idxHeader(bytes, name)!;
   const held = bytes.length - header;
   if (held < count) throw bad(name, `truncated: the header promises [${dims.join('×')}] = ${count} values, the file holds ${held}`);
@@ -58,13 +60,20 @@ function hex(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
+/** The most bytes gzip data is inflated to: the largest IDX file this reader takes (values and a 4-dimension header). */
+export const MAX_INFLATED_BYTES = MAX_IDX_VALUES + 20;
+
 /**
  * Inflates gzip data (magic 1f 8b); other bytes are returned as they are. `length`, given the
  * first bytes inflated so far, says how long the whole should be once it can tell (undefined
  * until then): inflating stops with an error as soon as the output passes it, so that a small
- * file cannot inflate to gigabytes before its header is checked.
+ * file cannot inflate to gigabytes before its header is checked. Without it, or until it can
+ * tell, the output stops at MAX_INFLATED_BYTES.
+ * Bytes after the first gzip member (a second member, padding) are refused by the
+ * DecompressionStream of browsers and Deno and read or skipped by Node's.
  */
 export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file', length?: (head: Uint8Array) => number | undefined): Promise<Uint8Array> {
+  if (!(bytes instanceof Uint8Array)) throw invalid(`gunzipIfNeeded: expected a Uint8Array, got ${describe(bytes)}`);
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -81,6 +90,7 @@ export async function gunzipIfNeeded(bytes: Uint8Array, name = 'file', length?: 
       if (expected !== undefined && total > expected) {
         throw bad(name, `inflates to more than the ${expected} bytes its header promises`);
       }
+      if (total > MAX_INFLATED_BYTES) throw bad(name, `inflates to more than ${MAX_INFLATED_BYTES} bytes, the most this reader takes`);
     }
   } catch (e) {
     await reader?.cancel().catch(() => {});
@@ -107,7 +117,8 @@ function concat(chunks: readonly Uint8Array[], n: number): Uint8Array {
 /** A file path (Node, Deno), a URL (relative ones in a browser), a File or Blob, or the bytes. */
 export type DataSource = string | URL | Blob | ArrayBuffer | Uint8Array;
 
-function sourceName(src: DataSource): string {
+/** How a source is named in messages: its path, URL or file name. */
+export function sourceName(src: DataSource): string {
   if (typeof src === 'string') return src;
   if (src instanceof URL) return src.href;
   if (typeof File !== 'undefined' && src instanceof File) return src.name;
@@ -127,17 +138,24 @@ export async function readSource(src: DataSource): Promise<Uint8Array> {
     if (src instanceof Uint8Array) return src;
     if (src instanceof ArrayBuffer) return new Uint8Array(src);
     if (src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
+    // file: URLs are files (Node's fetch does not read them)
+    if (hasFileSystem() && (src instanceof URL ? src.protocol === 'file:' : /^file:/i.test(src))) return await readFileBytes(new URL(src));
     if (src instanceof URL || /^(https?|blob|data):/.test(src) || !hasFileSystem()) {
       const response = await fetch(src);
       if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
       return new Uint8Array(await response.arrayBuffer());
     }
-    const fs = 'node:fs/promises';
-    const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(path: string): Promise<Uint8Array> };
-    return new Uint8Array(await readFile(src));
+    return await readFileBytes(src);
   } catch (e) {
     throw new FaWebGpuError('invalid-data', `${name}: could not be read (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** A file's bytes through node:fs (Node and Deno), from a path or a file: URL. */
+async function readFileBytes(path: string | URL): Promise<Uint8Array> {
+  const fs = 'node:fs/promises';
+  const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(path: string | URL): Promise<Uint8Array> };
+  return new Uint8Array(await readFile(path));
 }
 
 /** Reads, inflates and parses one IDX source. */
@@ -156,6 +174,9 @@ export async function loadIdx(src: DataSource): Promise<IdxArray> {
  * Counts must match and labels must be below `classes`.
  */
 export async function loadIdxDataset(images: DataSource, labels: DataSource, classes = 10, classNames?: readonly string[]): Promise<Dataset> {
+  // The caller's arguments before the files: a bad one is not the labels file's fault.
+  if (!Number.isInteger(classes) || classes < 2 || classes > 256) throw invalid(`classes: expected an integer in 2..256 (labels are bytes), got ${classes}`);
+  checkClassNames('classNames', classNames, classes);
   const [img, lab] = await Promise.all([loadIdx(images), loadIdx(labels)]);
   const imgName = sourceName(images), labName = sourceName(labels);
   if (img.dims.length < 2) throw bad(imgName, `expected images of 2 or more dimensions [n×…], got [${img.dims.join('×')}]`);

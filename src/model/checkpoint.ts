@@ -50,8 +50,47 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Serialises a checkpoint (see the format above). */
+/** A tensor's name: letters then a layer number (W1, b2, B2, D1, M2, vW1, vB2). */
+const TENSOR_NAME = /^[A-Za-z]+[0-9]+$/;
+/** The most rows or columns a tensor may have. */
+const MAX_DIM = 1 << 30;
+/** The largest step count: the GPU counts steps in a u32 (brsf's draws), a larger one would wrap when restored. */
+const MAX_STEP = 0xffffffff;
+
+/** Where a checkpoint's tensor breaks the format's rules (name, shape, values), or undefined. */
+function tensorFault(name: unknown, shape: unknown): string | undefined {
+  if (typeof name !== 'string' || !TENSOR_NAME.test(name)) return `tensor name ${JSON.stringify(name)} is not letters then a layer number (W1, b1, B2, vW1, …)`;
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= MAX_DIM)) {
+    return `tensor ${name} has shape ${JSON.stringify(shape)}, expected [rows, cols] of integers in 1..${MAX_DIM}`;
+  }
+  return undefined;
+}
+
+/** The first value of `data` that is NaN or infinite, as a phrase, or undefined. */
+export function nonFiniteValue(name: string, data: Float32Array): string | undefined {
+  const i = data.findIndex((v) => !Number.isFinite(v));
+  return i < 0 ? undefined : `tensor ${name} holds ${data[i]} at index ${i}`;
+}
+
+/**
+ * Serialises a checkpoint (see the format above). What `decodeCheckpoint` would refuse is
+ * refused here, with an 'invalid-argument' error, so that no file is written that cannot be read.
+ */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const refuse = (why: string) => new FaWebGpuError('invalid-argument', `encodeCheckpoint: ${why}`);
+  if (typeof c !== 'object' || c === null || typeof c.options !== 'object' || c.options === null || Array.isArray(c.options) || !Array.isArray(c.tensors)) {
+    throw refuse('expected { options, step, tensors }');
+  }
+  if (!Number.isSafeInteger(c.step) || c.step < 0 || c.step > MAX_STEP) throw refuse(`step must be an integer in 0..${MAX_STEP}, got ${c.step}`);
+  for (const t of c.tensors) {
+    const fault = tensorFault(t?.name, t?.shape);
+    if (fault) throw refuse(fault);
+    if (!(t.data instanceof Float32Array) || t.data.length !== t.shape[0] * t.shape[1]) {
+      throw refuse(`tensor ${t.name} [${t.shape.join('×')}] needs a Float32Array of ${t.shape[0] * t.shape[1]} values`);
+    }
+    const nonFinite = nonFiniteValue(t.name, t.data);
+    if (nonFinite) throw refuse(`${nonFinite}; a checkpoint holds finite values only`);
+  }
   const header = new TextEncoder().encode(JSON.stringify({
     options: c.options,
     step: c.step,
@@ -97,8 +136,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   if (typeof header !== 'object' || header === null) throw bad('the header is not a JSON object');
   if (typeof header.options !== 'object' || header.options === null || Array.isArray(header.options)) throw bad('the header has no options object');
-  // The GPU counts steps in a u32 (brsf's draws): a larger count would wrap when restored.
-  if (!Number.isSafeInteger(header.step) || (header.step as number) < 0 || (header.step as number) > 0xffffffff) throw bad(`step must be an integer in 0..${0xffffffff}, got ${JSON.stringify(header.step)}`);
+  if (!Number.isSafeInteger(header.step) || (header.step as number) < 0 || (header.step as number) > MAX_STEP) throw bad(`step must be an integer in 0..${MAX_STEP}, got ${JSON.stringify(header.step)}`);
   if (!Array.isArray(header.tensors)) throw bad('the header has no tensors list');
   let at = Math.ceil((16 + headerLength) / 4) * 4;
   if (at > bytes.length - 4) throw bad(`the file ends in the header's padding, before the tensor data`);
@@ -107,16 +145,15 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   for (const [i, t] of (header.tensors as unknown[]).entries()) {
     const entry = t as { name?: unknown; shape?: unknown };
     if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string') throw bad(`tensor ${i} has no name`);
-    const shape = entry.shape;
-    if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= 1 << 30)) {
-      throw bad(`tensor ${entry.name} has shape ${JSON.stringify(shape)}, expected [rows, cols] of positive integers`);
-    }
+    const fault = tensorFault(entry.name, entry.shape);
+    if (fault) throw bad(fault);
+    const shape = entry.shape as [number, number];
     const count = shape[0] * shape[1];
     if (at + 4 * count > bytes.length - 4) throw bad(`tensor ${entry.name} [${shape.join('×')}] runs past the end of the data`);
     const data = new Float32Array(count);
     for (let k = 0; k < count; k++, at += 4) data[k] = view.getFloat32(at, true);
-    const nonFinite = data.findIndex((v) => !Number.isFinite(v));
-    if (nonFinite >= 0) throw bad(`tensor ${entry.name} holds ${data[nonFinite]} at index ${nonFinite}`);
+    const nonFinite = nonFiniteValue(entry.name, data);
+    if (nonFinite) throw bad(nonFinite);
     tensors.push({ name: entry.name, shape: [shape[0], shape[1]], data });
   }
   if (at !== bytes.length - 4) throw bad(`${bytes.length - 4 - at} bytes of data beyond the tensors the header lists`);

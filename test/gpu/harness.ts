@@ -1149,6 +1149,8 @@ async function hiddenNonFinite() {
       const train = await errorOf(a.train(x, labels, { steps: 1, lossEvery: 1 }));
       const trainSteps = a.steps;
       const noGoodState = await errorOf(a.restoreLastFinite());
+      // Its state still holds the NaN: a checkpoint of it would never load, so none is written.
+      const save = await errorOf(a.saveCheckpoint());
       const fit = await errorOf(keep(await poisoned()).fit(data, { epochs: 2, batchSize: 2 }));
       const tr = await keep(await poisoned()).trainer(data, { batchSize: 2 });
       const trainer = await errorOf(tr.run(3));
@@ -1172,7 +1174,7 @@ async function hiddenNonFinite() {
       const restoredTo = await hot.restoreLastFinite();
       const fresh = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const restoredFresh = sameState(await stateOf(hot), await stateOf(fresh));
-      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, fit, trainer, trainLater, fitLater, overflow, restoredTo, restoredFresh };
+      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, save, fit, trainer, trainLater, fitLater, overflow, restoredTo, restoredFresh };
     } finally {
       for (const n of nets) n.destroy();
     }

@@ -172,6 +172,9 @@ it('a NaN or an infinity in the state behind finite losses stops train, fit and 
   expect(r.train?.message).toMatch(/^train: B2 held a NaN or an infinity before step 1 of 1, though every loss was finite .*; no finite state was recorded;/);
   expect(r.trainSteps).toBe(1);
   expect(r.noGoodState?.code).toBe('invalid-argument');
+  expect(r.save?.code).toBe('diverged');
+  // (W1 where the step carried B2's NaN into an active unit's δ)
+  expect(r.save?.message).toMatch(/^saveCheckpoint: tensor (W1 holds NaN at index \d+|B2 holds NaN at index 5): the state is not finite, so no checkpoint of it is written$/);
   expect(r.fit?.code).toBe('diverged');
   expect(r.fit?.message).toMatch(/^fit: B2 held a NaN or an infinity before epoch 1,/);
   expect(r.trainer?.code).toBe('diverged');

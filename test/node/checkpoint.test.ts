@@ -52,6 +52,22 @@ describe('checkpoint codec', () => {
     new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
     return out;
   };
+  /**
+   * A file written from the format's description, not by encodeCheckpoint (which refuses what
+   * the decoder must refuse): the header as given, the values as f32, a correct checksum.
+   */
+  const written = (header: unknown, values: number[]) => {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const dataStart = Math.ceil((16 + json.length) / 4) * 4;
+    const b = new Uint8Array(dataStart + 4 * values.length + 4);
+    const view = new DataView(b.buffer);
+    b.set(new TextEncoder().encode('FAWGPUCK'));
+    view.setUint32(8, 1, true);
+    view.setUint32(12, json.length, true);
+    b.set(json, 16);
+    values.forEach((v, i) => view.setFloat32(dataStart + 4 * i, v, true));
+    return withCrc(b);
+  };
   const damaged: [string, () => Uint8Array, RegExp][] = [
     ['too short', () => new Uint8Array(10), /10 bytes is too short/],
     ['another file', () => withCrc(new TextEncoder().encode('PK\u0003\u0004 some zip file......')), /not a fa-webgpu checkpoint/],
@@ -59,15 +75,18 @@ describe('checkpoint codec', () => {
     ['truncated', () => encodeCheckpoint(sample).subarray(0, 100), /checksum mismatch/],
     ['a newer version', () => { const b = encodeCheckpoint(sample); new DataView(b.buffer).setUint32(8, 2, true); return withCrc(b); }, /format version 2 is not supported/],
     ['a header past the end', () => { const b = encodeCheckpoint(sample); new DataView(b.buffer).setUint32(12, 1e6, true); return withCrc(b); }, /header length 1000000 runs past the end/],
-    ['a NaN value', () => encodeCheckpoint({ ...sample, tensors: [{ name: 'W1', shape: [1, 2], data: Float32Array.of(1, NaN) }] }), /tensor W1 holds NaN at index 1/],
-    ['a bad shape', () => encodeCheckpoint({ ...sample, tensors: [{ name: 'W1', shape: [0, 2] as [number, number], data: new Float32Array(0) }] }), /tensor W1 has shape \[0,2\]/],
+    ['a NaN value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [1, NaN]), /tensor W1 holds NaN at index 1/],
+    ['an infinite value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [-Infinity, 1]), /tensor W1 holds -Infinity at index 0/],
+    ['a bad shape', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [0, 2] }] }, []), /tensor W1 has shape \[0,2\]/],
+    // One name standing for two tensors of a list compared as text ("B2 [4×4], B3 [4×4]").
+    ['a name that is not letters then a layer number', () => written({ options: {}, step: 0, tensors: [{ name: 'B2 [1×1], B3', shape: [1, 1] }] }, [7]), /tensor name "B2 \[1×1\], B3" is not letters then a layer number/],
     ['data beyond the tensors', () => {
       const b = encodeCheckpoint(sample);
       const longer = new Uint8Array(b.length + 8);
       longer.set(b.subarray(0, b.length - 4));
       return withCrc(longer);
     }, /8 bytes of data beyond the tensors/],
-    ['a step the GPU\'s u32 counter cannot hold', () => encodeCheckpoint({ ...sample, step: 2 ** 32 }), /step must be an integer in 0\.\.4294967295, got 4294967296/],
+    ['a step the GPU\'s u32 counter cannot hold', () => written({ options: {}, step: 2 ** 32, tensors: [] }, []), /step must be an integer in 0\.\.4294967295, got 4294967296/],
     ['a non-zero padding byte after the header', () => {
       const b = encodeCheckpoint(padded());
       b[16 + new DataView(b.buffer).getUint32(12, true)] = 7;
@@ -80,6 +99,32 @@ describe('checkpoint codec', () => {
       return withCrc(Uint8Array.of(...b.subarray(0, headerEnd), 0, 0, 0, 0));
     }, /the file ends in the header's padding, before the tensor data/],
   ];
+  it('the writer by the description and encodeCheckpoint agree byte for byte', () => {
+    const values = sample.tensors.flatMap((t) => Array.from(t.data));
+    expect(written({ options: sample.options, step: sample.step, tensors: sample.tensors.map((t) => ({ name: t.name, shape: t.shape })) }, values)).toEqual(encodeCheckpoint(sample));
+  });
+
+  // What the decoder would refuse is not written: a diverged state saved would be a file that never loads.
+  const unwritable: [string, Checkpoint, RegExp][] = [
+    ['a NaN value', { ...sample, tensors: [{ name: 'W1', shape: [1, 2], data: Float32Array.of(1, NaN) }] }, /tensor W1 holds NaN at index 1; a checkpoint holds finite values only/],
+    ['an infinite value', { ...sample, tensors: [{ name: 'b1', shape: [1, 1], data: Float32Array.of(Infinity) }] }, /tensor b1 holds Infinity at index 0/],
+    ['a bad shape', { ...sample, tensors: [{ name: 'W1', shape: [0, 2] as [number, number], data: new Float32Array(0) }] }, /tensor W1 has shape \[0,2\]/],
+    ['data of the wrong length', { ...sample, tensors: [{ name: 'W1', shape: [2, 2], data: new Float32Array(3) }] }, /tensor W1 \[2×2\] needs a Float32Array of 4 values/],
+    ['a name with a separator', { ...sample, tensors: [{ name: 'B2, B3', shape: [1, 1], data: new Float32Array(1) }] }, /tensor name "B2, B3" is not letters then a layer number/],
+    ['a step past the u32 counter', { ...sample, step: 2 ** 32 }, /step must be an integer in 0\.\.4294967295, got 4294967296/],
+    ['a negative step', { ...sample, step: -1 }, /step must be an integer/],
+  ];
+  for (const [name, c, message] of unwritable) {
+    it(`does not write ${name}`, () => {
+      expect(() => encodeCheckpoint(c)).toThrow(message);
+      try {
+        encodeCheckpoint(c);
+      } catch (e) {
+        expect((e as FaWebGpuError).code).toBe('invalid-argument');
+      }
+    });
+  }
+
   for (const [name, make, message] of damaged) {
     it(`refuses ${name}`, () => {
       expect(() => decodeCheckpoint(make())).toThrow(message);

@@ -6,10 +6,11 @@
  * dataset-fashion-mnist package, which scripts/setup.sh installs.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FaWebGpuError } from '../../src/errors.js';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { FASHION_MNIST_DIR, loadFashionMnist, loadFashionMnistFiles } from '../../src/data/fashion-mnist.js';
 import { gunzipIfNeeded, loadIdx, loadIdxDataset, parseIdx } from '../../src/data/idx.js';
 import { loadMnistDigits } from '../../src/data/mnist-digits.js';
 import { normalizedRows, normalizer, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
@@ -110,6 +111,54 @@ describe('IDX parser on malformed input', () => {
     await expect(loadIdxDataset(images, idx([3], [0, 1, 7]), 3)).rejects.toThrow(/label 7 at row 2 is not below 3 classes/);
     await expect(loadIdxDataset(idx([3], [1, 2, 3]), idx([3], [0, 1, 2]), 3)).rejects.toThrow(/expected images of 2 or more dimensions/);
     await expect(loadIdxDataset('/nonexistent/images.gz', idx([3], [0, 1, 2]))).rejects.toThrow(/\/nonexistent\/images.gz: could not be read/);
+  });
+
+  it('blames the caller, not the files, for bad classes or class names, before reading them', async () => {
+    const images = idx([3, 2, 2], Array.from({ length: 12 }, (_, i) => i));
+    const labels = idx([3], [0, 2, 1]);
+    const refused = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as FaWebGpuError);
+    for (const [classes, names, message] of [
+      [0, undefined, /^classes: expected an integer in 2\.\.256 \(labels are bytes\), got 0$/],
+      [2.5, undefined, /^classes: expected an integer in 2\.\.256/],
+      [257, undefined, /^classes: expected an integer in 2\.\.256/],
+      [3, ['a'], /^classNames: expected 3 strings, one a class, got an array of length 1$/],
+      [3, ['a', 'b', 3], /^classNames: expected 3 strings/],
+    ] as [number, string[] | undefined, RegExp][]) {
+      // the sources do not exist: a check made after reading them would say so instead
+      const e = await refused(loadIdxDataset('/nonexistent/images', '/nonexistent/labels', classes, names));
+      expect(e?.code).toBe('invalid-argument');
+      expect(e?.message).toMatch(message);
+    }
+    expect((await loadIdxDataset(images, labels, 3, ['a', 'b', 'c'])).classNames).toEqual(['a', 'b', 'c']);
+  });
+
+  it('parseIdx and gunzipIfNeeded refuse what is not bytes with invalid-argument', async () => {
+    for (const v of [new ArrayBuffer(12), undefined, 'idx']) {
+      expect(() => parseIdx(v as never)).toThrow(/^parseIdx: expected the bytes of an IDX file \(a Uint8Array\), got (an ArrayBuffer|undefined|"idx")$/);
+      await expect(gunzipIfNeeded(v as never)).rejects.toMatchObject({ code: 'invalid-argument' });
+    }
+  });
+
+  it('reads file: URLs and file:// strings as files', async () => {
+    const path = `${FASHION_MNIST_DIR}/t10k-labels-idx1-ubyte.gz`;
+    const want = (await loadIdx(path)).data;
+    expect((await loadIdx(pathToFileURL(path))).data).toEqual(want);
+    expect((await loadIdx(pathToFileURL(path).href)).data).toEqual(want);
+    await expect(loadIdx(pathToFileURL('/nonexistent/labels.gz'))).rejects.toThrow(/^file:\/\/\/nonexistent\/labels\.gz: could not be read/);
+  });
+
+  it('Fashion-MNIST\'s four files must hold 28×28 images, training and test alike', async () => {
+    const labels = idx([2], [0, 9]);
+    const images = (side: number) => idx([2, side, side], new Uint8Array(2 * side * side));
+    const files = { trainImages: images(28), trainLabels: labels, testImages: images(2), testLabels: labels };
+    const sets = await loadFashionMnistFiles({ ...files, testImages: images(28) });
+    expect([sets.train.features, sets.test.features, sets.test.classNames?.[9]]).toEqual([784, 784, 'Ankle boot']);
+    const named = new File([images(2) as Uint8Array<ArrayBuffer>], 't10k-images-idx3-ubyte');
+    await expect(loadFashionMnistFiles({ ...files, testImages: named })).rejects.toMatchObject({
+      code: 'invalid-data', message: 't10k-images-idx3-ubyte: holds images of 4 values; Fashion-MNIST\'s are 28×28 = 784',
+    });
+    await expect(loadFashionMnistFiles({ ...files, trainImages: images(3), testImages: images(28) })).rejects.toThrow(/^data: holds images of 9 values/);
+    await expect(loadFashionMnistFiles({ ...files, testImages: images(28), testLabels: idx([2], [0, 10]) })).rejects.toThrow(/label 10 at row 1 is not below 10 classes/);
   });
 });
 
