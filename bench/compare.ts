@@ -101,8 +101,8 @@ interface SideBySide { a: number; b: number; ratio: number; lo: number; hi: numb
 
 /**
  * Steps per second of two sides, fairly: each warmed up and calibrated to runs of about
- * seconds / ROUNDS, then ROUNDS runs of each, a's and b's alternated, so that drift (clocks,
- * another process) falls on both; the median rates, their ratio, and the range of the rounds'
+ * seconds / ROUNDS, then ROUNDS runs of each, a's and b's alternated (and which goes first),
+ * so that drift (clocks, another process) falls on both; the median rates, their ratio, and the range of the rounds'
  * own ratios. Both sides are made here and disposed, whatever fails.
  */
 async function sideBySide(makeA: () => Promise<Stepper>, makeB: () => Stepper, seconds: number): Promise<SideBySide> {
@@ -124,9 +124,15 @@ async function sideBySide(makeA: () => Promise<Stepper>, makeB: () => Stepper, s
       return n / ((performance.now() - t0) / 1000);
     };
     const ra: number[] = [], rb: number[] = [];
+    // a b, b a, a b: which side goes first alternates too, so that steady drift favours neither.
     for (let i = 0; i < ROUNDS; i++) {
-      ra.push(await rate(a, na));
-      rb.push(await rate(b, nb));
+      if (i % 2 === 0) {
+        ra.push(await rate(a, na));
+        rb.push(await rate(b, nb));
+      } else {
+        rb.push(await rate(b, nb));
+        ra.push(await rate(a, na));
+      }
     }
     const ratios = ra.map((v, i) => v / rb[i]);
     const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
@@ -192,7 +198,16 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
   });
   return {
     step: viaOptimizer ? () => { optimizer.minimize(lossOf); } : faStep,
-    sync: async () => { await W[0].data(); },
+    // One value of the last tensor the step updates (tf.js runs its work in order): reading all
+    // of W1 (3 MB at 784-1024) would charge tf.js a copy our side does not make.
+    sync: async () => {
+      const last = tf.slice(b[0], [0], [1]);
+      try {
+        await last.data();
+      } finally {
+        last.dispose();
+      }
+    },
     dispose: () => { tf.dispose(made); optimizer.dispose(); },
   };
 }

@@ -24,30 +24,43 @@
 # (auto and split-k kernels) first, then under Deno the XOR run and `bench`, then `compare`
 # (TensorFlow.js) under both. Dawn runs one configuration per process, each tried up to three
 # times and stopped after 90-120 s (dawn.node aborts at random in long runs,
-# ../shared/gpu/README.md). A runtime whose pack is missing is skipped; every step after
-# LIMIT seconds (default 420) is skipped. quick: the figures only (Dawn's 784-1000-10
+# ../shared/gpu/README.md). A runtime whose pack is missing is skipped; the run ends by LIMIT
+# seconds (default 300, below). quick: the figures only (Dawn's 784-1000-10
 # steps, profile, epochs and square matmuls; Deno's bench; tf.js's steps under both), ~3 min.
 set -uo pipefail
 out=${1:-nvidia-out}
 what=${2:-perf}
 mkdir -p "$out"
-deno() { timeout 240 bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cli/fa-webgpu.mjs "$@"; }
-dawn() { timeout 120 bash .gpu-node/run.sh node dist/cli/fa-webgpu.mjs "$@"; }
-# Runs "$@" up to three times, keeping the output of the try that succeeded (or the last).
+# Steps in order of what the targets need first. The run ends by LIMIT seconds (default
+# 300): a step starts only with 20 s left, and every process is stopped at LIMIT, so that a
+# device call's limit (LIMIT plus the start and the copies) leaves the files written so far.
+limit=${LIMIT:-300}
+left() { echo $((limit - SECONDS)); }
+# The seconds a process may run: its own cap, or what is left of LIMIT if less.
+cap() { local l; l=$(left); if [ "$l" -lt "$1" ]; then echo "$l"; else echo "$1"; fi; }
+step() { if [ "$(left)" -lt 20 ]; then echo "(skipped after ${SECONDS} s of ${limit}: $*)" >&2; return 1; fi; }
+deno() { timeout "$(cap 240)" bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cli/fa-webgpu.mjs "$@"; }
+dawn() { dawnWith dist/cli/fa-webgpu.mjs "$@"; }
+dawnWith() { local cli=$1; shift; timeout "$(cap 120)" bash .gpu-node/run.sh node "$cli" "$@"; }
+# Runs "$@" up to three times (dawn.node aborts at random), each try's output in $log.tryN; $log
+# is a copy of the try that succeeded, or of the last. A timeout (124) or a usage error (2) is
+# not tried again (another try would end the same way), nor a try with under 20 s left.
 retry() {
   local log=$1; shift
+  local rc=1
   for try in 1 2 3; do
-    if "$@" > "$log.try" 2>&1; then mv "$log.try" "$log"; return 0; fi
-    echo "  (exit $?, try $try of 3)" >&2
+    if [ "$try" -gt 1 ] && [ "$(left)" -lt 20 ]; then echo "  (no time left for try $try)" >&2; break; fi
+    "$@" > "$log.try$try" 2>&1
+    rc=$?
+    cp "$log.try$try" "$log"
+    if [ "$rc" -eq 0 ]; then rm -f "$log.try$try"; return 0; fi
+    echo "  (exit $rc, try $try of 3: $log.try$try)" >&2
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 2 ]; then break; fi
   done
-  mv "$log.try" "$log"; return 1
+  return "$rc"
 }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 s=0.5
-# Steps in order of what the targets need first; each one is skipped once the run has
-# taken LIMIT seconds (default 420), so that a device call's limit leaves the files written so far.
-limit=${LIMIT:-420}
-step() { if [ "$SECONDS" -ge "$limit" ]; then echo "(skipped after ${SECONDS} s: $*)" >&2; return 1; fi; }
 if [ "$what" = perf ]; then
   if [ -f .gpu-node/run.sh ]; then
     step dawn matmul && retry "$out/dawn-bench-matmul.txt" dawn bench --seconds $s --configs 784-1000-10 --matmul 1024,2048,4096,networks
@@ -90,7 +103,7 @@ elif [ "$what" = quick ]; then
       for build in $bases this; do
         cli=dist/cli/fa-webgpu.mjs; name=this
         if [ "$build" != this ]; then cli=$build/fa-webgpu.mjs; name=${build#.}; name=${name%-cli}; fi
-        step dawn ab $name $round && retry "$out/dawn-ab-$name-$round.txt" timeout 120 bash .gpu-node/run.sh node $cli bench --seconds $s --configs 784-1000-10 --matmul 4096 --epochs 3
+        step dawn ab $name $round && retry "$out/dawn-ab-$name-$round.txt" dawnWith "$cli" bench --seconds $s --configs 784-1000-10 --matmul 4096 --epochs 3
         echo "== $name ($cli), round $round"; cat "$out/dawn-ab-$name-$round.txt" 2>/dev/null
       done
     done

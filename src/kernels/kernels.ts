@@ -230,16 +230,18 @@ function splitLayers(K: number, chunks: number): number {
 }
 
 /**
- * How many K chunks split-K should use for a product on a GPU: 1 (no split) for products that
- * make 512 or more tiles of matmul.wgsl or have K < 256; else enough chunks for about 1024
- * workgroups, each chunk at least 64 deep. H100 (BENCHMARKS.md): the forward 128×1000×784 in
- * 0.036–0.041 ms with 8 chunks against 0.10–0.14 unsplit; the weight gradients (784×1000×128,
- * 800 tiles) lost with 2 chunks (0.034–0.055 against 0.021–0.039), hence the limits.
+ * How many K chunks split-K uses for a product on a GPU: 1 (no split) for products that make
+ * 512 or more tiles of matmul.wgsl or have K < 256; else enough chunks for about 1024
+ * workgroups, each chunk at least 64 deep, counted as the layers they make once each chunk is
+ * rounded up to the slab (784 asked into 8 chunks makes 7 of 112). H100 (BENCHMARKS.md): the
+ * forward 128×1000×784 in 0.036–0.041 ms with 7 chunks against 0.10–0.14 unsplit; the weight
+ * gradients (784×1000×128, 800 tiles) lost with 2 chunks (0.034–0.055 against 0.021–0.039),
+ * hence the limits.
  */
 export function splitKChunks(M: number, N: number, K: number): number {
   const tiles = divUp(M, MATMUL_TILE) * divUp(N, MATMUL_TILE);
   if (tiles >= 512 || K < 256) return 1;
-  return Math.max(1, Math.min(Math.ceil(1024 / tiles), Math.floor(K / 64)));
+  return splitLayers(K, Math.max(1, Math.min(Math.ceil(1024 / tiles), Math.floor(K / 64))));
 }
 
 /**

@@ -16,7 +16,8 @@ export function hasTimestamps(device: GPUDevice): boolean {
 
 /**
  * Encodes `rounds` rounds of the dispatches, one pass each with timestamps, and resolves the
- * queries; `read()` (after the submit) gives each dispatch's mean ms over the rounds.
+ * queries; `read()` (after the submit) gives each dispatch's mean ms over the rounds whose
+ * timestamps are in order (NaN where none is: a counter that reset every round).
  */
 export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list: readonly Dispatch[], rounds: number): { read: () => Promise<number[]>; destroy: () => void } {
   const count = 2 * list.length * rounds;
@@ -40,13 +41,16 @@ export function timedPasses(device: GPUDevice, encoder: GPUCommandEncoder, list:
       const t = new BigUint64Array(staging.getMappedRange().slice(0));
       staging.unmap();
       return list.map((_, i) => {
-        let ns = 0;
+        let ns = 0, valid = 0;
         for (let r = 0; r < rounds; r++) {
           const q = 2 * (r * list.length + i);
-          // An end before its beginning (a reset counter) counts as 0, not as 2^64 ns.
-          ns += t[q + 1] > t[q] ? Number(t[q + 1] - t[q]) : 0;
+          // An end before its beginning (a reset counter) is left out of the mean, neither
+          // 2^64 ns nor 0 (an end equal to its beginning is a time rounded to 0, and counts).
+          if (t[q + 1] < t[q]) continue;
+          ns += Number(t[q + 1] - t[q]);
+          valid++;
         }
-        return ns / rounds / 1e6;
+        return valid === 0 ? NaN : ns / valid / 1e6;
       });
     },
     destroy: () => { querySet.destroy(); resolved.destroy(); staging.destroy(); },

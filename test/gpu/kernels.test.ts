@@ -133,8 +133,9 @@ describe('kernels vs float64 reference', () => {
   });
 
   it('split-K chunks: enough for about 1024 workgroups, each at least 64 deep; none for 512 tiles or more, or K < 256', () => {
-    expect(splitKChunks(128, 1000, 784)).toBe(8);   // 4 × 32 tiles
-    expect(splitKChunks(64, 256, 784)).toBe(12);    // 2 × 8 tiles; 784 / 64 caps it
+    expect(splitKChunks(128, 1000, 784)).toBe(7);   // 4 × 32 tiles: 8 asked, chunks of 112 make 7
+    expect(splitKChunks(64, 256, 784)).toBe(10);    // 2 × 8 tiles; 784 / 64 caps it at 12, chunks of 80 make 10
+    expect(splitKChunks(128, 10, 1000)).toBe(13);   // 4 tiles: 15 asked, chunks of 80 make 13
     expect(splitKChunks(256, 1024, 784)).toBe(4);   // 8 × 32 tiles
     expect(splitKChunks(1024, 10, 256)).toBe(4);    // 32 tiles; 256 / 64 caps it
     expect(splitKChunks(4096, 4096, 4096)).toBe(1);
