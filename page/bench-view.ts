@@ -7,7 +7,7 @@
  * the measuring is the benchmark's own.
  */
 import { COMPARE_PARTS, STEP_CONFIGS, type BenchRecord } from '../bench/bench.js';
-import { isCpuAdapter } from '../src/kernels/kernels.js';
+import { isCpuAdapter } from '../src/index.js';
 
 type Part = (typeof COMPARE_PARTS)[number];
 

@@ -15,7 +15,7 @@ export class LiveChart {
 
   constructor(host: HTMLElement, series: SeriesSpec[], yLabel: string) {
     this.data = [[], ...series.map(() => [])];
-    const width = Math.max(260, host.clientWidth || 320);
+    const width = Math.max(160, host.clientWidth || 320);
     this.plot = new uPlot({
       width,
       height: 200,
@@ -31,7 +31,7 @@ export class LiveChart {
       const marker = row.querySelector<HTMLElement>('.u-marker');
       if (marker && spec?.dash) marker.style.borderStyle = 'dashed';
     }
-    this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(260, host.clientWidth), height: 200 }));
+    this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(160, host.clientWidth), height: 200 }));
     this.resize.observe(host);
   }
 

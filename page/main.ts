@@ -55,8 +55,14 @@ let lastRender = 0;
 let generation = 0;
 let charts: { loss: LiveChart; accuracy: LiveChart; angle: LiveChart } | null = null;
 let speed = '';
+/** Recent (time, steps) marks of the running loop: its pace over the last seconds, drawing and waits included. */
+let marks: { t: number; steps: number }[] = [];
 /** The batch the trainers were made with (the field may have changed since). */
 let batchInUse = 1;
+/** A run diverged: Start and Step stay off until a reset. */
+let diverged = false;
+/** The device was lost: the next reset acquires a new one. */
+let deviceLost = false;
 
 /** Every GPU operation of the page runs through this queue, one at a time, in click order. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -113,7 +119,7 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
     case 'xor': return twoD(xorPoints(opts(o.seed)), xorPoints(opts(o.seed + 1000)));
     case 'circles': return twoD(circles(opts(o.seed)), circles(opts(o.seed + 1000)));
     case 'spirals': return twoD(twoSpirals(opts(o.seed)), twoSpirals(opts(o.seed + 1000)));
-    case 'blobs': return twoD(blobs({ ...opts(o.seed), noise: Math.max(o.noise, 0.2) }), blobs({ ...opts(o.seed + 1000), noise: Math.max(o.noise, 0.2) }));
+    case 'blobs': return twoD(blobs(opts(o.seed)), blobs(opts(o.seed + 1000)));
     case 'mnist': {
       setStatus('Loading the MNIST digits (21 MB)…');
       const { train, validation } = splitValidation(await loadMnistDigits(), 0.2, 1);
@@ -144,6 +150,15 @@ function images(train: Dataset, test: Dataset): Loaded {
 async function reset(): Promise<void> {
   const my = ++generation;
   pause();
+  // A field the browser finds out of its range or empty: said with the field's label, and the
+  // runs keep going as they were.
+  const invalid = [...form.elements].find((el): el is HTMLInputElement => el instanceof HTMLInputElement && !el.closest('[hidden]') && !el.checkValidity());
+  if (invalid) {
+    const label = invalid.labels?.[0]?.firstChild?.textContent?.trim() ?? invalid.name;
+    setStatus(`${label}: ${invalid.validationMessage || 'not a valid value'} The runs below keep the settings they were made with.`);
+    return;
+  }
+  const focused = document.activeElement;
   for (const b of Object.values(buttons)) b.disabled = true;
   for (const r of runs) {
     r.trainer.destroy();
@@ -153,9 +168,10 @@ async function reset(): Promise<void> {
   steps = 0;
   chunk = 8;
   speed = '';
-  // A trace shows a step of the networks just destroyed: it goes with them.
-  $('dispatches').replaceChildren();
-  $('dispatch-detail').replaceChildren();
+  marks = [];
+  diverged = false;
+  // Every view of the networks just destroyed goes with them (a trace shows one of their steps).
+  clearViews();
   const o = options();
   const fresh: Run[] = [];
   // Every network made, so that a reset that fails or is superseded destroys them (trainers too).
@@ -163,6 +179,10 @@ async function reset(): Promise<void> {
   const superseded = () => my !== generation;
   try {
     if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error('Hidden layers: widths as positive integers, comma-separated (e.g. 16,16), or empty.');
+    if (deviceLost) {
+      device = await acquireDevice();
+      watchDevice();
+    }
     const loaded = await loadData(o);
     if (superseded()) return;
     const sizes = [loaded.train.features, ...o.hidden, loaded.train.classes];
@@ -196,18 +216,32 @@ async function reset(): Promise<void> {
     await render();
     if (superseded()) return;
     const rows = o.data === 'xor4' ? `the ${loaded.train.labels.length} points of XOR (its "test" figures are on the same 4 points)` : `${loaded.train.labels.length} training and ${loaded.test.labels.length} test rows`;
-    setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${rows}. Both rules start from the same weights (seed ${o.seed}).`);
+    const capped = batchInUse < o.batch ? ` Batches of ${batchInUse}, all the training rows (${o.batch} asked).` : '';
+    setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${rows}. Both rules start from the same weights (seed ${o.seed}).${capped}`);
     for (const b of Object.values(buttons)) b.disabled = false;
   } catch (e) {
     if (superseded()) return;
     setStatus(failure('Error', e));
     buttons.reset.disabled = false;
   } finally {
+    // Keyboard focus stays on the button that was pressed (disabling it dropped it to the page).
+    if (focused instanceof HTMLButtonElement && !focused.disabled && document.activeElement !== focused) focused.focus();
     for (const net of made) {
       if (!runs.some((r) => r.net === net)) net.destroy();
     }
     updateCounter();
   }
+}
+
+/** Empties the views of the runs: models, charts, units, weights and the trace. */
+function clearViews(): void {
+  $('models').replaceChildren();
+  $('weights').replaceChildren();
+  $('units').replaceChildren();
+  $('units-section').hidden = true;
+  if (charts) for (const c of Object.values(charts)) c.destroy();
+  charts = null;
+  for (const id of ['chart-loss', 'chart-accuracy', 'chart-angle', 'dispatches', 'dispatch-detail']) $(id).replaceChildren();
 }
 
 function makeCharts(rules: Rule[], hiddenLayers: number): void {
@@ -356,25 +390,56 @@ function updateCounter(): void {
   $('counter').textContent = `${steps} steps${speed ? `; ${speed}` : ''}`;
 }
 
-/** k steps of every run, then the curves; the views at most every half second. */
+/** A rule's run stopped by a non-finite loss or state, said in the page's terms. */
+class Diverged extends Error {}
+
+/** k steps of every run, then the curves; the views at most every half second (none while the tab is hidden). */
 async function advance(k: number): Promise<void> {
-  // After a reset that failed there is nothing to step.
-  if (runs.length === 0) return;
+  // After a reset that failed, or a divergence, there is nothing to step.
+  if (runs.length === 0 || diverged) return;
   const started = performance.now();
-  // Both rules' steps are submitted before either's losses are awaited: one readback's wait, not two.
-  const losses = await Promise.all(runs.map((r) => r.trainer.run(k)));
-  runs.forEach((r, i) => { r.trainLoss = losses[i].reduce((a, b) => a + b, 0) / losses[i].length; });
+  // Both rules' steps are submitted before either's losses are awaited: one readback's wait, not
+  // two; each run is awaited to its end, so that neither is still running when this returns.
+  const results = await Promise.allSettled(runs.map((r) => r.trainer.run(k)));
   const seconds = (performance.now() - started) / 1000;
-  steps += k;
-  const batch = batchInUse;
-  speed = `${(k / seconds).toFixed(0)} steps/s per rule, ${((k * runs.length * batch) / seconds).toFixed(0)} samples/s in all`;
-  if (performance.now() - lastRender > 500 || !running) {
+  results.forEach((res, i) => { if (res.status === 'fulfilled') runs[i].trainLoss = res.value.reduce((a, b) => a + b, 0) / res.value.length; });
+  // The networks count the steps that ran (the page's counter is theirs).
+  steps = Math.max(...runs.map((r) => r.net.steps));
+  const failed = results.findIndex((res) => res.status === 'rejected');
+  if (failed >= 0) {
+    const e = (results[failed] as PromiseRejectedResult).reason;
+    updateCounter();
+    if (!(e instanceof FaWebGpuError && e.code === 'diverged')) throw e;
+    diverged = true;
+    buttons.start.disabled = buttons.step.disabled = true;
+    const r = runs[failed];
+    // The library's message without its advice on restoreLastFinite, which the page does not offer.
+    const what = e.message.split('; restoreLastFinite')[0].replace(/^trainer: /, '');
+    throw new Diverged(`Rule ${failed === 0 ? 'A' : 'B'} (${r.rule}) diverged by step ${r.net.steps} (${what}). Lower the learning rate (any change of a control starts both runs again).`);
+  }
+  // The pace: steps over wall-clock time in the last two seconds of a running loop (drawing and
+  // waits included); for a single step, that step's own time.
+  const now = performance.now();
+  marks = running ? [...marks.filter((m) => now - m.t < 2000), { t: now, steps }] : [];
+  const paced = marks.length > 1 ? { steps: steps - marks[0].steps, seconds: (now - marks[0].t) / 1000 } : { steps: k, seconds };
+  speed = `${(paced.steps / paced.seconds).toFixed(0)} steps/s per rule, ${((paced.steps * runs.length * batchInUse) / paced.seconds).toFixed(0)} samples/s in all`;
+  if (!document.hidden && (performance.now() - lastRender > 500 || !running)) {
     await measure();
     await render();
     lastRender = performance.now();
   }
   updateCounter();
   chunk = Math.max(1, Math.min(500, Math.round(chunk * Math.min(2, 60 / Math.max(1, seconds * 1000)))));
+}
+
+/** The next turn of the loop: the next frame, or where a hidden tab has none, the next task. */
+function nextTurn(): Promise<void> {
+  if (!document.hidden) return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Stops the training loop after the steps in hand. */
@@ -395,9 +460,9 @@ async function loop(): Promise<void> {
       await serial(() => (current() ? advance(chunk) : Promise.resolve()));
     } catch (e) {
       pause();
-      setStatus(failure('Stopped', e));
+      setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
     }
-    await new Promise(requestAnimationFrame);
+    await nextTurn();
   }
 }
 
@@ -427,19 +492,23 @@ function wire(): void {
     Object.assign(document.createElement('dd'), { textContent: RULE_DESCRIPTIONS[r] }),
   ]));
   buttons.start.addEventListener('click', () => {
+    if (diverged) return;
     running = !running;
     buttons.start.textContent = running ? 'Pause' : 'Start';
     if (running) void loop();
   });
   buttons.step.addEventListener('click', async () => {
-    if (running) return;
+    if (running || diverged) return;
+    const focused = document.activeElement === buttons.step;
     buttons.step.disabled = true;
     try {
       await serial(() => advance(1));
     } catch (e) {
-      setStatus(failure('Stopped', e));
+      setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
     } finally {
-      buttons.step.disabled = false;
+      buttons.step.disabled = diverged;
+      // Disabling it dropped the keyboard's focus to the page: it goes back to the button.
+      if (focused && !diverged) buttons.step.focus();
     }
   });
   buttons.reset.addEventListener('click', () => void serial(reset));
@@ -449,16 +518,9 @@ function wire(): void {
     await serial(async () => {
       if (!data || runs.length < 2) return;
       const rows = Math.min(8, data.probe.labels.length);
-      // The traced step is a real step of rule B: put B back as it was (even when the trace
-      // fails part way), so that both rules stay at the same step.
-      const net = runs[1].net;
-      const before = await net.saveCheckpoint();
-      let entries;
-      try {
-        entries = await net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows));
-      } finally {
-        await net.restoreCheckpoint(before);
-      }
+      // The traced step is a real step of rule B, undone once traced, so that both rules stay
+      // at the same step.
+      const entries = await runs[1].net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows), { undo: true });
       showTrace($<HTMLOListElement>('dispatches'), $('dispatch-detail'), entries, runs[1].rule);
       updateCounter();
     }).catch((e) => setStatus(failure('The trace failed', e)));
@@ -482,6 +544,19 @@ function wire(): void {
   form.addEventListener('submit', (e) => e.preventDefault());
 }
 
+/** On a lost device: the runs stop, and Reset (or any control) makes them again on a new one. */
+function watchDevice(): void {
+  const mine = device;
+  mine.lost.then((info) => {
+    if (mine !== device) return;
+    deviceLost = true;
+    pause();
+    buttons.start.disabled = buttons.step.disabled = buttons.trace.disabled = true;
+    buttons.reset.disabled = false;
+    setStatus(`The GPU device was lost (${info.message || info.reason}). Reset starts both runs again on a new device; if that fails, reload the page.`);
+  });
+}
+
 async function start(): Promise<void> {
   wire();
   try {
@@ -493,7 +568,7 @@ async function start(): Promise<void> {
     $('app').hidden = true;
     return;
   }
-  device.lost.then((info) => setStatus(`The GPU device was lost (${info.message || info.reason}); reload the page.`));
+  watchDevice();
   wireBench({
     form: $<HTMLFormElement>('bench-controls'), button: $<HTMLButtonElement>('bench-run'), status: $('bench-status'), output: $('bench-output'), download: $<HTMLAnchorElement>('bench-json'),
     device: () => device, serial, pause,

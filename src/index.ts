@@ -13,7 +13,7 @@ export { FaWebGpuError, type FaErrorCode } from './errors.js';
 export { acquireDevice, describeAdapter, describeLimits, keyLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';
 export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/metrics.js';
-export { KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+export { isCpuAdapter, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
 export { twoSpirals, xorPoints, circles, blobs, type TwoSpiralOptions, type BlobOptions, type SyntheticOptions } from './data/synthetic.js';

@@ -1028,16 +1028,21 @@ export class Network {
   /**
    * Runs one real training step on this batch one dispatch at a time, reading every buffer a
    * dispatch writes before and after it (tensors above `maxValues` values are left out): the
-   * kernel-by-kernel view of a step, for teaching. The parameters are updated as by trainStep;
-   * a readback that fails part way puts the state back as it was before the step (the
-   * gradients and activations keep what the part that ran wrote). The state is copied first,
-   * into the snapshot slots train and fit use: on a network that has not trained yet, that is
-   * one more copy of its state in GPU memory.
+   * kernel-by-kernel view of a step, for teaching. Options: `maxValues` (default 4096), and
+   * `undo`: false (default), the parameters are updated as by trainStep; true, the step is
+   * undone once traced (the state, the optimizer's velocities and the step count as before it,
+   * as a page's trace of a run that goes on). A readback that fails part way puts the state back
+   * as it was before the step, either way (the gradients and activations keep what the part that
+   * ran wrote). The state is copied first, into the snapshot slots train and fit use: on a
+   * network that has not trained yet, that is one more copy of its state in GPU memory.
    */
-  async traceStep(x: Float32Array, labels: Int32Array, maxValues = 4096): Promise<TraceEntry[]> {
+  async traceStep(x: Float32Array, labels: Int32Array, options: { maxValues?: number; undo?: boolean } = {}): Promise<TraceEntry[]> {
     this.assertUsable();
     const n = this.checkBatch(x, labels);
-    checkNumber('maxValues', maxValues, 0, Number.MAX_SAFE_INTEGER, { integer: true });
+    if (typeof options !== 'object' || options === null) throw invalid(`options: expected { maxValues?, undo? }, got ${describe(options)}`);
+    checkKeys('options', options, ['maxValues', 'undo']);
+    const maxValues = checkNumber('maxValues', options.maxValues ?? 4096, 0, Number.MAX_SAFE_INTEGER, { integer: true });
+    const undo = checkBoolean('undo', options.undo ?? false);
     return this.exclusive(async () => {
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
@@ -1089,8 +1094,12 @@ export class Network {
         snapshots.rollback();
         throw e;
       }
-      snapshots.abandon();
-      this.stepsDone++;
+      if (undo) {
+        snapshots.rollback();
+      } else {
+        snapshots.abandon();
+        this.stepsDone++;
+      }
       return entries;
     });
   }

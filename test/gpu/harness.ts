@@ -4,7 +4,7 @@
  * the Node test asserts on the returned comparisons. Every case runs inside error scopes
  * (any WebGPU error fails it) and destroys what it made.
  */
-import { createNetwork, loadCheckpoint, type Network, type Parameters } from '../../src/index.js';
+import { createNetwork, loadCheckpoint, type Network, type Parameters, type TraceEntry } from '../../src/index.js';
 import { acquireDevice, describeAdapter } from '../../src/gpu/device.js';
 import { trackBuffers } from '../../src/gpu/track.js';
 import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
@@ -1069,7 +1069,9 @@ async function rejectedCalls() {
       ['evaluate with a NaN scale', () => net.evaluate(data, { normalization: { scale: NaN, offset: 0 } })],
       ['trainer without options', () => net.trainer(data, null as never)],
       ['fit with shuffle "yes"', () => net.fit(data, { epochs: 1, batchSize: 2, shuffle: 'yes' as never })],
-      ['traceStep with negative maxValues', () => net.traceStep(x, labels, -1)],
+      ['traceStep with negative maxValues', () => net.traceStep(x, labels, { maxValues: -1 })],
+      ['traceStep with undo not a boolean', () => net.traceStep(x, labels, { undo: 1 as never })],
+      ['traceStep with an unknown option', () => net.traceStep(x, labels, { undone: true } as never)],
       ['setOptimizer(5)', () => net.setOptimizer(5 as never)],
       ['setOptimizer with a misspelt key', () => net.setOptimizer({ lr: 0.1 } as never)],
       ['train with a misspelt key', () => net.train(x, labels, { steps: 1, batchsize: 2 } as never)],
@@ -1479,10 +1481,30 @@ async function kernelChoice() {
  * momentum included), list every kernel of describeStep in order, and give GPU times where the
  * device has timestamps; bad step counts change nothing.
  */
+/**
+ * traceStep with undo on a (b, its twin, at the same state): the trace shows the same step as
+ * without undo, and afterwards a is as before it (state, velocities, step count; for brsf the
+ * GPU's step counter, which its redraws follow): a's next step is b's.
+ */
+async function undoneTrace(a: Network, b: Network) {
+  const x = random(6, 13 * 6), labels = Int32Array.from({ length: 13 }, (_, i) => (i * 3) % 4);
+  const stepsBefore = a.steps;
+  const before = await stateOf(a);
+  const undone = await a.traceStep(x, labels, { undo: true });
+  const sameAfterUndo = sameState(before, await stateOf(a)) && a.steps === stepsBefore;
+  // The same step without undo, on the twin: the same values, dispatch by dispatch.
+  const kept = await b.traceStep(x, labels);
+  const values = (t: TraceEntry[]) => t.flatMap((e) => e.outputs.map((o) => (o.after ? Array.from(o.after) : null)));
+  const undoneShowsTheStep = JSON.stringify(values(undone)) === JSON.stringify(values(kept));
+  // a now takes the step b took, from the same state: bit for bit the same.
+  await a.trainStep(x, labels);
+  return { sameAfterUndo, undoneShowsTheStep, sameAfterNextStep: sameState(await stateOf(a), await stateOf(b)) && a.steps === b.steps };
+}
+
 async function profiling(c: { steps: number }) {
   return scoped('profiling', async () => {
     const x = random(5, 13 * 6), labels = Int32Array.from({ length: 13 }, (_, i) => i % 4);
-    const out: { rule: Rule; sameAsTrainSteps: boolean; sameAfterTrace: boolean; traced: string[]; traceMismatches: string[]; labels: string[]; describe: string[]; ms: number[]; gflops: (number | null)[]; shaders: string[]; traceMs: (number | null)[]; steps: number; rejected: (string | null)[] }[] = [];
+    const out: { rule: Rule; sameAsTrainSteps: boolean; sameAfterTrace: boolean; sameAfterUndo: boolean; undoneShowsTheStep: boolean; sameAfterNextStep: boolean; traced: string[]; traceMismatches: string[]; labels: string[]; describe: string[]; ms: number[]; gflops: (number | null)[]; shaders: string[]; traceMs: (number | null)[]; steps: number; rejected: (string | null)[] }[] = [];
     for (const rule of ['fa', 'bp', 'brsf'] as const) {
       const make = () => createNetwork({ sizes: [6, 11, 9, 4], rule, momentum: 0.9, learningRate: 0.05, seed: 5, device });
       const [a, b] = [await make(), await make()];
@@ -1518,6 +1540,7 @@ async function profiling(c: { steps: number }) {
         const traceMismatches = Object.keys(lastWrite).filter((n) => !same(lastWrite[n], after[n]) || (n in initial && !same(firstWrite[n], initial[n])));
         out.push({
           rule, sameAsTrainSteps, sameAfterTrace: sameState(await stateOf(a), await stateOf(b)), traced: Object.keys(lastWrite).sort(), traceMismatches,
+          ...(await undoneTrace(a, b)),
           labels: kernels.map((k) => k.label), describe: a.describeStep(13).map((d) => d.label),
           ms: kernels.map((k) => k.ms), gflops: kernels.map((k) => k.gflops), shaders: kernels.map((k) => k.shader),
           traceMs: trace.map((t) => t.ms), steps: a.steps, rejected,

@@ -271,14 +271,27 @@ it('benchmarks this GPU against TensorFlow.js from the page, and stops when aske
   expect(s.errors).toEqual([]);
 }, 240_000);
 
-it('an empty field stops a reset with the field named, and a good value brings the page back', async () => {
+it('an empty or out-of-range field is named by its label and changes nothing; a good value resets', async () => {
   await ready();
-  await s.page.$eval('[name=batch]', (el) => { (el as HTMLInputElement).value = ''; el.dispatchEvent(new Event('change', { bubbles: true })); });
-  await s.page.waitForFunction(() => /^Error/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
-  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^Error \(invalid-argument\): batchSize: expected an integer >= 1 and <= \d+, got NaN$/);
-  // Nothing to train, nothing to step.
-  expect((await state()).rules).toEqual([]);
-  expect(await s.page.$eval('#start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+  await step();
+  const before = await state();
+  for (const [name, value, message] of [['batch', '', /^Batch size: .+\. The runs below keep the settings they were made with\.$/], ['momentum', '1.5', /^Momentum: .+\. The runs below keep/]] as const) {
+    const was = await s.page.$eval(`[name=${name}]`, (el, v) => {
+      const input = el as HTMLInputElement;
+      const old = input.value;
+      input.value = v;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      return old;
+    }, value);
+    await s.page.waitForFunction(() => /keep the settings/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(message);
+    // The runs are the ones made before, at the step they had reached, and can go on.
+    expect(await state()).toEqual(before);
+    expect(await s.page.$eval('#step', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    // The field back as it was, without a change (the next case's change checks every field).
+    await s.page.$eval(`[name=${name}]`, (el, v) => { (el as HTMLInputElement).value = v; }, was);
+    await s.page.$eval('#status', (e) => { e.textContent = ''; });
+  }
   await setControl('batch', '32');
   expect((await state()).rules).toHaveLength(2);
   await step();
@@ -286,8 +299,26 @@ it('an empty field stops a reset with the field named, and a good value brings t
   expect(s.errors).toEqual([]);
 }, 120_000);
 
+it('a rule that diverges stops the runs, says which rule and how to go on, and leaves Start and Step off until a reset', async () => {
+  await ready();
+  await setControl('activation', 'linear');
+  await setControl('lr', '1000');
+  await s.page.click('#start');
+  await s.page.waitForFunction(() => /diverged/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^Rule [AB] \((bp|fa)\) diverged by step \d+ \(the loss became (NaN|Infinity|-Infinity) at step \d+ of \d+\)\. Lower the learning rate/);
+  const st = await state();
+  expect(st.running).toBe(false);
+  // The page's counter is the networks' own count of the steps that ran.
+  expect(st.steps).toBe(Math.max(...st.netSteps));
+  expect(await s.page.$$eval('#start, #step', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([true, true]);
+  await setControl('lr', '0.05');
+  await setControl('activation', 'relu');
+  expect(await s.page.$$eval('#start, #step', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([false, false]);
+  expect(s.errors).toEqual([]);
+}, 240_000);
+
 it('works at phone width', async () => {
-  await s.page.setViewport({ width: 390, height: 844, isMobile: true });
+  await s.page.setViewport({ width: 320, height: 640, isMobile: true });
   await setControl('data', 'circles');
   await s.page.screenshot({ path: `${shots}/phone.png`, fullPage: true });
   const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -62,6 +62,8 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'trainer without options': 'invalid-argument',
     'fit with shuffle "yes"': 'invalid-argument',
     'traceStep with negative maxValues': 'invalid-argument',
+    'traceStep with undo not a boolean': 'invalid-argument',
+    'traceStep with an unknown option': 'invalid-argument',
     'setOptimizer with a misspelt key': 'invalid-argument',
     'train with a misspelt key': 'invalid-argument',
     'setParameters with nothing': 'invalid-argument',
@@ -293,11 +295,14 @@ it('profileStep and traceStep train as trainStep does and time every kernel of t
     expect(run.rejected, run.rule).toEqual(['invalid-argument', 'invalid-argument', 'invalid-argument', null]);
     expect(run.sameAsTrainSteps, run.rule).toBe(true);
     expect(run.sameAfterTrace, run.rule).toBe(true);
+    expect(run.sameAfterUndo, run.rule).toBe(true);
+    expect(run.undoneShowsTheStep, run.rule).toBe(true);
+    expect(run.sameAfterNextStep, run.rule).toBe(true);
     // The trace's before/after values are the tensors' own: W, b, their velocities and gradients, 3 layers
     const names = ['W', 'b', 'vW', 'vb', 'dW', 'db'].flatMap((p) => [1, 2, 3].map((k) => `${p}${k}`)).sort();
     expect(run.traced, run.rule).toEqual(names);
     expect(run.traceMismatches, run.rule).toEqual([]);
-    expect(run.steps).toBe(4); // 3 profiled, 1 traced
+    expect(run.steps).toBe(5); // 3 profiled, 1 traced, 1 after the undone trace
     expect(run.labels).toEqual(run.describe);
     for (const ms of [...run.ms, ...run.traceMs]) {
       expect(typeof ms).toBe('number');
