@@ -48,7 +48,8 @@ export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: 
   entries.forEach((e, i) => {
     const li = document.createElement('li');
     li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `, ${formatMs(e.ms)} on the GPU`})`;
-    if (makesSignal(e)) li.classList.add('departs');
+    // Where FA and its kin depart from backprop; in backprop's own step, the place they would.
+    if (makesSignal(e)) li.classList.add(e.constants.TRANSPOSED ? 'signal' : 'departs');
     // Reachable from the keyboard: Tab to an item, Enter or Space shows it.
     li.tabIndex = 0;
     li.setAttribute('role', 'button');
@@ -91,7 +92,7 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
     const tensors = stepped.map((t) => `<code>${escapeHtml(t)}</code>`).join(' and ');
     note.innerHTML = e.shader === 'sgd'
       ? `<strong>This launch is the update</strong> of ${tensors}: it reads a gradient made by an earlier launch and takes the SGD step with it (<code>stepped</code>: momentum and weight decay), the optimizer's settings and the tensor in bind group 1.`
-      : `<strong>This launch is also the update:</strong> each thread stores the gradient it made and at once takes the SGD step of ${tensors} with it (<code>stepped</code>: momentum and weight decay), reading the optimizer's settings and the tensor from bind group 1. No separate update pass reads the gradient back.`;
+      : `<strong>This launch is also the update:</strong> the threads that finish a gradient value store it and at once take the SGD step of ${tensors} with it (<code>stepped</code>: momentum and weight decay), reading the optimizer's settings and the tensor from bind group 1. No separate update pass reads the gradient back.`;
     head.append(note);
   }
   const bindings = document.createElement('ul');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a built ES module under Deno (npm package `deno`), whose WebGPU holds up in long runs.
 // On a machine without a GPU driver it points Vulkan at the SwiftShader that Debian's
-// chromium package ships (/usr/lib/chromium), as GUIDE.md describes.
+// chromium package ships (/usr/lib/chromium), as the team's guide (../shared/GUIDE.md, outside this repository) describes.
 //   node scripts/deno.mjs dist/cli/fa-webgpu.mjs xor --steps 1000
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

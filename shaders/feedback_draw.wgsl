@@ -27,9 +27,11 @@ fn pcgHash(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-// The top 24 bits as a float in (0, 1), exactly representable.
+// The top 23 bits as a float strictly inside (0, 1): (k + ½) / 2²³ needs 24 significant bits,
+// f32's all, so every value is exact (with 24 bits the half would round away above 2²³, and the
+// largest would be 1).
 fn unit(h: u32) -> f32 {
-  return (f32(h >> 8u) + 0.5) / 16777216.0;
+  return (f32(h >> 9u) + 0.5) / 8388608.0;
 }
 
 @compute @workgroup_size(256)

@@ -1,6 +1,7 @@
 // hidden_signal: the error signal of a hidden layer, where the rules depart from backprop.
 //   delta[i, j] = (Σ_c e[i, c] · F(c, j)) · f′(pre[i, j])
 //   FA, KP, DFA: F(c, j) = B[c, j], B stored [classes×hidden]: a feedback matrix, not Wᵀ
+//                (for DFA it is D, [outputs×hidden], from the output error straight down)
 //   BP:          F(c, j) = W[j, c], W stored [hidden×classes]: the forward weights, read transposed
 //   USF, FRSF, BRSF (SIGN_CONCORDANT): F(c, j) = M[c, j] · sign(W[j, c]), magnitudes M with the
 //                signs of Wᵀ

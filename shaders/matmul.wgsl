@@ -1,8 +1,9 @@
 // matmul: C = op(A) · op(B), all f32, row-major.
 //   op(A) is [M×K]: A stored [M×K], or with TRANS_A the transpose of A stored [K×M]
 //   op(B) is [K×N]: B stored [K×N], or with TRANS_B the transpose of B stored [N×K]
-// The backward pass needs hᵀ·δ (TRANS_A) and δ·Wᵀ (TRANS_B); transposes are read in place,
-// never materialised.
+// The backward pass needs hᵀ·δ for dW (TRANS_A); backprop's δ·Wᵀ is hidden_signal.wgsl's
+// (TRANSPOSED), masked as it is stored. TRANS_B completes the contract (the benchmarks time it).
+// Transposes are read in place, never materialised.
 // Dispatch: (ceil(N / 32), ceil(M / 32), layers) workgroups of 8×8 threads. Each workgroup makes a
 // 32×32 tile of C; each thread a 4×4 block (every 8th row and column of the tile: rows
 // 8i + ty, columns 8j + tx) held in four named vec4 registers (an indexed accumulator array is

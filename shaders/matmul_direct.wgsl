@@ -4,8 +4,9 @@
 // Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 8×8 threads; each thread makes an
 // 8×8 block of C (rows 8·(8·wid.y + ty) …, columns 8·(8·wid.x + tx) …) in sixteen named vec4
 // registers, reading A and B straight from storage: no workgroup memory and no barrier. On a
-// GPU that rereads every value from memory 8 times; on a CPU (SwiftShader) the cache does
-// the tiling, and a barrier costs a switch between the workgroup's invocations.
+// GPU each value of A is then read from storage by the 8 threads of a workgroup row (B's by
+// the 8 of a column), where a tiled kernel stages it once a workgroup; on a CPU (SwiftShader)
+// the cache does the tiling, and a barrier costs a switch between the workgroup's invocations.
 // main_bias_act: as main, C being a hidden layer's pre-activation: C = h·W + b and
 // out = f(C) (ACTIVATION), the forward product and its epilogue in one launch; main_bias:
 // C = h·W + b (the logits). As matmul.wgsl's.

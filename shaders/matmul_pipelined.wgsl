@@ -54,9 +54,10 @@ fn loadB(k: u32, col: u32) -> f32 {
 
 // Thread t's slot of op(A)'s slab at k0: rows 4·j … 4·j+3 of slab row k, one whole vec4 of
 // tileA (one writer per vec4: threads writing different components of one vec4 would race,
-// as WGSL lets a component's write touch the whole vector). Consecutive threads walk the
-// stored matrix's contiguous dimension: with TRANS_A the rows (j = t % 32, k = t / 32),
-// without it k (k = t % 8, j = t / 8: each warp reads 4 rows × 8 consecutive k).
+// as WGSL lets a component's write touch the whole vector). Without TRANS_A consecutive
+// threads take consecutive k (k = t % 8, j = t / 8: each load instruction of a warp reads 4
+// rows × 8 consecutive k); with it, consecutive 4-row groups (j = t % 32, k = t / 32: each
+// load instruction reads every 4th value; a thread's 4 loads together cover 128 consecutive).
 fn slotA(t: u32) -> vec2<u32> {
   if (TRANS_A) { return vec2<u32>(t / 32u, t % 32u); }
   return vec2<u32>(t % SLAB, t / SLAB);

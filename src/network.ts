@@ -48,9 +48,9 @@ export interface NetworkOptions {
   /**
    * Which kernels run the step (KERNEL_FAMILIES): 'auto' (default) picks by adapter and shape:
    * the barrier-free 'direct' ones on CPU adapters (SwiftShader); on GPUs each product's kernel
-   * by shape, split-K and the fused launches (README, "The library"). 'tiled', 'direct' and
-   * 'split-k' force a family, for benchmarks and tests; all give the same results to f32
-   * rounding.
+   * by shape, split-K and the fused launches (README, "The library"). 'tiled', 'direct',
+   * 'split-k' and 'pipelined' force a family, for benchmarks, tests and the page's trace; all
+   * give the same results to f32 rounding.
    */
   kernels?: KernelFamily;
 }
@@ -595,7 +595,7 @@ export class Network {
 
   /**
    * One step of the rule on this batch: forward, loss, backward, update, in one command
-   * buffer. Resolves to the batch's mean cross-entropy before the update.
+   * buffer. Resolves to the batch's mean loss (cross-entropy or mse) before the update.
    */
   async trainStep(x: Float32Array, labels: Int32Array): Promise<number> {
     this.assertUsable();
@@ -1141,13 +1141,13 @@ export class Network {
     });
   }
 
-  /** Training steps done so far (trainStep, train and fit; set by a checkpoint). */
+  /** Training steps done so far (trainStep, train, fit, a trainer's run, profileStep and traceStep without undo; set by a checkpoint). */
   get steps(): number {
     return this.stepsDone;
   }
 
   /**
-   * After train or fit stopped with 'diverged': puts back the last state recorded at the start
+   * After train, fit or a trainer's run stopped with 'diverged': puts back the last state recorded at the start
    * of a window (lossEvery steps, or an epoch) whose loss was finite and whose every tensor was
    * (the finiteness check), parameters and velocities included, and resolves to the number of
    * steps that state had done.

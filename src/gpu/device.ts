@@ -10,7 +10,7 @@ async function findGpu(): Promise<GPU | undefined> {
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   if (!isNode) return undefined;
   try {
-    // dawn.node: fast but known to abort in long runs (GUIDE.md); only used when nothing else
+    // dawn.node: fast but known to abort in long runs (../shared/gpu/README.md, outside this repository); only used when nothing else
     // exists. From the npm package `webgpu`, or from the file DAWN_NODE names (a bundled
     // program on a machine without node_modules, as ../shared/gpu/run.sh sets it up).
     const dawnPath = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DAWN_NODE;

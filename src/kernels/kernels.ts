@@ -59,7 +59,7 @@ const PIPELINED_MIN_TILES = 128;
  * The kernel for a shape on an adapter (BENCHMARKS.md has the sweeps):
  * - CPU adapters: matmul_direct (no workgroup memory, no barrier) at every shape. SwiftShader
  *   under Chromium: 256³ in 6.8 ms against 12.5 and 21.7 for tiled kernels.
- * - GPUs, products of at least 128 tiles of 128×128 (2048² and up): matmul_pipelined. H100,
+ * - GPUs, products of at least 128 tiles of 128×128 (1024×2048 and up): matmul_pipelined. H100,
  *   4096³: 29.0 TFLOP/s under Dawn and 27.9 under wgpu, against matmul's 12.1 and 10.0.
  * - GPUs, smaller products: matmul (32×32 tiles, so that a batch of 128 still makes enough
  *   workgroups); at 1024³ the two tie (11.2–11.4 TFLOP/s under Dawn), and on the networks'

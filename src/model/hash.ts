@@ -16,7 +16,7 @@ export function drawKey(seed: number, layer: number): number {
   return pcgHash(pcgHash(pcgHash(lo) ^ hi) ^ layer);
 }
 
-/** The top 24 bits of a hash as a float in (0, 1), as feedback_draw.wgsl's unit(). */
+/** The top 23 bits of a hash as a number strictly inside (0, 1), exact in f32: feedback_draw.wgsl's unit(), value for value. */
 export function unit(h: number): number {
-  return ((h >>> 8) + 0.5) / 16777216;
+  return ((h >>> 9) + 0.5) / 8388608;
 }

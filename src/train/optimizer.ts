@@ -25,7 +25,7 @@ export function preStepDispatches(device: GPUDevice, p: GpuParameters, rule: Rul
   if (!RULE_TRAITS[rule].redrawn) return [];
   const draws = p.feedback.map((m, k) => {
     const [rows, cols] = p.shapes.feedback[k];
-    return feedbackDraw(device, { label: `Layer${k + 1}.redraw.M`, m, step: p.step, count: rows * cols, key: drawKey(seed, k + 1), std: initStd(init, rows, cols) });
+    return feedbackDraw(device, { label: `Layer${k + 2}.redraw.M`, m, step: p.step, count: rows * cols, key: drawKey(seed, k + 1), std: initStd(init, rows, cols) });
   });
   return [...draws, counterAdd(device, { label: 'step.advance', counter: p.step, by: 1 })];
 }

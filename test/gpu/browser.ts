@@ -19,7 +19,7 @@ export function chromiumPath(): string {
   return path;
 }
 
-/** Flags for headless Chromium with WebGPU on a closed network (GUIDE.md). */
+/** Flags for headless Chromium with WebGPU on a closed network (the team's guide, ../shared/GUIDE.md, outside this repository). */
 export function chromiumArgs(): string[] {
   const args = [
     '--enable-unsafe-webgpu',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pcg32 } from '../../src/model/rng.js';
+import { unit } from '../../src/model/hash.js';
 import { initParameters, initStd } from '../../src/model/init.js';
 import { RULES, type Rule } from '../../src/model/options.js';
 import { twoSpirals } from '../../src/data/synthetic.js';
@@ -141,5 +142,23 @@ describe('twoSpirals', () => {
     expect(radii(other).filter((r) => mine.has(r))).toEqual([]);
     expect(() => twoSpirals({ n: 5 })).toThrow(/n: expected an even number of points/);
     expect(() => twoSpirals({ noise: -1 })).toThrow(/noise: expected a finite number >= 0/);
+  });
+});
+
+describe('brsf\'s uniforms (hash.ts unit, as feedback_draw.wgsl computes them)', () => {
+  it('are strictly inside (0, 1) and exact in f32 for every hash, so the GPU and the reference draw the same values', () => {
+    const hashes = [0, 1, 0x1ff, 0x200, 0x7fffffff, 0x80000000, 0xfffffdff, 0xfffffe00, 0xffffffff];
+    const rng = new Pcg32(3, 9);
+    for (let i = 0; i < 10_000; i++) hashes.push(rng.nextUint32());
+    for (const h of hashes) {
+      const u = unit(h);
+      expect(u > 0 && u < 1, `unit(${h}) = ${u}`).toBe(true);
+      expect(Math.fround(u), `unit(${h}) rounds in f32`).toBe(u);
+    }
+    expect(unit(0)).toBe(2 ** -24);
+    expect(unit(0xffffffff)).toBe(1 - 2 ** -24);
+    // 2²³ distinct values, evenly spaced: the 9 low bits do not matter
+    expect(unit(0x1ff)).toBe(unit(0));
+    expect(unit(0x200) - unit(0)).toBe(2 ** -23);
   });
 });
