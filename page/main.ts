@@ -7,7 +7,7 @@
 import {
   acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
-  type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
+  LIMITS, type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
 import { wireBench } from './bench-view.js';
 import { LiveChart } from './charts.js';
@@ -76,9 +76,22 @@ function setStatus(text: string): void {
   $('status').textContent = text;
 }
 
-/** "Stopped (diverged): …" for the library's errors (with their code), "Stopped: …" for others. */
+/** The controls' labels for the library's names of the options they set. */
+const FIELD_LABELS: Record<string, string> = {
+  learningRate: 'Learning rate', batchSize: 'Batch size', momentum: 'Momentum', weightDecay: 'Weight decay', seed: 'Seed', noise: 'Noise', sizes: 'Hidden layers',
+};
+
+/**
+ * "Stopped (diverged): …" for the library's errors (with their code), "Stopped: …" for others;
+ * an option the library refused is named by its control's label ("Learning rate: expected …").
+ */
 function failure(what: string, e: unknown): string {
-  if (e instanceof FaWebGpuError) return `${what} (${e.code}): ${e.message}`;
+  if (e instanceof FaWebGpuError) {
+    const named = /^(\w+)((?:\[\d+\])?): (.*)$/s.exec(e.message);
+    const label = e.code === 'invalid-argument' && named ? FIELD_LABELS[named[1]] : undefined;
+    if (label) return `${what}: ${label}${named![2] ? ` (${named![1]}${named![2]})` : ''}: ${named![3]}`;
+    return `${what} (${e.code}): ${e.message}`;
+  }
   return `${what}: ${e instanceof Error ? e.message : String(e)}`;
 }
 
@@ -491,6 +504,11 @@ function wire(): void {
     Object.assign(document.createElement('dt'), { textContent: r }),
     Object.assign(document.createElement('dd'), { textContent: RULE_DESCRIPTIONS[r] }),
   ]));
+  // The library's ranges on the fields, so that the browser names a value past them.
+  const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+  field('lr').max = String(LIMITS.learningRate);
+  field('decay').max = String(LIMITS.weightDecay);
+  field('batch').max = String(LIMITS.layer);
   buttons.start.addEventListener('click', () => {
     if (diverged) return;
     running = !running;

@@ -1147,10 +1147,10 @@ export class Network {
   }
 
   /**
-   * After train, fit or a trainer's run stopped with 'diverged': puts back the last state recorded at the start
-   * of a window (lossEvery steps, or an epoch) whose loss was finite and whose every tensor was
-   * (the finiteness check), parameters and velocities included, and resolves to the number of
-   * steps that state had done.
+   * After train, fit or a trainer's run stopped with 'diverged': puts back the last state
+   * recorded at the start of a window (lossEvery steps, or an epoch) whose loss was finite and
+   * whose every tensor was (the finiteness check), parameters and velocities included, and
+   * resolves to the number of steps that state had done.
    */
   async restoreLastFinite(): Promise<number> {
     return this.exclusive(async () => {
