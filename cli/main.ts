@@ -58,6 +58,8 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
   --validation F      hold out a fraction F of the training rows and report it too
   --alignment-rows N  training rows for the alignment metrics (default 256; 0 turns them off)
   --out DIR           where the files go (default experiments/<data>-<time>)
+  --checkpoints       also write each finished run's trained network to DIR/checkpoints/
+                      RULE-seedN.ckpt (the library's loadCheckpoint reads it back)
   --quiet             no progress bar
 
 bench: prints steps/s of FA and BP training for the seed's XOR, 784-256-10 (batch 64),
@@ -228,7 +230,7 @@ async function experiment(argv: string[]): Promise<void> {
       data: text, 'data-dir': text, 'train-limit': text, 'test-limit': text, sizes: text, rules: text, seeds: text,
       epochs: text, batch: text, lr: text, momentum: text, 'weight-decay': text, activation: text, loss: text, init: text,
       schedule: text, normalization: text, validation: text, 'alignment-rows': text, out: text,
-      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      quiet: { type: 'boolean' }, checkpoints: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -299,6 +301,7 @@ async function experiment(argv: string[]): Promise<void> {
   // The folder is made before training, so that a path that cannot be one fails now, not after the runs.
   try {
     mkdirSync(out, { recursive: true });
+    if (values.checkpoints) mkdirSync(join(out, 'checkpoints'), { recursive: true });
   } catch (e) {
     throw new UsageError(`--out: cannot make the folder ${JSON.stringify(out)} (${(e as Error).message})`);
   }
@@ -322,6 +325,9 @@ async function experiment(argv: string[]): Promise<void> {
     try {
       result = await runExperiment(train, test, config, {
         onRun: save,
+        onTrained: values.checkpoints ? async (run, net) => {
+          writeFileSync(join(out, 'checkpoints', `${run.rule}-seed${run.seed}.ckpt`), await net.saveCheckpoint());
+        } : undefined,
         onEpoch: (run, e) => {
           done++;
           const status = `loss ${e.trainLoss.toFixed(4)}${e.test ? `, test ${(100 * e.test.accuracy).toFixed(2)}%` : ''}, ${e.seconds.toFixed(1)} s`;
@@ -337,7 +343,8 @@ async function experiment(argv: string[]): Promise<void> {
     throw e;
   }
   save(result);
-  console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg)`);
+  const checkpoints = values.checkpoints ? `, checkpoints/ (${result.runs.filter((r) => !r.diverged).length} trained networks)` : '';
+  console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg${checkpoints})`);
 }
 
 /** --configs: the benchmark configurations named, or a usage error. */

@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { validationRows, type Normalization } from '../data/prepare.js';
 import { FaWebGpuError, invalid } from '../errors.js';
 import { checkKeys, describe } from '../validate.js';
-import { checkFitOptions, checkNetworkOptions, createNetwork, type EpochResult, type FitOptions, type NetworkOptions, type Schedule } from '../network.js';
+import { checkFitOptions, checkNetworkOptions, createNetwork, type EpochResult, type FitOptions, type Network, type NetworkOptions, type Schedule } from '../network.js';
 import type { Activation, InitScale, Loss, Rule } from '../model/options.js';
 
 export interface ExperimentConfig {
@@ -88,6 +88,11 @@ export interface ExperimentHooks {
   onEpoch?: (run: { rule: Rule; seed: number; index: number; total: number }, epoch: EpochResult) => void;
   /** After every run, with the runs done so far (a caller can save them: a later run may fail). */
   onRun?: (sofar: ExperimentResult) => void | Promise<void>;
+  /**
+   * After each run that finished (not one that diverged), before its network is destroyed: the
+   * trained network, e.g. to save its checkpoint. Awaited; what it throws stops the experiment.
+   */
+  onTrained?: (run: RunResult, net: Network) => void | Promise<void>;
 }
 
 /** One run's network options (its device aside). */
@@ -150,17 +155,22 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
       const done: EpochResult[] = [];
       try {
         const index = runs.length;
-        const { epochs } = await net.fit(train, {
-          ...fitOptions(config, train, test),
-          onEpoch: (e) => {
-            done.push(e);
-            hooks.onEpoch?.({ rule, seed, index, total }, e);
-          },
-        });
-        runs.push({ rule, seed, epochs, seconds: (performance.now() - started) / 1000 });
-      } catch (e) {
-        if (!(e instanceof FaWebGpuError && e.code === 'diverged')) throw e;
-        runs.push({ rule, seed, epochs: done, seconds: (performance.now() - started) / 1000, diverged: e.message });
+        let run: RunResult;
+        try {
+          const { epochs } = await net.fit(train, {
+            ...fitOptions(config, train, test),
+            onEpoch: (e) => {
+              done.push(e);
+              hooks.onEpoch?.({ rule, seed, index, total }, e);
+            },
+          });
+          run = { rule, seed, epochs, seconds: (performance.now() - started) / 1000 };
+        } catch (e) {
+          if (!(e instanceof FaWebGpuError && e.code === 'diverged')) throw e;
+          run = { rule, seed, epochs: done, seconds: (performance.now() - started) / 1000, diverged: e.message };
+        }
+        if (!run.diverged) await hooks.onTrained?.(run, net);
+        runs.push(run);
       } finally {
         net.destroy();
       }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { initParameters, type Rule } from '../../src/index.js';
+import { decodeCheckpoint, initParameters, type Rule } from '../../src/index.js';
 import { referenceStep } from '../../src/reference/index.js';
 import { xorDataset } from '../../src/data/xor.js';
 
@@ -167,12 +167,12 @@ it('experiment takes its input and output sizes from the data, writes its files,
   }
 });
 
-it('experiment passes every option to its runs: results.json holds them, and the CSV the scheduled rates', () => {
+it('experiment passes every option to its runs: results.json holds them, the CSV the scheduled rates, and --checkpoints each trained network', () => {
   const out = mkdtempSync(join(tmpdir(), 'fa-experiment-options-'));
   try {
     const r = run(['experiment', '--data', 'blobs', '--sizes', '2,7,5,3', '--rules', 'kp,bp', '--seeds', '2', '--epochs', '2', '--batch', '50', '--lr', '0.02',
       '--momentum', '0.5', '--weight-decay', '0.001', '--activation', 'tanh', '--loss', 'mse', '--init', 'he', '--schedule', 'step:1:0.5',
-      '--normalization', 'standardize', '--validation', '0.2', '--alignment-rows', '30', '--train-limit', '400', '--test-limit', '100', '--out', out, '--quiet']);
+      '--normalization', 'standardize', '--validation', '0.2', '--alignment-rows', '30', '--train-limit', '400', '--test-limit', '100', '--out', out, '--quiet', '--checkpoints']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^blobs: 400 training \(320 after --validation 0.2 holds out 80\) and 100 test rows; \[2,7,5,3\] tanh; rules kp, bp; 2 seeds; 2 epochs of batch 50$/m);
@@ -185,6 +185,19 @@ it('experiment passes every option to its runs: results.json holds them, and the
     const rate = csv[0].indexOf('learning_rate'), validation = csv[0].indexOf('validation_accuracy');
     expect(csv.slice(1).map((row) => Number(row[rate]))).toEqual([0.02, 0.01, 0.02, 0.01, 0.02, 0.01, 0.02, 0.01]);
     for (const row of csv.slice(1)) expect(row[validation]).toMatch(/^[\d.]+$/);
+    // Each run's network as it ended: its options (the base rate: a schedule's lasts only for its fit), its steps
+    // (2 epochs of floor(320 / 50) = 6 batches) and its state, kp's trained B and the velocities included.
+    expect(r.stdout).toMatch(/checkpoints\/ \(4 trained networks\)\)$/m);
+    for (const rule of ['kp', 'bp']) {
+      for (const seed of [1, 2]) {
+        const c = decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoints', `${rule}-seed${seed}.ckpt`))));
+        expect(c.options).toEqual({ sizes: [2, 7, 5, 3], rule, activation: 'tanh', loss: 'mse', learningRate: 0.02, momentum: 0.5, weightDecay: 0.001, init: 'he', seed });
+        expect(c.step).toBe(12);
+        expect(c.tensors.map((t) => t.name)).toEqual(rule === 'kp'
+          ? ['W1', 'W2', 'W3', 'b1', 'b2', 'b3', 'B2', 'B3', 'vW1', 'vW2', 'vW3', 'vb1', 'vb2', 'vb3', 'vB2', 'vB3']
+          : ['W1', 'W2', 'W3', 'b1', 'b2', 'b3', 'vW1', 'vW2', 'vW3', 'vb1', 'vb2', 'vb3']);
+      }
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
