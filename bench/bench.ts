@@ -18,7 +18,7 @@ export type BenchRecord =
   | { kind: 'device'; adapter: string; date: string; timestampQuery: boolean; limits: Record<string, number>; tfjs?: { version: string; backend: string; adapter: string | null } }
   | { kind: 'steps'; config: string; batch: number; rule: Rule; kernels: KernelFamily; stepsPerSecond: number; msPerStep: number; gflops: number; lossEvery: number | null }
   | { kind: 'compare'; config: string; batch: number; rule: 'fa' | 'bp'; ours: number; tfjs: number; ratio: number; ratioRange: [number, number]; rounds: number }
-  | { kind: 'profile'; config: string; batch: number; rule: Rule; method: string; stepMs: number; recordMs: number; kernels: { label: string; shader: string; entryPoint: string; workgroups: readonly number[]; ms: number; gflops: number | null }[] }
+  | { kind: 'profile'; config: string; batch: number; rule: Rule; method: string; stepMs: number; recordMs: number; kernels: { label: string; shader: string; entryPoint: string; workgroups: readonly number[]; ms: number | null; gflops: number | null }[] }
   | { kind: 'epochs'; config: string; batch: number; rows: number; steps: number; seconds: number[]; meanMs: number; gpuMs: number | null; stepsPerSecond: number }
   | { kind: 'matmul'; M: number; N: number; K: number; transA: boolean; transB: boolean; from: string; picked: string | null; columns: Record<string, { ms: number; gflops: number; chunks?: number } | null> };
 
@@ -354,14 +354,19 @@ export async function logProfile(device: GPUDevice, cfg: StepConfig, seconds: nu
   const p = await profileStep(device, cfg, 'fa', seconds, kernels);
   record({
     kind: 'profile', config: cfg.id, batch: cfg.batch, rule: 'fa', method: p.method, stepMs: p.stepMs, recordMs: p.recordMs,
-    kernels: p.kernels.map((k) => ({ label: k.label, shader: k.shader, entryPoint: k.entryPoint, workgroups: k.workgroups, ms: k.ms, gflops: k.gflops })),
+    // ms null: a kernel none of whose rounds had its timestamps in order (a counter that reset)
+    kernels: p.kernels.map((k) => ({ label: k.label, shader: k.shader, entryPoint: k.entryPoint, workgroups: k.workgroups, ms: Number.isFinite(k.ms) ? k.ms : null, gflops: k.gflops })),
   });
-  const total = p.kernels.reduce((a, k) => a + k.ms, 0);
-  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms, recording it on the CPU: ${p.recordMs.toFixed(3)} ms (${p.kernels.length} dispatches)`);
+  const timed = p.kernels.filter((k) => Number.isFinite(k.ms));
+  const total = timed.reduce((a, k) => a + k.ms, 0);
+  const untimed = p.kernels.length - timed.length;
+  log(`\nper kernel: ${cfg.name}, batch ${cfg.batch}, fa (${p.method}); the step: ${p.stepMs.toFixed(3)} ms, its kernels: ${total.toFixed(3)} ms${untimed ? ` (${untimed} not timed: their counter reset in every round)` : ''}, recording it on the CPU: ${p.recordMs.toFixed(3)} ms (${p.kernels.length} dispatches)`);
   const width = Math.max(32, ...p.kernels.map((k) => k.label.length));
   log(`${'kernel'.padEnd(width)} shader                  grid          ms       %   GFLOP/s`);
   for (const k of p.kernels) {
-    log(`${k.label.padEnd(width)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${k.ms.toFixed(3).padStart(8)} ${((100 * k.ms) / total).toFixed(1).padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
+    const ms = Number.isFinite(k.ms) ? k.ms.toFixed(3) : '—';
+    const share = Number.isFinite(k.ms) ? ((100 * k.ms) / total).toFixed(1) : '—';
+    log(`${k.label.padEnd(width)} ${k.shader.padEnd(22)} ${k.workgroups.join('×').padEnd(11)} ${ms.padStart(8)} ${share.padStart(6)} ${k.gflops === null ? '        —' : k.gflops.toFixed(1).padStart(9)}`);
   }
 }
 

@@ -198,8 +198,9 @@ function tfStep(c: StepConfig, viaOptimizer: boolean) {
   });
   return {
     step: viaOptimizer ? () => { optimizer.minimize(lossOf); } : faStep,
-    // One value of the last tensor the step updates (tf.js runs its work in order): reading all
-    // of W1 (3 MB at 784-1024) would charge tf.js a copy our side does not make.
+    // One value of b1, which the step updates (tf.js runs its work in order, so the read waits
+    // for all of the step): reading all of W1 (3 MB at 784-1024) would charge tf.js a copy our
+    // side does not make.
     sync: async () => {
       const last = tf.slice(b[0], [0], [1]);
       try {

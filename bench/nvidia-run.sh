@@ -37,14 +37,16 @@ mkdir -p "$out"
 limit=${LIMIT:-300}
 left() { echo $((limit - SECONDS)); }
 # The seconds a process may run: its own cap, or what is left of LIMIT if less.
-cap() { local l; l=$(left); if [ "$l" -lt "$1" ]; then echo "$l"; else echo "$1"; fi; }
+# (At least 1: `timeout 0` would not limit at all. Steps are skipped before it comes to that.)
+cap() { local l; l=$(left); if [ "$l" -lt 1 ]; then echo 1; elif [ "$l" -lt "$1" ]; then echo "$l"; else echo "$1"; fi; }
 step() { if [ "$(left)" -lt 20 ]; then echo "(skipped after ${SECONDS} s of ${limit}: $*)" >&2; return 1; fi; }
 deno() { timeout "$(cap 240)" bash .gpu/run.sh deno run --allow-env --allow-read --allow-write dist/cli/fa-webgpu.mjs "$@"; }
 dawn() { dawnWith dist/cli/fa-webgpu.mjs "$@"; }
 dawnWith() { local cli=$1; shift; timeout "$(cap 120)" bash .gpu-node/run.sh node "$cli" "$@"; }
 # Runs "$@" up to three times (dawn.node aborts at random), each try's output in $log.tryN; $log
-# is a copy of the try that succeeded, or of the last. A timeout (124) or a usage error (2) is
-# not tried again (another try would end the same way), nor a try with under 20 s left.
+# is a copy of the try that succeeded, or of the last. A usage error (2) is not tried again
+# (another try would end the same way), nor a try with under 20 s left; a timeout is (a hang
+# of dawn.node's may not come back), within LIMIT.
 retry() {
   local log=$1; shift
   local rc=1
@@ -55,7 +57,7 @@ retry() {
     cp "$log.try$try" "$log"
     if [ "$rc" -eq 0 ]; then rm -f "$log.try$try"; return 0; fi
     echo "  (exit $rc, try $try of 3: $log.try$try)" >&2
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 2 ]; then break; fi
+    if [ "$rc" -eq 2 ]; then break; fi
   done
   return "$rc"
 }
@@ -133,8 +135,9 @@ elif [ "$what" = fmnist ]; then
   for f in .fmnist/*.xz; do xz -dc "$f" | gzip -1 > "/tmp/fmnist/$(basename "$f" .xz)"; done
   common=(experiment --data fashion-mnist --data-dir /tmp/fmnist --sizes 784,256,256,10 --rules bp,fa,dfa --seeds 3
     --epochs 20 --batch 64 --momentum 0.9 --init xavier --schedule step:15:0.1 --quiet)
-  deno "${common[@]}" --lr 0.01 --weight-decay 0 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
-  deno "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
+  # (two experiments of minutes each: LIMIT must allow them, e.g. LIMIT=580 for a 600-s call)
+  step fmnist lr0.01 && deno "${common[@]}" --lr 0.01 --weight-decay 0 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
+  step fmnist lr0.005 && deno "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
 else
   echo "nvidia-run.sh: expected perf, quick or fmnist, got $what" >&2; exit 2
 fi

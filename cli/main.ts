@@ -13,7 +13,7 @@ import { SingleBar } from 'cli-progress';
 import {
   acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
-  FASHION_MNIST_DIR, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
+  FASHION_MNIST_DIR, VERSION, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
 import { COMPARE_PARTS, DEFAULT_COMPARE_PARTS, networkMatmuls, parseMatmulCase, runBench, STEP_CONFIGS, stepConfigs, type BenchRecord, type StepConfig } from '../bench/bench.js';
 import { runSoak } from '../bench/soak.js';
@@ -317,14 +317,20 @@ async function experiment(argv: string[]): Promise<void> {
     writeFileSync(join(out, 'results.json'), toJson(r));
     writeFileSync(join(out, 'results.csv'), toCsv(r));
     writeFileSync(join(out, 'curves.svg'), toSvg(r));
+    writeFileSync(join(out, 'summary.txt'), `${formatSummary(r)}\n`);
     saved = r.runs.length;
+  };
+  const afterRun = (r: ExperimentResult) => {
+    save(r);
     const last = r.runs[r.runs.length - 1];
     if (last?.diverged) console.error(`fa-webgpu: ${last.rule} seed ${last.seed} diverged, recorded with its ${last.epochs.length} finished epochs; the experiment goes on (${last.diverged})`);
   };
   try {
     try {
       result = await runExperiment(train, test, config, {
-        onRun: save,
+        // What results.json needs beside the options to say how it was made.
+        context: { command: ['fa-webgpu', 'experiment', ...argv].join(' '), version: VERSION, runtime: runtimeName(), dataDir: dataName === 'fashion-mnist' ? values['data-dir'] ?? FASHION_MNIST_DIR : null },
+        onRun: afterRun,
         onTrained: values.checkpoints ? async (run, net) => {
           writeFileSync(join(out, 'checkpoints', `${run.rule}-seed${run.seed}.ckpt`), await net.saveCheckpoint());
         } : undefined,
@@ -344,7 +350,7 @@ async function experiment(argv: string[]): Promise<void> {
   }
   save(result);
   const checkpoints = values.checkpoints ? `, checkpoints/ (${result.runs.filter((r) => !r.diverged).length} trained networks)` : '';
-  console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg${checkpoints})`);
+  console.log(`\n${formatSummary(result)}\n\non ${result.adapter}; files in ${out}/ (results.json, results.csv, curves.svg, summary.txt${checkpoints})`);
 }
 
 /** --configs: the benchmark configurations named, or a usage error. */
@@ -481,6 +487,13 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** Which JavaScript runtime runs this (and so which WebGPU): "Deno 2.9.6", "Node v22.12.0". */
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; process?: { version?: string } };
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  return `Node ${g.process?.version ?? '(unknown version)'}`;
 }
 
 const proc = (globalThis as unknown as { process: { argv: string[]; exitCode?: number } }).process;

@@ -159,18 +159,28 @@ function images(train: Dataset, test: Dataset): Loaded {
   return { train, test, kind: 'image', names: train.classNames ?? range(train.classes).map(String) };
 }
 
+/**
+ * A field the browser finds empty or outside its range: said with the field's label, and
+ * nothing changes (the runs, running or not, go on as they were; with none, Reset waits for
+ * the fix). True when one was found.
+ */
+function refuseInvalidField(): boolean {
+  // (`step` sets the arrows' increment, not the values allowed: momentum 0.99 is fine.)
+  const faulty = (v: ValidityState) => v.valueMissing || v.badInput || v.rangeUnderflow || v.rangeOverflow || v.patternMismatch || v.typeMismatch;
+  const invalid = [...form.elements].find((el): el is HTMLInputElement => el instanceof HTMLInputElement && !el.closest('[hidden]') && faulty(el.validity));
+  if (!invalid) return false;
+  const label = invalid.labels?.[0]?.firstChild?.textContent?.trim() ?? invalid.name;
+  const what = `${label}: ${invalid.validationMessage || 'not a valid value'}`;
+  setStatus(runs.length > 0 ? `${what} The runs below keep the settings they were made with.` : `${what} Then Reset makes the runs.`);
+  if (runs.length === 0) buttons.reset.disabled = false;
+  return true;
+}
+
 /** Rebuilds both networks from the controls. A newer reset supersedes one still running. */
 async function reset(): Promise<void> {
+  if (refuseInvalidField()) return;
   const my = ++generation;
   pause();
-  // A field the browser finds out of its range or empty: said with the field's label, and the
-  // runs keep going as they were.
-  const invalid = [...form.elements].find((el): el is HTMLInputElement => el instanceof HTMLInputElement && !el.closest('[hidden]') && !el.checkValidity());
-  if (invalid) {
-    const label = invalid.labels?.[0]?.firstChild?.textContent?.trim() ?? invalid.name;
-    setStatus(`${label}: ${invalid.validationMessage || 'not a valid value'} The runs below keep the settings they were made with.`);
-    return;
-  }
   const focused = document.activeElement;
   for (const b of Object.values(buttons)) b.disabled = true;
   for (const r of runs) {
@@ -194,6 +204,7 @@ async function reset(): Promise<void> {
     if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error('Hidden layers: widths as positive integers, comma-separated (e.g. 16,16), or empty.');
     if (deviceLost) {
       device = await acquireDevice();
+      deviceLost = false;
       watchDevice();
     }
     const loaded = await loadData(o);
@@ -473,7 +484,8 @@ async function loop(): Promise<void> {
       await serial(() => (current() ? advance(chunk) : Promise.resolve()));
     } catch (e) {
       pause();
-      setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
+      // (A lost device has said so already.)
+      if (!deviceLost) setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
     }
     await nextTurn();
   }
@@ -522,11 +534,11 @@ function wire(): void {
     try {
       await serial(() => advance(1));
     } catch (e) {
-      setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
+      if (!deviceLost) setStatus(e instanceof Diverged ? e.message : failure('Stopped', e));
     } finally {
-      buttons.step.disabled = diverged;
+      buttons.step.disabled = diverged || deviceLost;
       // Disabling it dropped the keyboard's focus to the page: it goes back to the button.
-      if (focused && !diverged) buttons.step.focus();
+      if (focused && !buttons.step.disabled) buttons.step.focus();
     }
   });
   buttons.reset.addEventListener('click', () => void serial(reset));
@@ -554,6 +566,8 @@ function wire(): void {
       setStatus('Pick the four Fashion-MNIST files to train on them; until then the runs below are the previous dataset\'s.');
       return;
     }
+    // A field left empty or out of range changes nothing, a reset in flight included.
+    if (refuseInvalidField()) return;
     // Stop at once; the rebuild waits for the work in flight.
     generation++;
     pause();

@@ -10,6 +10,7 @@ export { initParameters, initStd, parameterShapes } from './model/init.js';
 export { Pcg32 } from './model/rng.js';
 export { RULES, ACTIVATIONS, LOSSES, DEFAULTS, LIMITS, RULE_TRAITS, RULE_DESCRIPTIONS, type Rule, type Activation, type Loss, type InitScale, type RuleTraits } from './model/options.js';
 export { FaWebGpuError, type FaErrorCode } from './errors.js';
+export { VERSION } from './version.js';
 export { acquireDevice, describeAdapter, describeLimits, keyLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';
 export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/metrics.js';

@@ -42,11 +42,25 @@ export interface RunResult {
   diverged?: string;
 }
 
+/** Every option as the runs took it, the library's defaults filled in (runExperiment records it). */
+export interface ExperimentSettings {
+  network: { activation: Activation; loss: Loss; learningRate: number; momentum: number; weightDecay: number; init: InitScale };
+  fit: { epochs: number; batchSize: number; normalization: Normalization; schedule: Schedule; evalBatchSize: number; alignmentRows: number; shuffle: boolean; validationSplit: number };
+}
+
 export interface ExperimentResult {
   config: ExperimentConfig;
   adapter: string;
-  /** ISO date of the run. */
+  /** ISO date the results were written (the end of the last run so far). */
   date: string;
+  /** ISO date the experiment started. */
+  started?: string;
+  /** The options as the runs took them, defaults included. */
+  settings?: ExperimentSettings;
+  /** Rows the runs trained on, held out for validation, and were tested on (null: no test set). */
+  rows?: { train: number; validation: number; test: number | null };
+  /** What the caller recorded beside (the command line: its command, version, runtime, data folder). */
+  context?: Record<string, unknown>;
   runs: RunResult[];
 }
 
@@ -66,6 +80,8 @@ export interface RuleSummary {
   trainLoss: MeanStd | null;
   testAccuracy: MeanStd | null;
   testLoss: MeanStd | null;
+  /** Final validation accuracy, where the runs held out a validation split. */
+  validationAccuracy: MeanStd | null;
   /**
    * Final signal angle of each hidden layer, degrees, over the finished runs where it is defined
    * (an angle is NaN when a signal is all zeros on the probe rows: its n says how many count);
@@ -86,6 +102,8 @@ export interface ExperimentHooks {
   device?: GPUDevice;
   /** After every epoch of every run. */
   onEpoch?: (run: { rule: Rule; seed: number; index: number; total: number }, epoch: EpochResult) => void;
+  /** Recorded in the result as it is (ExperimentResult.context), for whoever reads the files. */
+  context?: Record<string, unknown>;
   /** After every run, with the runs done so far (a caller can save them: a later run may fail). */
   onRun?: (sofar: ExperimentResult) => void | Promise<void>;
   /**
@@ -120,8 +138,9 @@ const EXPERIMENT_CONFIG = ['data', 'sizes', 'rules', 'seeds', 'epochs', 'batchSi
  * Checks an experiment's configuration and data as its runs will use them, every rule and
  * seed's network and fit options included, without a GPU: an experiment that would fail at
  * its first run (or its last) fails here instead, before anything is trained or written.
+ * Returns the options as the runs will take them (defaults included) and the rows they use.
  */
-export function checkExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig): void {
+export function checkExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig): Required<Pick<ExperimentResult, 'settings' | 'rows'>> {
   if (typeof config !== 'object' || config === null) throw invalid(`config: expected an object, got ${describe(config)}`);
   // A misspelt learningRate would leave every run at the library's default rate.
   checkKeys('config', config, EXPERIMENT_CONFIG);
@@ -137,12 +156,24 @@ export function checkExperiment(train: Dataset, test: Dataset | undefined, confi
   const first = runs[0];
   // The fit options are every run's but the seed's, which picks the validation rows and not
   // their count: one check (and one copy of the split), with the first run's, does for all.
-  checkFitOptions({ sizes: first.sizes, seed: first.seed, learningRate: first.optimizer.learningRate }, train, fitOptions(config, train, test));
+  const fit = checkFitOptions({ sizes: first.sizes, seed: first.seed, learningRate: first.optimizer.learningRate }, train, fitOptions(config, train, test));
+  return {
+    settings: {
+      network: { activation: first.activation, loss: first.loss, ...first.optimizer, init: first.init },
+      fit: {
+        epochs: fit.epochs, batchSize: fit.batchSize, normalization: fit.normalization, schedule: fit.schedule, evalBatchSize: fit.evalBatchSize,
+        alignmentRows: fit.alignmentRows, shuffle: fit.shuffle, validationSplit: config.validationSplit ?? 0,
+      },
+    },
+    rows: { train: fit.train.labels.length, validation: fit.validation?.labels.length ?? 0, test: test ? test.labels.length : null },
+  };
 }
 
 /** Runs every rule × seed in turn on one device (the configuration checked first, by checkExperiment). */
 export async function runExperiment(train: Dataset, test: Dataset | undefined, config: ExperimentConfig, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
-  checkExperiment(train, test, config);
+  const { settings, rows } = checkExperiment(train, test, config);
+  const started = new Date().toISOString();
+  const about = { started, settings, rows, ...(hooks.context ? { context: hooks.context } : {}) };
   const runs: RunResult[] = [];
   let adapter = 'unknown adapter';
   const total = config.rules.length * config.seeds.length;
@@ -174,10 +205,10 @@ export async function runExperiment(train: Dataset, test: Dataset | undefined, c
       } finally {
         net.destroy();
       }
-      await hooks.onRun?.({ config, adapter, date: new Date().toISOString(), runs: [...runs] });
+      await hooks.onRun?.({ config, adapter, date: new Date().toISOString(), ...about, runs: [...runs] });
     }
   }
-  return { config, adapter, date: new Date().toISOString(), runs };
+  return { config, adapter, date: new Date().toISOString(), ...about, runs };
 }
 
 /** Two-sided 95% critical values of Student's t for 1 … 30 degrees of freedom. */
@@ -208,14 +239,21 @@ export interface PairedDifference {
   ci: [number, number] | null;
 }
 
+/** The rule the others are compared with: bp when it ran, else the first rule (undefined with one rule). */
+export function pairedBaseline(result: ExperimentResult): Rule | undefined {
+  const rules = result.config.rules;
+  if (rules.length < 2) return undefined;
+  return rules.includes('bp') ? 'bp' : rules[0];
+}
+
 /**
  * Each rule's paired difference from `baseline` (default 'bp' when it ran, else the first rule)
  * in final test accuracy; none without a test set or a baseline among the rules.
  */
 export function pairedDifferences(result: ExperimentResult, baseline?: Rule): PairedDifference[] {
   const rules = result.config.rules;
-  const base = baseline ?? (rules.includes('bp') ? 'bp' : rules[0]);
-  if (!rules.includes(base)) return [];
+  const base = baseline ?? pairedBaseline(result);
+  if (base === undefined || !rules.includes(base)) return [];
   const finalAccuracy = (rule: Rule, seed: number) => {
     const run = result.runs.find((r) => r.rule === rule && r.seed === seed && !r.diverged);
     return run?.epochs[run.epochs.length - 1]?.test?.accuracy;
@@ -248,6 +286,7 @@ export function summarize(result: ExperimentResult): RuleSummary[] {
       trainLoss: some ? meanStd(finals.map((e) => e.trainLoss)) : null,
       testAccuracy: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.accuracy)) : null,
       testLoss: some && finals.every((e) => e.test) ? meanStd(finals.map((e) => e.test!.loss)) : null,
+      validationAccuracy: some && finals.every((e) => e.validation) ? meanStd(finals.map((e) => e.validation!.accuracy)) : null,
       signalAngles: Array.from({ length: hidden }, (_, h) => (angles(h).length ? meanStd(angles(h)) : null)),
     };
   });

@@ -4,10 +4,15 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import { meanStd, pairedDifferences, summarize, type ExperimentResult, type MeanStd } from './experiment.js';
+import { meanStd, pairedBaseline, pairedDifferences, summarize, type ExperimentResult, type MeanStd } from './experiment.js';
 
+/**
+ * Everything, as JSON. Numbers JSON cannot hold are written as the strings "NaN", "Infinity"
+ * and "-Infinity" (an angle undefined on the probe rows, a norm ratio against zeros), as the CSV
+ * writes them; null stays for what does not apply (dfa's feedback angle below the top layer).
+ */
 export function toJson(result: ExperimentResult): string {
-  return JSON.stringify(result, null, 2);
+  return JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
 /**
@@ -42,9 +47,10 @@ interface Panel {
 
 /**
  * Curves per rule, mean over the seeds whose runs finished with a ±1 std band (a run that
- * diverged is left out, as in the summary, so that no curve jumps where runs drop out), one
- * panel each for train loss, test accuracy (when there is a test set) and the first hidden
- * layer's signal angle.
+ * diverged is left out, as in the summary, and from a panel a run whose value is undefined at
+ * some epoch, such as an angle on a signal of zeros: so that no curve jumps where runs drop
+ * out; the panel's title says how many), one panel each for train loss, test accuracy (when
+ * there is a test set) and the first hidden layer's signal angle.
  */
 export function toSvg(result: ExperimentResult): string {
   const panels: Panel[] = [{ title: 'train loss', value: (e) => e.trainLoss }];
@@ -57,9 +63,12 @@ export function toSvg(result: ExperimentResult): string {
   const width = panels.length * W, height = H + 24 + 20 * Math.ceil(rules.length / 4);
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
+  const finished = result.runs.filter((r) => !r.diverged);
   panels.forEach((panel, p) => {
+    // Runs whose value is defined at every epoch.
+    const whole = finished.filter((r) => r.epochs.every((e) => { const v = panel.value(e); return typeof v === 'number' && Number.isFinite(v); }));
     const series = rules.map((rule) => {
-      const runs = result.runs.filter((r) => r.rule === rule && !r.diverged);
+      const runs = whole.filter((r) => r.rule === rule);
       return Array.from({ length: epochs }, (_, i) => {
         const vals = runs.map((r) => r.epochs[i] && panel.value(r.epochs[i])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
         return vals.length ? { epoch: i + 1, ...meanStd(vals) } : null;
@@ -71,7 +80,8 @@ export function toSvg(result: ExperimentResult): string {
     const x = scaleLinear().domain([1, Math.max(2, epochs)]).range([M.left, W - M.right]);
     const y = scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).nice().range([H - M.bottom, M.top]);
     out.push(`<g transform="translate(${p * W},0)">`);
-    out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-weight="bold">${panel.title}</text>`);
+    const partial = finished.length - whole.length;
+    out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}${partial ? ` <tspan font-weight="normal" fill="#666">(${partial} run${partial === 1 ? '' : 's'} undefined at some epoch, left out)</tspan>` : ''}</text>`);
     for (const t of y.ticks(5)) out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="${M.left - 4}" y="${y(t) + 4}" text-anchor="end">${y.tickFormat(5)(t)}</text>`);
     for (const t of x.ticks(Math.min(epochs, 8)).filter(Number.isInteger)) out.push(`<text x="${x(t)}" y="${H - M.bottom + 14}" text-anchor="middle">${t}</text>`);
     out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
@@ -91,7 +101,13 @@ export function toSvg(result: ExperimentResult): string {
   });
   const c = result.config;
   const diverged = result.runs.filter((r) => r.diverged).length;
-  const runs = `${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}, mean ± std${diverged ? ` of the finished runs (${diverged} diverged, left out)` : ''}`;
+  // Runs per rule as they are in the file (fewer than the seeds while an experiment runs, or after one failed).
+  const perRule = rules.map((rule) => result.runs.filter((r) => r.rule === rule).length);
+  const [fewest, most] = [Math.min(...perRule), Math.max(...perRule)];
+  const seeds = fewest === c.seeds.length && most === c.seeds.length
+    ? `${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}`
+    : `${fewest === most ? fewest : `${fewest}–${most}`} of ${c.seeds.length} seeds run`;
+  const runs = `${seeds}, mean ± std${diverged ? ` of the finished runs (${diverged} diverged, left out)` : ''}`;
   out.push(`<text x="${width - 8}" y="${height - 6}" text-anchor="end" fill="#666">${escapeXml(`${c.data}, [${c.sizes}], ${runs}; ${result.adapter}, ${result.date.slice(0, 10)}`)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -115,13 +131,25 @@ const pm = (m: MeanStd | null, digits: number, scale = 1, runs = m?.n) => {
 export function formatSummary(result: ExperimentResult): string {
   const rows = summarize(result);
   const hidden = Math.max(0, ...rows.map((r) => r.signalAngles.length));
-  const header = ['rule', 'seeds', 'test accuracy %', 'test loss', 'train loss', ...Array.from({ length: hidden }, (_, h) => `angle ${h + 1} (°)`)];
-  const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...Array.from({ length: hidden }, (_, h) => pm(r.signalAngles[h] ?? null, 1, 1, r.runs))]);
+  // The validation accuracy, where the runs held out a split: what settings are chosen on.
+  const validation = rows.some((r) => r.validationAccuracy);
+  const header = ['rule', 'seeds', ...(validation ? ['validation accuracy %'] : []), 'test accuracy %', 'test loss', 'train loss', ...Array.from({ length: hidden }, (_, h) => `angle ${h + 1} (°)`)];
+  const body = rows.map((r) => [r.rule, `${r.runs}${r.diverged ? ` (+${r.diverged} diverged)` : ''}`, ...(validation ? [pm(r.validationAccuracy, 2, 100)] : []),
+    pm(r.testAccuracy, 2, 100), pm(r.testLoss, 4), pm(r.trainLoss, 4), ...Array.from({ length: hidden }, (_, h) => pm(r.signalAngles[h] ?? null, 1, 1, r.runs))]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   // Against the baseline, seed by seed: what a comparison of rules needs (one run says little).
-  const paired = pairedDifferences(result).map((d) => `${d.rule} − ${d.baseline}: ${(100 * d.mean).toFixed(2)} points of test accuracy${
+  const differences = pairedDifferences(result);
+  const paired = differences.map((d) => `${d.rule} − ${d.baseline}: ${(100 * d.mean).toFixed(2)} points of test accuracy${
     d.ci ? ` (95% CI ${(100 * d.ci[0]).toFixed(2)} to ${(100 * d.ci[1]).toFixed(2)}, paired over ${d.n} seeds)` : ` (1 seed: no interval)`}`);
+  // A rule with no pair (its runs or the baseline's all diverged) is said, not left out.
+  const baseline = pairedBaseline(result);
+  const hasTest = result.runs.some((r) => r.epochs.some((e) => e.test));
+  if (baseline && hasTest) {
+    for (const rule of result.config.rules) {
+      if (rule !== baseline && !differences.some((d) => d.rule === rule)) paired.push(`${rule} − ${baseline}: no seed where both runs finished`);
+    }
+  }
   return [
     fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),
     '(mean ± sample standard deviation over the finished runs of each rule, at the last epoch)',

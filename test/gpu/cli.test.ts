@@ -181,6 +181,19 @@ it('experiment passes every option to its runs: results.json holds them, the CSV
       data: 'blobs', sizes: [2, 7, 5, 3], rules: ['kp', 'bp'], seeds: [1, 2], epochs: 2, batchSize: 50, learningRate: 0.02, momentum: 0.5, weightDecay: 0.001,
       activation: 'tanh', loss: 'mse', init: 'he', schedule: { type: 'step', every: 1, gamma: 0.5 }, normalization: 'standardize', validationSplit: 0.2, alignmentRows: 30,
     });
+    // Beside the options given: every option as the runs took it (the library's defaults for
+    // the rest), the rows used (--train-limit 400, 80 of them held out), and how it was made.
+    expect(json.settings).toEqual({
+      network: { activation: 'tanh', loss: 'mse', learningRate: 0.02, momentum: 0.5, weightDecay: 0.001, init: 'he' },
+      fit: { epochs: 2, batchSize: 50, normalization: 'standardize', schedule: { type: 'step', every: 1, gamma: 0.5 }, evalBatchSize: 1000, alignmentRows: 30, shuffle: true, validationSplit: 0.2 },
+    });
+    expect(json.rows).toEqual({ train: 320, validation: 80, test: 100 });
+    expect(json.context).toMatchObject({ command: expect.stringMatching(/^fa-webgpu experiment --data blobs --sizes 2,7,5,3 .* --train-limit 400 --test-limit 100 /), version: '0.1.0', runtime: expect.stringMatching(/^Deno \d+\.\d+/), dataDir: null });
+    expect(Date.parse(json.started)).toBeLessThanOrEqual(Date.parse(json.date));
+    // The printed summary, in a file too (with the validation column: the runs held out a split).
+    const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
+    expect(summary).toMatch(/^rule +seeds +validation accuracy % +test accuracy %/);
+    expect(r.stdout).toContain(summary.trim());
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
     const rate = csv[0].indexOf('learning_rate'), validation = csv[0].indexOf('validation_accuracy');
     expect(csv.slice(1).map((row) => Number(row[rate]))).toEqual([0.02, 0.01, 0.02, 0.01, 0.02, 0.01, 0.02, 0.01]);

@@ -296,6 +296,11 @@ it('an empty or out-of-range field is named by its label and changes nothing; a 
   expect((await state()).rules).toHaveLength(2);
   await step();
   expect((await state()).steps).toBe(1);
+  // A value between the arrows' steps is a value: momentum 0.99 (step 0.05) resets, with no complaint.
+  await setControl('momentum', '0.99');
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
+  expect((await state()).steps).toBe(0);
+  await setControl('momentum', '0.9');
   expect(s.errors).toEqual([]);
 }, 120_000);
 
@@ -308,8 +313,13 @@ it('a rule that diverges stops the runs, says which rule and how to go on, and l
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^Rule [AB] \((bp|fa)\) diverged by step \d+ \(the loss became (NaN|Infinity|-Infinity) at step \d+ of \d+\)\. Lower the learning rate/);
   const st = await state();
   expect(st.running).toBe(false);
-  // The page's counter is the networks' own count of the steps that ran.
-  expect(st.steps).toBe(Math.max(...st.netSteps));
+  // What the page shows is what the networks counted: the status the diverged rule's steps, the
+  // counter the most either ran (a rule that diverged stops part way through its chunk).
+  const status = (await s.page.$eval('#status', (e) => e.textContent))!;
+  const [, which, by] = /^Rule ([AB]) \(\w+\) diverged by step (\d+)/.exec(status)!;
+  expect(Number(by)).toBe(st.netSteps[which === 'A' ? 0 : 1]);
+  const counter = Number(/^(\d+) steps/.exec((await s.page.$eval('#counter', (e) => e.textContent))!)![1]);
+  expect(counter).toBe(Math.max(...st.netSteps));
   expect(await s.page.$$eval('#start, #step', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([true, true]);
   await setControl('lr', '0.05');
   await setControl('activation', 'relu');

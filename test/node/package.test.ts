@@ -4,7 +4,7 @@
  * with Node's own module resolution (skipLibCheck off, so the .d.ts files are checked).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -12,6 +12,11 @@ import { afterAll, expect, it } from 'vitest';
 const root = resolve(__dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'fa-webgpu-pack-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+it('VERSION is package.json\'s version', async () => {
+  const { VERSION } = await import('../../src/version.js');
+  expect(VERSION).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+});
 
 it('packs, imports and type-checks from a separate project', () => {
   const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' });

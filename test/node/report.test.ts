@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pairedDifferences, runExperiment, summarize, t95, type ExperimentResult, type RunResult } from '../../src/experiment/experiment.js';
-import { formatSummary, toCsv, toSvg } from '../../src/experiment/report.js';
+import { formatSummary, toCsv, toJson, toSvg } from '../../src/experiment/report.js';
 import type { EpochResult } from '../../src/network.js';
 import type { Rule } from '../../src/model/options.js';
 
@@ -40,7 +40,9 @@ describe('experiment reports', () => {
     expect(a.length).toBe(b.length);
     const differ = a.map((_, i) => i).filter((i) => a[i] !== b[i]);
     expect(differ).toHaveLength(1);
-    expect(a[differ[0]]).toMatch(/3 seeds, mean ± std of the finished runs \(1 diverged, left out\)/);
+    // (bp ran 2 of the 3 seeds here, fa 3: the caption counts the runs in the file, not the seeds planned)
+    expect(a[differ[0]]).toMatch(/blobs, \[2,8,3\], 2–3 of 3 seeds run, mean ± std of the finished runs \(1 diverged, left out\)/);
+    expect(b[differ[0]]).toMatch(/blobs, \[2,8,3\], 2 of 3 seeds run, mean ± std;/);
     const summary = summarize(withBad);
     expect(summary[0]).toMatchObject({ rule: 'fa', runs: 2, diverged: 1 });
     expect(summary[0].testAccuracy!.mean).toBeCloseTo(0.91, 12);
@@ -63,7 +65,40 @@ describe('experiment reports', () => {
     expect(text[2]).toMatch(/^fa +0 \(\+1 diverged\) +— +— +— +—$/);
     // two runs: mean ± std; the angle from the one run where it is defined: its value and n
     expect(text[3]).toMatch(/^bp +2 +90\.00 ± 0\.00 +0\.1000 ± 0\.0000 +0\.1000 ± 0\.0000 +10\.0 \(n = 1\)$/);
-    expect(text.at(-1)).toMatch(/mean ± sample standard deviation/);
+    expect(text[4]).toMatch(/mean ± sample standard deviation/);
+    // fa's only run diverged: no seed to pair with bp, and the summary says so
+    expect(text.slice(5)).toEqual(['', 'fa − bp: no seed where both runs finished']);
+  });
+
+  it('write NaN and infinities into the JSON as the CSV does, not as null', () => {
+    const r = result([{ ...run('fa', 1, [0.8]), epochs: [{ ...epoch(1, 0.8, NaN), alignment: [{ signalAngle: NaN, feedbackAngle: null, normRatio: Infinity }] } as EpochResult] }], ['fa'], [1]);
+    const json = JSON.parse(toJson(r));
+    expect(json.runs[0].epochs[0].alignment[0]).toEqual({ signalAngle: 'NaN', feedbackAngle: null, normRatio: 'Infinity' });
+    const [header, row] = toCsv(r).trim().split('\n').map((l) => l.split(','));
+    expect([row[header.indexOf('signal_angle_1')], row[header.indexOf('feedback_angle_1')], row[header.indexOf('norm_ratio_1')]]).toEqual(['NaN', '', 'Infinity']);
+  });
+
+  it('leave out of a panel a run whose value is undefined at some epoch, and say how many', () => {
+    const steady = [run('fa', 1, [0.8, 0.9], 30), run('fa', 2, [0.8, 0.9], 50)];
+    const gap = { ...run('fa', 3, [0.8, 0.9], 70), epochs: [epoch(1, 0.8, 70), epoch(2, 0.9, NaN)] };
+    const svg = toSvg(result([...steady, gap], ['fa'], [1, 2, 3]));
+    expect(svg).toMatch(/signal angle to BP, layer 1 \(°\) <tspan[^>]*>\(1 run undefined at some epoch, left out\)<\/tspan>/);
+    // the angle curve is the mean of the two steady runs at both epochs (40°), not 50° then 40°
+    const two = toSvg(result(steady, ['fa'], [1, 2]));
+    const paths = (s: string) => [...s.matchAll(/<path d="([^"]+)" fill="none"/g)].map((m) => m[1]);
+    expect(paths(svg).at(-1)).toBe(paths(two).at(-1));
+    // the accuracy and loss panels keep the third run: it is defined there
+    expect(svg.match(/left out\)<\/tspan>/g)).toHaveLength(1);
+  });
+
+  it('show the validation accuracy where the runs held out a split, and a rule with no pair', () => {
+    const withValidation = (r: RunResult, accuracy: number): RunResult => ({ ...r, epochs: r.epochs.map((e) => ({ ...e, validation: { loss: 1 - accuracy, accuracy } })) });
+    const r = result([withValidation(run('bp', 1, [0.9]), 0.8), withValidation(run('fa', 1, [0.1], 40, 'fit: the loss became NaN …'), 0.5)], ['fa', 'bp'], [1]);
+    const text = formatSummary(r).split('\n');
+    expect(text[0]).toMatch(/^rule +seeds +validation accuracy % +test accuracy % +test loss/);
+    expect(text[3]).toMatch(/^bp +1 +80\.00 +90\.00 /);
+    expect(text.at(-1)).toBe('fa − bp: no seed where both runs finished');
+    expect(summarize(r)[1].validationAccuracy).toEqual({ mean: 0.8, std: 0, n: 1 });
   });
 
   it('show one run as its value, with no spread', () => {
