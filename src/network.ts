@@ -366,6 +366,9 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
   const epochs = checkNumber('epochs', options.epochs, 1, LIMITS.epochs, { integer: true });
   const split = options.validationSplit === undefined || options.validationSplit === 0 ? null : splitValidation(train, options.validationSplit, net.seed);
   const trainPart = split?.train ?? train;
+  if (split && typeof options.batchSize === 'number' && options.batchSize > trainPart.labels.length) {
+    throw invalid(`batchSize: ${options.batchSize} is more than the ${trainPart.labels.length} training rows left after validationSplit ${options.validationSplit} holds out ${split.validation.labels.length}`);
+  }
   const batchSize = checkNumber('batchSize', options.batchSize, 1, trainPart.labels.length, { integer: true });
   const normalization = checkOneOf('normalization', options.normalization ?? 'unit', NORMALIZATIONS);
   const schedule: Schedule = options.schedule ?? { type: 'constant' };
@@ -420,6 +423,10 @@ export class Network {
   readonly adapter: string;
   private settings: SgdSettings;
   private readonly params: GpuParameters;
+  /** The last training call stopped with 'diverged' (what restoreLastFinite undoes). */
+  private divergedLast = false;
+  /** The map the inputs went through in the last fit or trainer (null: none since creation or setParameters). */
+  private trainedWith: Affine | null = null;
   /** kp's feedback updates after the step (W and b take theirs in the graph's backward); usually empty. */
   private readonly postStep: Dispatch[];
   /** Work at the start of every step (brsf's redraws); usually empty. */
@@ -468,6 +475,16 @@ export class Network {
       this.params.destroy();
       throw e;
     }
+  }
+
+  /**
+   * The map x·scale + offset the last fit or trainer applied to its data (from its training
+   * rows), kept in checkpoints; null before either, and after setParameters. `evaluate` applies
+   * it unless told otherwise; `predict`, `activations` and `alignment` take x as the network
+   * sees it, so apply it first (`normalizedRows(data, rows, net.normalization)`).
+   */
+  get normalization(): Affine | null {
+    return this.trainedWith && { ...this.trainedWith };
   }
 
   get learningRate(): number {
@@ -578,6 +595,9 @@ export class Network {
     this.params.write(p);
     // The states copied before are of parameters that are gone: restoreLastFinite has none to go back to.
     this.snapshots?.forget();
+    this.divergedLast = false;
+    // Parameters from elsewhere: what their inputs went through is not known here.
+    this.trainedWith = null;
   }
 
   /** Reads every parameter back from the GPU (one round trip). */
@@ -601,6 +621,7 @@ export class Network {
     this.assertUsable();
     const n = this.checkBatch(x, labels);
     return this.exclusive(async () => {
+      this.divergedLast = false;
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
       const read = this.submitRead('trainStep', graph.loss, 1, (encoder) => this.encodeStep(encoder, graph));
@@ -626,6 +647,7 @@ export class Network {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid(`onProgress: expected a function, got ${describe(options.onProgress)}`);
 
     return this.exclusive(async () => {
+      this.divergedLast = false;
       const graph = this.graphFor(batch);
       const inputs = this.sizes[0];
       // Full batch: upload once. Mini-batches: keep the whole set on the GPU and copy each
@@ -765,7 +787,9 @@ export class Network {
     this.assertUsable();
     const o = checkFitOptions({ sizes: this.sizes, seed: this.seed, learningRate: this.settings.learningRate }, train, options);
     return this.exclusive(async () => {
+      this.divergedLast = false;
       const affine = normalizer(o.train, o.normalization);
+      this.trainedWith = affine;
       const sets: GpuDataset[] = [];
       const baseRate = this.settings.learningRate;
       const upload = (d: Dataset, label: string) => {
@@ -904,7 +928,8 @@ export class Network {
       checkNumber('normalization.scale', n.scale, -1e30, 1e30);
       checkNumber('normalization.offset', n.offset, -1e30, 1e30);
     }
-    const affine = options.normalization ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
+    // The map the network was trained with, else bytes to [0, 1] and floats as they are.
+    const affine = options.normalization ?? this.trainedWith ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
     const batch = checkNumber('batchSize', options.batchSize ?? 1000, 1, LIMITS.layer, { integer: true });
     return this.exclusive(async () => {
       const g = new GpuDataset(this.device, data, 'eval');
@@ -946,6 +971,8 @@ export class Network {
       gpuTrain.destroy();
       throw e;
     }
+    // The map its steps apply: the network's from now on (evaluate's default, checkpoints).
+    this.trainedWith = affine;
     // The trainer's own steps (not the network's: steps of train or traceStep before or between
     // runs do not move its epochs), and where it is in the current orders.
     let trained = 0, epoch = 0, position = 0, destroyed = false, running = false;
@@ -975,6 +1002,7 @@ export class Network {
         alive();
         checkNumber('steps', steps, 1, LIMITS.trainerSteps, { integer: true });
         return this.exclusive(async () => {
+          this.divergedLast = false;
           running = true;
           try {
             const losses = new Float32Array(steps);
@@ -1044,6 +1072,7 @@ export class Network {
     const maxValues = checkNumber('maxValues', options.maxValues ?? 4096, 0, Number.MAX_SAFE_INTEGER, { integer: true });
     const undo = checkBoolean('undo', options.undo ?? false);
     return this.exclusive(async () => {
+      if (!undo) this.divergedLast = false;
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
       const list = this.stepDispatches(graph);
@@ -1118,6 +1147,7 @@ export class Network {
     if (!hasTimestamps(this.device)) throw new FaWebGpuError('device-limit', "profileStep: this device has no 'timestamp-query' feature (request it when creating the device, or use acquireDevice)");
     const steps = checkNumber('steps', options.steps ?? 8, 1, 1024, { integer: true });
     return this.exclusive(async () => {
+      this.divergedLast = false;
       const graph = this.graphFor(n);
       const list = this.stepDispatches(graph);
       // One query set holds the timestamps of every pass.
@@ -1155,6 +1185,9 @@ export class Network {
   async restoreLastFinite(): Promise<number> {
     return this.exclusive(async () => {
       if (this.snapshots?.goodStep == null) throw invalid('restoreLastFinite: no state with a finite loss and finite parameters is recorded (no training run yet, none that started from a finite state, or restoreCheckpoint or setParameters replaced the state since)');
+      // Without a divergence to undo it would only throw away good steps.
+      if (!this.divergedLast) throw invalid("restoreLastFinite: the last training call did not stop with 'diverged'; there is no divergence to undo (it would rewind good steps)");
+      this.divergedLast = false;
       this.stepsDone = this.snapshots.restore();
       this.params.writeStep(this.stepsDone);
       await this.device.queue.onSubmittedWorkDone();
@@ -1183,6 +1216,7 @@ export class Network {
         },
         step: this.stepsDone,
         tensors: tensors.map((t, i) => ({ name: t.name, shape: t.shape, data: data[i] })),
+        ...(this.trainedWith ? { normalization: this.trainedWith } : {}),
       };
       return encodeCheckpoint(checkpoint);
     });
@@ -1218,9 +1252,11 @@ export class Network {
       want.forEach((t, i) => this.device.queue.writeBuffer(t.buffer, 0, c.tensors[i].data as Float32Array<ArrayBuffer>));
       this.params.writeStep(c.step);
       this.stepsDone = c.step;
+      this.trainedWith = c.normalization ? { ...c.normalization } : null;
       this.setOptimizerSettings(settings);
       // The states copied before belong to the timeline the checkpoint replaced.
       this.snapshots?.forget();
+      this.divergedLast = false;
       await this.device.queue.onSubmittedWorkDone();
     });
   }
@@ -1319,7 +1355,7 @@ export class Network {
   private checkBatch(x: Float32Array, labels: Int32Array): number {
     const n = rowsOf('x', x, this.sizes[0]);
     checkFloat32('x', x, x.length, `[${n}×${this.sizes[0]}]`);
-    checkLabels('labels', labels, n, this.sizes[this.sizes.length - 1]);
+    checkLabels('labels', labels, n, this.sizes[this.sizes.length - 1], this.sizes[0]);
     return n;
   }
 
@@ -1387,6 +1423,7 @@ export class Network {
   }
 
   private diverged(what: string): FaWebGpuError {
+    this.divergedLast = true;
     const good = this.snapshots?.goodStep;
     const back = good == null ? 'no finite state was recorded' : `restoreLastFinite() puts back the state after step ${good}`;
     return new FaWebGpuError('diverged', `${what}; ${back}; lower the learning rate or check the inputs`);

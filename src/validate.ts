@@ -56,12 +56,21 @@ export function rowsOf(name: string, value: unknown, cols: number): number {
   return value.length / cols;
 }
 
-/** Integer class labels in [0, classes), one per row. */
-export function checkLabels(name: string, value: unknown, rows: number, classes: number): Int32Array {
-  if (!(value instanceof Int32Array)) throw invalid(`${name}: expected an Int32Array [${rows}], got ${describe(value)}`);
-  if (value.length !== rows) throw invalid(`${name}: expected one label per row of x (${rows}), got ${value.length}`);
+/**
+ * Integer class labels in [0, classes), one per row of x; `inputs`, the values a row of x holds,
+ * lets a count that does not match say whether x's rows are the wrong width.
+ */
+export function checkLabels(name: string, value: unknown, rows: number, classes: number, inputs?: number): Int32Array {
+  if (!(value instanceof Int32Array)) throw invalid(`${name}: expected an Int32Array [${rows}] (Int32Array.from(list) makes one), got ${describe(value)}`);
+  if (value.length !== rows) {
+    const values = inputs === undefined ? undefined : rows * inputs;
+    // x's length is a whole number of rows of another width: most likely what went wrong.
+    const width = values !== undefined && value.length > 0 && values % value.length === 0 ? values / value.length : undefined;
+    const hint = width === undefined || width === inputs ? '' : `; x holds ${values} values, ${width} a row for ${value.length} labels, and the network takes ${inputs} inputs`;
+    throw invalid(`${name}: expected one label per row of x (${rows}), got ${value.length}${hint}`);
+  }
   for (let i = 0; i < value.length; i++) {
-    if (value[i] < 0 || value[i] >= classes) throw invalid(`${name}: expected labels in 0..${classes - 1}, got ${value[i]} at index ${i}`);
+    if (value[i] < 0 || value[i] >= classes) throw invalid(`${name}: expected labels in 0..${classes - 1} (one per output), got ${value[i]} at index ${i}`);
   }
   return value;
 }

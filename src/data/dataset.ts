@@ -24,8 +24,8 @@ export function rowCount(d: Dataset): number {
 /** Checks shapes and labels; loaders call it, and trainers on what users pass. */
 export function checkDataset(name: string, d: Dataset): Dataset {
   if (typeof d !== 'object' || d === null) throw invalid(`${name}: expected a dataset { x, labels, features, classes }`);
-  if (!(d.x instanceof Float32Array || d.x instanceof Uint8Array)) throw invalid(`${name}.x: expected a Float32Array or Uint8Array`);
-  if (!(d.labels instanceof Int32Array)) throw invalid(`${name}.labels: expected an Int32Array`);
+  if (!(d.x instanceof Float32Array || d.x instanceof Uint8Array)) throw invalid(`${name}.x: expected a Float32Array or Uint8Array (bytes), got ${describe(d.x)}`);
+  if (!(d.labels instanceof Int32Array)) throw invalid(`${name}.labels: expected an Int32Array (Int32Array.from(list) makes one), got ${describe(d.labels)}`);
   if (!Number.isInteger(d.features) || d.features < 1) throw invalid(`${name}.features: expected an integer >= 1, got ${d.features}`);
   if (!Number.isInteger(d.classes) || d.classes < 2) throw invalid(`${name}.classes: expected an integer >= 2, got ${d.classes}`);
   checkClassNames(`${name}.classNames`, d.classNames, d.classes);

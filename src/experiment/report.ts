@@ -149,6 +149,8 @@ export function formatSummary(result: ExperimentResult): string {
     for (const rule of result.config.rules) {
       if (rule !== baseline && !differences.some((d) => d.rule === rule)) paired.push(`${rule} − ${baseline}: no seed where both runs finished`);
     }
+  } else if (baseline) {
+    paired.push(`no comparison with ${baseline}: the runs had no test set to compare them on`);
   }
   return [
     fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt),

@@ -8,7 +8,9 @@
  *   bytes 12–15  u32 header length H
  *   H bytes      UTF-8 JSON header: { "options": {sizes, rule, activation, loss, learningRate,
  *                momentum, weightDecay, init, seed}, "step": steps done, "tensors": [{ "name",
- *                "shape": [rows, cols] }, …] } in the order their data follows
+ *                "shape": [rows, cols] }, …] in the order their data follows, and, when the
+ *                network was trained by fit or a trainer, "normalization": { "scale", "offset" },
+ *                the map its inputs went through }
  *   0–3 bytes    zero padding to a multiple of 4
  *   data         every tensor's values as f32, in header order
  *   last 4 bytes u32 CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
@@ -31,6 +33,15 @@ export interface Checkpoint {
   /** Training steps done when it was saved (brsf's draws continue from it). */
   step: number;
   tensors: CheckpointTensor[];
+  /** The map x·scale + offset the network's inputs went through in training (fit, a trainer), if any. */
+  normalization?: { scale: number; offset: number };
+}
+
+/** Where a normalization breaks the format's rules, or undefined. */
+function normalizationFault(n: unknown): string | undefined {
+  const ok = typeof n === 'object' && n !== null && !Array.isArray(n) && Object.keys(n).length === 2
+    && Number.isFinite((n as { scale?: unknown }).scale) && Number.isFinite((n as { offset?: unknown }).offset);
+  return ok ? undefined : `normalization ${JSON.stringify(n)} is not { scale, offset } of finite numbers`;
 }
 
 const CRC_TABLE = (() => {
@@ -82,6 +93,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     throw refuse('expected { options, step, tensors }');
   }
   if (!Number.isSafeInteger(c.step) || c.step < 0 || c.step > MAX_STEP) throw refuse(`step must be an integer in 0..${MAX_STEP}, got ${c.step}`);
+  const normalization = c.normalization === undefined ? undefined : normalizationFault(c.normalization);
+  if (normalization) throw refuse(normalization);
   for (const t of c.tensors) {
     const fault = tensorFault(t?.name, t?.shape);
     if (fault) throw refuse(fault);
@@ -95,6 +108,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     options: c.options,
     step: c.step,
     tensors: c.tensors.map((t) => ({ name: t.name, shape: t.shape })),
+    ...(c.normalization ? { normalization: { scale: c.normalization.scale, offset: c.normalization.offset } } : {}),
   }));
   const headerEnd = 16 + header.length;
   const dataStart = Math.ceil(headerEnd / 4) * 4;
@@ -128,7 +142,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (stored !== actual) throw bad(`checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}): the file is damaged or truncated`);
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length - 4) throw bad(`header length ${headerLength} runs past the end of the file`);
-  let header: { options?: unknown; step?: unknown; tensors?: unknown };
+  let header: { options?: unknown; step?: unknown; tensors?: unknown; normalization?: unknown };
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLength)));
   } catch (e) {
@@ -138,6 +152,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (typeof header.options !== 'object' || header.options === null || Array.isArray(header.options)) throw bad('the header has no options object');
   if (!Number.isSafeInteger(header.step) || (header.step as number) < 0 || (header.step as number) > MAX_STEP) throw bad(`step must be an integer in 0..${MAX_STEP}, got ${JSON.stringify(header.step)}`);
   if (!Array.isArray(header.tensors)) throw bad('the header has no tensors list');
+  const normalization = header.normalization === undefined ? undefined : normalizationFault(header.normalization);
+  if (normalization) throw bad(normalization);
   let at = Math.ceil((16 + headerLength) / 4) * 4;
   if (at > bytes.length - 4) throw bad(`the file ends in the header's padding, before the tensor data`);
   for (let p = 16 + headerLength; p < at; p++) if (bytes[p] !== 0) throw bad(`padding byte ${p} after the header is ${bytes[p]}, not 0`);
@@ -157,5 +173,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     tensors.push({ name: entry.name, shape: [shape[0], shape[1]], data });
   }
   if (at !== bytes.length - 4) throw bad(`${bytes.length - 4 - at} bytes of data beyond the tensors the header lists`);
-  return { options: header.options as Record<string, unknown>, step: header.step as number, tensors };
+  return {
+    options: header.options as Record<string, unknown>, step: header.step as number, tensors,
+    ...(header.normalization === undefined ? {} : { normalization: header.normalization as { scale: number; offset: number } }),
+  };
 }

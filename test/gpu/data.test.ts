@@ -49,8 +49,13 @@ it('a step schedule halves the rate every 2 epochs on the GPU (as one-epoch fits
 });
 
 it('every evaluation (fit\'s validation and test sets, evaluate on floats and bytes, a trainer\'s) equals the reference loss and accuracy of predict on rows normalised on the host', async () => {
-  const r = await h.call('evaluations', undefined as never);
-  expect(r.map((c) => c.name)).toEqual(['fit validation', 'fit test', 'evaluate floats', 'evaluate floats, fit\'s affine', 'evaluate bytes', 'evaluate bytes, an affine given', 'trainer evaluate']);
+  const { out: r, maps } = await h.call('evaluations', undefined as never);
+  expect(r.map((c) => c.name)).toEqual([
+    'fit validation', 'fit test', 'evaluate after fit: fit\'s map by default', 'evaluate floats, an affine given', 'evaluate floats, untrained: as they are',
+    'evaluate after loadCheckpoint: the saved map', 'evaluate after setParameters: as they are', 'evaluate bytes after fit', 'evaluate bytes, untrained: ÷ 255',
+    'evaluate bytes, an affine given', 'trainer evaluate', 'evaluate after a trainer: its map',
+  ]);
+  expect(maps).toEqual([true, true, true, true]);
   for (const c of r) {
     console.log(`${c.name}: loss ${c.got.loss} (reference ${c.want.loss}), accuracy ${c.got.accuracy} (${c.want.accuracy})`);
     expect(Math.abs(c.got.loss - c.want.loss), c.name).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c.want.loss)));

@@ -939,8 +939,10 @@ function referenceEvaluation(logits: Float32Array, labels: Int32Array, classes: 
 
 /**
  * Every evaluation path against the reference loss and accuracy of predict's logits on rows
- * normalised on the host: fit's validation split and test set, evaluate() on floats (taken as
- * they are), on bytes (÷ 255 by default, or an affine given), and a trainer's evaluate().
+ * normalised on the host: fit's validation split and test set; evaluate() by default with the
+ * map the network was trained with (fit's, a trainer's, a checkpoint's), on an untrained
+ * network or after setParameters floats as they are and bytes ÷ 255, or an affine given; and a
+ * trainer's evaluate().
  */
 async function evaluations() {
   return scoped('evaluations', async () => {
@@ -951,6 +953,8 @@ async function evaluations() {
       return n;
     };
     const out: { name: string; got: { loss: number; accuracy: number }; want: { loss: number; accuracy: number } }[] = [];
+    // net.normalization: fit's map, the loaded network's, null untrained and after setParameters
+    const maps: boolean[] = [];
     const check = async (name: string, net: Network, got: { loss: number; accuracy: number }, d: Dataset, affine: { scale: number; offset: number }) => {
       const rows = normalizedRows(d, d.labels.length, affine);
       out.push({ name, got, want: referenceEvaluation(await net.predict(rows.x), rows.labels, d.classes) });
@@ -966,14 +970,29 @@ async function evaluations() {
       const last = r.epochs[1];
       await check('fit validation', net, last.validation!, splitValidation(data, 0.25, 9).validation, r.normalization);
       await check('fit test', net, last.test!, test, r.normalization);
-      await check('evaluate floats', net, await net.evaluate(test, { batchSize: 7 }), test, { scale: 1, offset: 0 });
-      await check('evaluate floats, fit\'s affine', net, await net.evaluate(test, { normalization: r.normalization }), test, r.normalization);
+      // (fit's default 'unit' maps these floats, far from [0, 1], by a scale and offset far from 1 and 0)
+      await check('evaluate after fit: fit\'s map by default', net, await net.evaluate(test, { batchSize: 7 }), test, r.normalization);
+      await check('evaluate floats, an affine given', net, await net.evaluate(test, { normalization: { scale: 1, offset: 0 } }), test, { scale: 1, offset: 0 });
+      const fresh = await make([2, 6, 3]);
+      await check('evaluate floats, untrained: as they are', fresh, await fresh.evaluate(test), test, { scale: 1, offset: 0 });
+      // A checkpoint keeps the map: the loaded network evaluates as the saved one.
+      const loaded = await loadCheckpoint(await net.saveCheckpoint(), { device });
+      nets.push(loaded);
+      await check('evaluate after loadCheckpoint: the saved map', loaded, await loaded.evaluate(test), test, r.normalization);
+      // Parameters from elsewhere: no map known, floats as they are again.
+      const replaced = await make([2, 6, 3]);
+      await replaced.fit(data, { epochs: 1, batchSize: 10 });
+      replaced.setParameters(await net.getParameters());
+      await check('evaluate after setParameters: as they are', replaced, await replaced.evaluate(test), test, { scale: 1, offset: 0 });
+      maps.push(JSON.stringify(net.normalization) === JSON.stringify(r.normalization), JSON.stringify(loaded.normalization) === JSON.stringify(r.normalization), fresh.normalization === null, replaced.normalization === null);
 
       const rng = new Pcg32(23, 1);
       const bytes: Dataset = { x: Uint8Array.from({ length: 53 * 4 }, () => rng.nextUint32() % 256), labels: Int32Array.from({ length: 53 }, (_, i) => i % 3), features: 4, classes: 3 };
       const byteNet = await make([4, 5, 3]);
       await byteNet.fit(bytes, { epochs: 1, batchSize: 8 });
-      await check('evaluate bytes', byteNet, await byteNet.evaluate(bytes), bytes, { scale: 1 / 255, offset: 0 });
+      await check('evaluate bytes after fit', byteNet, await byteNet.evaluate(bytes), bytes, { scale: 1 / 255, offset: 0 });
+      const freshBytes = await make([4, 5, 3]);
+      await check('evaluate bytes, untrained: ÷ 255', freshBytes, await freshBytes.evaluate(bytes), bytes, { scale: 1 / 255, offset: 0 });
       const affine = { scale: 1 / 100, offset: -0.5 };
       await check('evaluate bytes, an affine given', byteNet, await byteNet.evaluate(bytes, { normalization: affine }), bytes, affine);
 
@@ -981,8 +1000,9 @@ async function evaluations() {
       const trainer = await trainerNet.trainer(data, { batchSize: 10, test });
       await trainer.run(15);
       await check('trainer evaluate', trainerNet, await trainer.evaluate(), test, trainer.normalization);
+      await check('evaluate after a trainer: its map', trainerNet, await trainerNet.evaluate(test), test, trainer.normalization);
       trainer.destroy();
-      return out;
+      return { out, maps };
     } finally {
       for (const n of nets) n.destroy();
     }
@@ -1100,6 +1120,11 @@ async function rejectedCalls() {
     results.push({ what: 'a call while train runs', error: await errorOf(() => net.trainStep(x, labels)) });
     await running;
     const afterRun = await stateOf(net);
+    // Nothing diverged: restoreLastFinite would only rewind good steps (to the last window's
+    // start, step 0 here), so it is refused, and the run's steps stay.
+    const stepsAfterRun = net.steps;
+    results.push({ what: 'restoreLastFinite after a run that finished', error: await errorOf(() => net.restoreLastFinite()) });
+    const keptAfterRefusal = sameState(await stateOf(net), afterRun) && net.steps === stepsAfterRun;
     // The checkpoint saved before the rejected calls puts that state back, and forgets the states
     // the run copied: restoreLastFinite has none of this timeline to go back to.
     await net.restoreCheckpoint(good);
@@ -1114,7 +1139,7 @@ async function rejectedCalls() {
     b3.destroy();
     net.destroy();
     results.push({ what: 'a call after destroy', error: await errorOf(() => net.trainStep(x, labels)) });
-    return { results, unchanged, restoredEqual: sameState(restored, before), trainMoved: !sameState(afterRun, before), stepsRestored: net.steps === stepsBefore, trainerRejects };
+    return { results, unchanged, restoredEqual: sameState(restored, before), trainMoved: !sameState(afterRun, before), stepsRestored: net.steps === stepsBefore, trainerRejects, keptAfterRefusal };
   });
 }
 

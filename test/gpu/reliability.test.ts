@@ -72,15 +72,18 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'setOptimizer(5)': 'invalid-argument',
     'trainer.run(0)': 'invalid-argument',
     'a call while train runs': 'busy',
+    'restoreLastFinite after a run that finished': 'invalid-argument',
     'restoreLastFinite after a checkpoint restore': 'invalid-argument',
     'a brsf checkpoint of another seed': 'invalid-data',
     'a call after destroy': 'destroyed',
   });
   expect(r.trainerRejects).toBe(true);
+  expect(r.keptAfterRefusal).toBe(true);
+  expect(byWhat['restoreLastFinite after a run that finished']!.message).toBe("restoreLastFinite: the last training call did not stop with 'diverged'; there is no divergence to undo (it would rewind good steps)");
   expect(r.stepsRestored).toBe(true);
   expect(byWhat['restoreLastFinite after a checkpoint restore']!.message).toMatch(/restoreCheckpoint or setParameters replaced the state since/);
   expect(byWhat['a brsf checkpoint of another seed']!.message).toMatch(/checkpoint: seed \(brsf's draws follow it\) 3 does not match this network's 2/);
-  expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1, got 2 at index 2/);
+  expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1 \(one per output\), got 2 at index 2/);
   expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
   expect(byWhat['train steps past 1e8']!.message).toMatch(/^steps: expected an integer >= 1 and <= 100000000, got 1000000000$/);
   expect(byWhat['evaluate with a NaN scale']!.message).toMatch(/^normalization\.scale: expected a finite number/);

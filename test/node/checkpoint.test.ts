@@ -40,6 +40,15 @@ describe('checkpoint codec', () => {
     });
   });
 
+  it('keeps the normalization a network was trained with, and refuses one that is not { scale, offset } of finite numbers', () => {
+    const normalization = { scale: 1 / 255, offset: -0.5 };
+    expect(decodeCheckpoint(encodeCheckpoint({ ...sample, normalization })).normalization).toEqual(normalization);
+    expect('normalization' in decodeCheckpoint(encodeCheckpoint(sample))).toBe(false);
+    for (const bad of [{ scale: NaN, offset: 0 }, { scale: 1 }, { scale: 1, offset: 0, extra: 1 }]) {
+      expect(() => encodeCheckpoint({ ...sample, normalization: bad as never })).toThrow(/^encodeCheckpoint: normalization .* is not \{ scale, offset \} of finite numbers$/);
+    }
+  });
+
   /** The sample with a header whose length is not a multiple of 4 (so that padding follows it). */
   const padded = (): Checkpoint => {
     for (let extra = 0; ; extra++) {
@@ -78,6 +87,7 @@ describe('checkpoint codec', () => {
     ['a NaN value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [1, NaN]), /tensor W1 holds NaN at index 1/],
     ['an infinite value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [-Infinity, 1]), /tensor W1 holds -Infinity at index 0/],
     ['a bad shape', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [0, 2] }] }, []), /tensor W1 has shape \[0,2\]/],
+    ['a normalization that is not one', () => written({ options: {}, step: 0, tensors: [], normalization: { scale: 'x', offset: 0 } }, []), /normalization \{"scale":"x","offset":0\} is not \{ scale, offset \} of finite numbers/],
     // One name standing for two tensors of a list compared as text ("B2 [4×4], B3 [4×4]").
     ['a name that is not letters then a layer number', () => written({ options: {}, step: 0, tensors: [{ name: 'B2 [1×1], B3', shape: [1, 1] }] }, [7]), /tensor name "B2 \[1×1\], B3" is not letters then a layer number/],
     ['data beyond the tensors', () => {

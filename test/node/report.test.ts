@@ -99,6 +99,9 @@ describe('experiment reports', () => {
     expect(text[3]).toMatch(/^bp +1 +80\.00 +90\.00 /);
     expect(text.at(-1)).toBe('fa − bp: no seed where both runs finished');
     expect(summarize(r)[1].validationAccuracy).toEqual({ mean: 0.8, std: 0, n: 1 });
+    // without a test set there is nothing to pair on, and the summary says so
+    const untested = result([run('bp', 1, [0.9]), run('fa', 1, [0.8])].map((x) => ({ ...x, epochs: x.epochs.map((e) => ({ ...e, test: undefined })) })), ['fa', 'bp'], [1]);
+    expect(formatSummary(untested).split('\n').at(-1)).toBe('no comparison with bp: the runs had no test set to compare them on');
   });
 
   it('show one run as its value, with no spread', () => {

@@ -99,6 +99,8 @@ describe('fit and experiment checks, before any GPU work', () => {
       [{ learningrate: 0.005 } as Partial<ExperimentConfig>, /config: unknown option "learningrate"/],
       [{ sizes: [2, 5, 2] }, /train: has 3 classes, the network has 2 outputs/],
       [{ batchSize: 41 }, /batchSize: expected an integer >= 1 and <= 40/],
+      // with a split, the rows it leaves (10% of 40 held out: 36)
+      [{ batchSize: 37, validationSplit: 0.1 }, /^batchSize: 37 is more than the 36 training rows left after validationSplit 0.1 holds out 4$/],
     ];
     for (const [change, message] of bad) expect(() => checkExperiment(data, data, { ...config, ...change }), JSON.stringify(change)).toThrow(message);
   });
@@ -116,8 +118,12 @@ describe('batch checks', () => {
 
   it('labels must be an Int32Array with one class index per row', () => {
     expect(() => checkLabels('labels', [0, 1], 2, 2)).toThrow(/expected an Int32Array \[2\]/);
-    expect(() => checkLabels('labels', new Int32Array(3), 2, 2)).toThrow(/one label per row of x \(2\), got 3/);
-    expect(() => checkLabels('labels', new Int32Array([0, 2]), 2, 2)).toThrow(/labels in 0\.\.1, got 2 at index 1/);
+    expect(() => checkLabels('labels', new Int32Array(3), 2, 2)).toThrow(/one label per row of x \(2\), got 3$/);
+    // 30 rows of 6 values given to a network of 4 inputs: x reads as 45 rows, and the message says why
+    expect(() => checkLabels('labels', new Int32Array(30), 45, 3, 4)).toThrow(/^labels: expected one label per row of x \(45\), got 30; x holds 180 values, 6 a row for 30 labels, and the network takes 4 inputs$/);
+    // a count that is simply wrong gets no guess
+    expect(() => checkLabels('labels', new Int32Array(7), 45, 3, 4)).toThrow(/got 7$/);
+    expect(() => checkLabels('labels', new Int32Array([0, 2]), 2, 2)).toThrow(/labels in 0\.\.1 \(one per output\), got 2 at index 1/);
     expect(() => checkLabels('labels', new Int32Array([-1, 0]), 2, 2)).toThrow(/got -1 at index 0/);
   });
 });
