@@ -329,7 +329,7 @@ async function experiment(argv: string[]): Promise<void> {
     try {
       result = await runExperiment(train, test, config, {
         // What results.json needs beside the options to say how it was made.
-        context: { command: ['fa-webgpu', 'experiment', ...argv].join(' '), version: VERSION, runtime: runtimeName(), dataDir: dataName === 'fashion-mnist' ? values['data-dir'] ?? FASHION_MNIST_DIR : null },
+        context: { command: ['fa-webgpu', 'experiment', ...argv].map(shellWord).join(' '), version: VERSION, runtime: runtimeName(), dataDir: dataName === 'fashion-mnist' ? values['data-dir'] ?? FASHION_MNIST_DIR : null },
         onRun: afterRun,
         onTrained: values.checkpoints ? async (run, net) => {
           writeFileSync(join(out, 'checkpoints', `${run.rule}-seed${run.seed}.ckpt`), await net.saveCheckpoint());
@@ -487,6 +487,11 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** An argument as a POSIX shell would need it written ('my dir' quoted), so that a recorded command line can be run again. */
+function shellWord(arg: string): string {
+  return /^[\w.,:/=+@%-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Which JavaScript runtime runs this (and so which WebGPU): "Deno 2.9.6", "Node v22.12.0". */

@@ -59,6 +59,8 @@ let speed = '';
 let marks: { t: number; steps: number }[] = [];
 /** The batch the trainers were made with (the field may have changed since). */
 let batchInUse = 1;
+/** A reset is making the runs (between destroying the old ones and showing the new). */
+let resetting = false;
 /** A run diverged: Start and Step stay off until a reset. */
 let diverged = false;
 /** The device was lost: the next reset acquires a new one. */
@@ -171,14 +173,28 @@ function refuseInvalidField(): boolean {
   if (!invalid) return false;
   const label = invalid.labels?.[0]?.firstChild?.textContent?.trim() ?? invalid.name;
   const what = `${label}: ${invalid.validationMessage || 'not a valid value'}`;
-  setStatus(runs.length > 0 ? `${what} The runs below keep the settings they were made with.` : `${what} Then Reset makes the runs.`);
-  if (runs.length === 0) buttons.reset.disabled = false;
+  if (resetting) setStatus(`${what} The runs being made keep the settings from before it.`);
+  else if (runs.length > 0) setStatus(`${what} The runs below keep the settings they were made with.`);
+  else {
+    setStatus(`${what} Then Reset makes the runs.`);
+    buttons.reset.disabled = false;
+  }
   return true;
 }
 
 /** Rebuilds both networks from the controls. A newer reset supersedes one still running. */
 async function reset(): Promise<void> {
   if (refuseInvalidField()) return;
+  resetting = true;
+  try {
+    await rebuild();
+  } finally {
+    resetting = false;
+  }
+}
+
+/** reset's work, once the fields are valid. */
+async function rebuild(): Promise<void> {
   const my = ++generation;
   pause();
   const focused = document.activeElement;
@@ -553,7 +569,7 @@ function wire(): void {
       const entries = await runs[1].net.traceStep(data.probe.x.slice(0, rows * data.train.features), data.probe.labels.slice(0, rows), { undo: true });
       showTrace($<HTMLOListElement>('dispatches'), $('dispatch-detail'), entries, runs[1].rule);
       updateCounter();
-    }).catch((e) => setStatus(failure('The trace failed', e)));
+    }).catch((e) => { if (!deviceLost) setStatus(failure('The trace failed', e)); });
   });
   form.addEventListener('change', (e) => {
     const target = e.target as HTMLInputElement;

@@ -478,8 +478,8 @@ export class Network {
   }
 
   /**
-   * The map x·scale + offset the last fit or trainer applied to its data (from its training
-   * rows), kept in checkpoints; null before either, and after setParameters. `evaluate` applies
+   * The map x·scale + offset the network was last trained with, by fit or a trainer's run (from
+   * their training rows), kept in checkpoints; null before either, and after setParameters. `evaluate` applies
    * it unless told otherwise; `predict`, `activations` and `alignment` take x as the network
    * sees it, so apply it first (`normalizedRows(data, rows, net.normalization)`).
    */
@@ -621,9 +621,10 @@ export class Network {
     this.assertUsable();
     const n = this.checkBatch(x, labels);
     return this.exclusive(async () => {
-      this.divergedLast = false;
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
+      // (Cleared once the step's graph is made: a refused call changes nothing.)
+      this.divergedLast = false;
       const read = this.submitRead('trainStep', graph.loss, 1, (encoder) => this.encodeStep(encoder, graph));
       const [loss] = await this.readRan(read(), 1);
       this.stepsDone++;
@@ -647,7 +648,6 @@ export class Network {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid(`onProgress: expected a function, got ${describe(options.onProgress)}`);
 
     return this.exclusive(async () => {
-      this.divergedLast = false;
       const graph = this.graphFor(batch);
       const inputs = this.sizes[0];
       // Full batch: upload once. Mini-batches: keep the whole set on the GPU and copy each
@@ -671,6 +671,8 @@ export class Network {
       const finite = this.finiteCheck();
       // The known-good state, the window being read, the window running.
       snapshots.reserve(3);
+      // Everything made: from here the run trains.
+      this.divergedLast = false;
       const before = this.stepsDone;
       type Window = { done: number; window: number; losses: Promise<Float32Array> };
       // The window whose losses are on their way back while the next one runs.
@@ -787,9 +789,7 @@ export class Network {
     this.assertUsable();
     const o = checkFitOptions({ sizes: this.sizes, seed: this.seed, learningRate: this.settings.learningRate }, train, options);
     return this.exclusive(async () => {
-      this.divergedLast = false;
       const affine = normalizer(o.train, o.normalization);
-      this.trainedWith = affine;
       const sets: GpuDataset[] = [];
       const baseRate = this.settings.learningRate;
       const upload = (d: Dataset, label: string) => {
@@ -843,6 +843,9 @@ export class Network {
         // The first epoch's clock starts once the datasets are on the GPU: their upload (47 MB
         // for Fashion-MNIST's training set) is not an epoch's work.
         await this.device.queue.onSubmittedWorkDone();
+        // Everything made and uploaded (a failure before here changed nothing): the run trains.
+        this.divergedLast = false;
+        this.trainedWith = { ...affine };
         let mark = performance.now();
         running = submit(0);
         running.read();
@@ -971,8 +974,6 @@ export class Network {
       gpuTrain.destroy();
       throw e;
     }
-    // The map its steps apply: the network's from now on (evaluate's default, checkpoints).
-    this.trainedWith = affine;
     // The trainer's own steps (not the network's: steps of train or traceStep before or between
     // runs do not move its epochs), and where it is in the current orders.
     let trained = 0, epoch = 0, position = 0, destroyed = false, running = false;
@@ -1002,7 +1003,6 @@ export class Network {
         alive();
         checkNumber('steps', steps, 1, LIMITS.trainerSteps, { integer: true });
         return this.exclusive(async () => {
-          this.divergedLast = false;
           running = true;
           try {
             const losses = new Float32Array(steps);
@@ -1012,6 +1012,9 @@ export class Network {
               const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
               const epochs = rows % batch === 0 ? undefined : { perEpoch, skip: rows - perEpoch * batch, start: position };
               const read = this.submitSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
+              // Steps submitted: the network is now trained with this map (evaluate's default, checkpoints).
+              this.divergedLast = false;
+              this.trainedWith = { ...affine };
               // The steps are submitted and the cursor moved, whether their losses come back
               // finite, or at all.
               const at = done;
@@ -1072,10 +1075,10 @@ export class Network {
     const maxValues = checkNumber('maxValues', options.maxValues ?? 4096, 0, Number.MAX_SAFE_INTEGER, { integer: true });
     const undo = checkBoolean('undo', options.undo ?? false);
     return this.exclusive(async () => {
-      if (!undo) this.divergedLast = false;
       const graph = this.graphFor(n);
       this.upload(graph, x, labels);
       const list = this.stepDispatches(graph);
+      if (!undo) this.divergedLast = false;
       const entries: TraceEntry[] = [];
       const read = async (d: Dispatch) => Promise.all(d.outputs.map(async (o) => {
         const b = d.buffers[o.index];
@@ -1147,12 +1150,12 @@ export class Network {
     if (!hasTimestamps(this.device)) throw new FaWebGpuError('device-limit', "profileStep: this device has no 'timestamp-query' feature (request it when creating the device, or use acquireDevice)");
     const steps = checkNumber('steps', options.steps ?? 8, 1, 1024, { integer: true });
     return this.exclusive(async () => {
-      this.divergedLast = false;
       const graph = this.graphFor(n);
       const list = this.stepDispatches(graph);
       // One query set holds the timestamps of every pass.
       if (steps > maxRounds(list.length)) throw invalid(`steps: at most ${maxRounds(list.length)} for this network (${list.length} kernels a step), got ${steps}`);
       this.upload(graph, x, labels);
+      this.divergedLast = false;
       const encoder = this.device.createCommandEncoder({ label: 'profileStep' });
       const timed = timedPasses(this.device, encoder, list, steps);
       try {

@@ -64,9 +64,11 @@ export function checkLabels(name: string, value: unknown, rows: number, classes:
   if (!(value instanceof Int32Array)) throw invalid(`${name}: expected an Int32Array [${rows}] (Int32Array.from(list) makes one), got ${describe(value)}`);
   if (value.length !== rows) {
     const values = inputs === undefined ? undefined : rows * inputs;
-    // x's length is a whole number of rows of another width: most likely what went wrong.
-    const width = values !== undefined && value.length > 0 && values % value.length === 0 ? values / value.length : undefined;
-    const hint = width === undefined || width === inputs ? '' : `; x holds ${values} values, ${width} a row for ${value.length} labels, and the network takes ${inputs} inputs`;
+    // One-hot rows (a label count of rows × classes) or x's rows of another width: the likely mistakes.
+    const oneHot = value.length === rows * classes;
+    const width = values !== undefined && value.length > 1 && values % value.length === 0 ? values / value.length : undefined;
+    const hint = oneHot ? `; labels are class indices, one a row, not one-hot rows of ${classes}`
+      : width === undefined || width === inputs || width === 1 ? '' : `; x holds ${values} values, ${width} a row for ${value.length} labels, and the network takes ${inputs} inputs`;
     throw invalid(`${name}: expected one label per row of x (${rows}), got ${value.length}${hint}`);
   }
   for (let i = 0; i < value.length; i++) {

@@ -81,7 +81,9 @@ export function toSvg(result: ExperimentResult): string {
     const y = scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).nice().range([H - M.bottom, M.top]);
     out.push(`<g transform="translate(${p * W},0)">`);
     const partial = finished.length - whole.length;
-    out.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}${partial ? ` <tspan font-weight="normal" fill="#666">(${partial} run${partial === 1 ? '' : 's'} undefined at some epoch, left out)</tspan>` : ''}</text>`);
+    out.push(`<text x="${W / 2}" y="14" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}</text>`);
+    // (on a line of its own: beside the title it would run past a 320-px panel)
+    if (partial) out.push(`<text x="${W / 2}" y="25" text-anchor="middle" font-size="9" fill="#666">${partial} run${partial === 1 ? '' : 's'} undefined at some epoch, left out</text>`);
     for (const t of y.ticks(5)) out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="${M.left - 4}" y="${y(t) + 4}" text-anchor="end">${y.tickFormat(5)(t)}</text>`);
     for (const t of x.ticks(Math.min(epochs, 8)).filter(Number.isInteger)) out.push(`<text x="${x(t)}" y="${H - M.bottom + 14}" text-anchor="middle">${t}</text>`);
     out.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
@@ -142,12 +144,14 @@ export function formatSummary(result: ExperimentResult): string {
   const differences = pairedDifferences(result);
   const paired = differences.map((d) => `${d.rule} − ${d.baseline}: ${(100 * d.mean).toFixed(2)} points of test accuracy${
     d.ci ? ` (95% CI ${(100 * d.ci[0]).toFixed(2)} to ${(100 * d.ci[1]).toFixed(2)}, paired over ${d.n} seeds)` : ` (1 seed: no interval)`}`);
-  // A rule with no pair (its runs or the baseline's all diverged) is said, not left out.
+  // A rule with no pair (its runs or the baseline's all diverged) is said, not left out; a rule
+  // or baseline not run yet (a file written while the experiment goes on) has nothing to say.
   const baseline = pairedBaseline(result);
-  const hasTest = result.runs.some((r) => r.epochs.some((e) => e.test));
+  const ran = (rule: string) => result.runs.some((r) => r.rule === rule);
+  const hasTest = result.rows ? result.rows.test !== null : result.runs.some((r) => r.epochs.some((e) => e.test));
   if (baseline && hasTest) {
     for (const rule of result.config.rules) {
-      if (rule !== baseline && !differences.some((d) => d.rule === rule)) paired.push(`${rule} − ${baseline}: no seed where both runs finished`);
+      if (rule !== baseline && ran(rule) && ran(baseline) && !differences.some((d) => d.rule === rule)) paired.push(`${rule} − ${baseline}: no seed where both runs finished`);
     }
   } else if (baseline) {
     paired.push(`no comparison with ${baseline}: the runs had no test set to compare them on`);

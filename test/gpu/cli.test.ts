@@ -188,7 +188,7 @@ it('experiment passes every option to its runs: results.json holds them, the CSV
       fit: { epochs: 2, batchSize: 50, normalization: 'standardize', schedule: { type: 'step', every: 1, gamma: 0.5 }, evalBatchSize: 1000, alignmentRows: 30, shuffle: true, validationSplit: 0.2 },
     });
     expect(json.rows).toEqual({ train: 320, validation: 80, test: 100 });
-    expect(json.context).toMatchObject({ command: expect.stringMatching(/^fa-webgpu experiment --data blobs --sizes 2,7,5,3 .* --train-limit 400 --test-limit 100 /), version: '0.1.0', runtime: expect.stringMatching(/^Deno \d+\.\d+/), dataDir: null });
+    expect(json.context).toMatchObject({ command: expect.stringMatching(/^fa-webgpu experiment --data blobs --sizes 2,7,5,3 .* --train-limit 400 --test-limit 100 --out \S+ --quiet --checkpoints$/), version: '0.1.0', runtime: expect.stringMatching(/^Deno \d+\.\d+/), dataDir: null });
     expect(Date.parse(json.started)).toBeLessThanOrEqual(Date.parse(json.date));
     // The printed summary, in a file too (with the validation column: the runs held out a split).
     const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
@@ -206,6 +206,9 @@ it('experiment passes every option to its runs: results.json holds them, the CSV
         const c = decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoints', `${rule}-seed${seed}.ckpt`))));
         expect(c.options).toEqual({ sizes: [2, 7, 5, 3], rule, activation: 'tanh', loss: 'mse', learningRate: 0.02, momentum: 0.5, weightDecay: 0.001, init: 'he', seed });
         expect(c.step).toBe(12);
+        // the map the run's inputs went through ('standardize' over the seed's training part): the same for both rules of a seed
+        expect(c.normalization!.scale).not.toBe(1);
+        expect(c.normalization).toEqual(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoints', `kp-seed${seed}.ckpt`)))).normalization);
         expect(c.tensors.map((t) => t.name)).toEqual(rule === 'kp'
           ? ['W1', 'W2', 'W3', 'b1', 'b2', 'b3', 'B2', 'B3', 'vW1', 'vW2', 'vW3', 'vb1', 'vb2', 'vb3', 'vB2', 'vB3']
           : ['W1', 'W2', 'W3', 'b1', 'b2', 'b3', 'vW1', 'vW2', 'vW3', 'vb1', 'vb2', 'vb3']);

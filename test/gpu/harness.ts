@@ -984,7 +984,14 @@ async function evaluations() {
       await replaced.fit(data, { epochs: 1, batchSize: 10 });
       replaced.setParameters(await net.getParameters());
       await check('evaluate after setParameters: as they are', replaced, await replaced.evaluate(test), test, { scale: 1, offset: 0 });
-      maps.push(JSON.stringify(net.normalization) === JSON.stringify(r.normalization), JSON.stringify(loaded.normalization) === JSON.stringify(r.normalization), fresh.normalization === null, replaced.normalization === null);
+      // A trainer made and destroyed unrun trained nothing: no map.
+      const idle = await make([2, 6, 3]);
+      (await idle.trainer(data, { batchSize: 10, normalization: 'standardize' })).destroy();
+      // The caller's copy is not the network's: changing it changes nothing here.
+      r.normalization.scale *= 2;
+      const kept = net.normalization!.scale * 2 === r.normalization.scale;
+      r.normalization.scale /= 2;
+      maps.push(JSON.stringify(net.normalization) === JSON.stringify(r.normalization), JSON.stringify(loaded.normalization) === JSON.stringify(r.normalization), fresh.normalization === null, replaced.normalization === null, idle.normalization === null, kept);
 
       const rng = new Pcg32(23, 1);
       const bytes: Dataset = { x: Uint8Array.from({ length: 53 * 4 }, () => rng.nextUint32() % 256), labels: Int32Array.from({ length: 53 }, (_, i) => i % 3), features: 4, classes: 3 };
@@ -1198,10 +1205,12 @@ async function hiddenNonFinite() {
 
       const hot = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const overflow = await errorOf(hot.train(big, labels, { steps: 1, lossEvery: 1 }));
+      // A call refused in between (too many profiled steps) changes nothing: the divergence is still there to undo.
+      const refusedBetween = await errorOf(hot.profileStep(big, labels, { steps: 1024 }));
       const restoredTo = await hot.restoreLastFinite();
       const fresh = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const restoredFresh = sameState(await stateOf(hot), await stateOf(fresh));
-      return { poisonedLoss, overflowLoss, train, trainSteps, noGoodState, save, fit, trainer, trainLater, fitLater, overflow, restoredTo, restoredFresh };
+      return { poisonedLoss, overflowLoss, refusedBetween, train, trainSteps, noGoodState, save, fit, trainer, trainLater, fitLater, overflow, restoredTo, restoredFresh };
     } finally {
       for (const n of nets) n.destroy();
     }
@@ -1642,7 +1651,8 @@ async function limits() {
     const live3 = buffers.live();
     const probe = await errorOf(net.fit(big, { epochs: 1, batchSize: 1000, alignmentRows: rows }));
     const afterProbe = buffers.live() - live3;
-    const probeUnchanged = sameBits((await net.getParameters()).weights, before.weights) && net.steps === 0;
+    // (and no map recorded: evaluate's default and the next checkpoint are as before)
+    const probeUnchanged = sameBits((await net.getParameters()).weights, before.weights) && net.steps === 0 && net.normalization === null;
     net.destroy();
     const wide = await createNetwork({ sizes: [1, 6_000_000, 2], device: counted });
     const live2 = buffers.live();

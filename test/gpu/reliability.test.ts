@@ -191,6 +191,7 @@ it('a NaN or an infinity in the state behind finite losses stops train, fit and 
   expect(r.fitLater?.message).toMatch(/^fit: (W1|B2) held a NaN or an infinity after epoch 3, though every loss was finite/);
   expect(r.overflow?.code).toBe('diverged');
   expect(r.overflow?.message).toMatch(/^train: W1 held a NaN or an infinity after step 1 of 1, though every loss was finite .*; restoreLastFinite\(\) puts back the state after step 0;/);
+  expect(r.refusedBetween?.code).toBe('invalid-argument');
   expect(r.restoredTo).toBe(0);
   expect(r.restoredFresh).toBe(true);
 });

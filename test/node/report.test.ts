@@ -82,13 +82,13 @@ describe('experiment reports', () => {
     const steady = [run('fa', 1, [0.8, 0.9], 30), run('fa', 2, [0.8, 0.9], 50)];
     const gap = { ...run('fa', 3, [0.8, 0.9], 70), epochs: [epoch(1, 0.8, 70), epoch(2, 0.9, NaN)] };
     const svg = toSvg(result([...steady, gap], ['fa'], [1, 2, 3]));
-    expect(svg).toMatch(/signal angle to BP, layer 1 \(°\) <tspan[^>]*>\(1 run undefined at some epoch, left out\)<\/tspan>/);
+    expect(svg).toMatch(/>signal angle to BP, layer 1 \(°\)<\/text>\n<text [^>]*>1 run undefined at some epoch, left out<\/text>/);
     // the angle curve is the mean of the two steady runs at both epochs (40°), not 50° then 40°
     const two = toSvg(result(steady, ['fa'], [1, 2]));
     const paths = (s: string) => [...s.matchAll(/<path d="([^"]+)" fill="none"/g)].map((m) => m[1]);
     expect(paths(svg).at(-1)).toBe(paths(two).at(-1));
     // the accuracy and loss panels keep the third run: it is defined there
-    expect(svg.match(/left out\)<\/tspan>/g)).toHaveLength(1);
+    expect(svg.match(/undefined at some epoch, left out</g)).toHaveLength(1);
   });
 
   it('show the validation accuracy where the runs held out a split, and a rule with no pair', () => {
@@ -102,6 +102,11 @@ describe('experiment reports', () => {
     // without a test set there is nothing to pair on, and the summary says so
     const untested = result([run('bp', 1, [0.9]), run('fa', 1, [0.8])].map((x) => ({ ...x, epochs: x.epochs.map((e) => ({ ...e, test: undefined })) })), ['fa', 'bp'], [1]);
     expect(formatSummary(untested).split('\n').at(-1)).toBe('no comparison with bp: the runs had no test set to compare them on');
+    // a file written while the experiment runs: bp has not run yet, so nothing is said of the pair
+    expect(formatSummary(result([run('fa', 1, [0.8])], ['fa', 'bp'], [1]))).not.toMatch(/fa − bp/);
+    // every run diverged in its first epoch, but there was a test set: not "no test set"
+    const early = { ...result([run('fa', 1, [], 40, 'diverged'), run('bp', 1, [], 40, 'diverged')], ['fa', 'bp'], [1]), rows: { train: 10, validation: 0, test: 5 } };
+    expect(formatSummary(early).split('\n').at(-1)).toBe('fa − bp: no seed where both runs finished');
   });
 
   it('show one run as its value, with no spread', () => {

@@ -121,8 +121,11 @@ describe('batch checks', () => {
     expect(() => checkLabels('labels', new Int32Array(3), 2, 2)).toThrow(/one label per row of x \(2\), got 3$/);
     // 30 rows of 6 values given to a network of 4 inputs: x reads as 45 rows, and the message says why
     expect(() => checkLabels('labels', new Int32Array(30), 45, 3, 4)).toThrow(/^labels: expected one label per row of x \(45\), got 30; x holds 180 values, 6 a row for 30 labels, and the network takes 4 inputs$/);
-    // a count that is simply wrong gets no guess
+    // a count that is simply wrong gets no guess, nor does a single label
     expect(() => checkLabels('labels', new Int32Array(7), 45, 3, 4)).toThrow(/got 7$/);
+    expect(() => checkLabels('labels', new Int32Array(1), 45, 3, 4)).toThrow(/got 1$/);
+    // one-hot rows: 45 rows × 4 classes of labels
+    expect(() => checkLabels('labels', new Int32Array(180), 45, 4, 4)).toThrow(/got 180; labels are class indices, one a row, not one-hot rows of 4$/);
     expect(() => checkLabels('labels', new Int32Array([0, 2]), 2, 2)).toThrow(/labels in 0\.\.1 \(one per output\), got 2 at index 1/);
     expect(() => checkLabels('labels', new Int32Array([-1, 0]), 2, 2)).toThrow(/got -1 at index 0/);
   });
