@@ -364,6 +364,8 @@ export function checkFitOptions(net: { sizes: readonly number[]; seed: number; l
     checkShapeFits(net.sizes, 'test', options.test);
   }
   const epochs = checkNumber('epochs', options.epochs, 1, LIMITS.epochs, { integer: true });
+  // (a number: "0.3" or [0.3] would pass the range test by coercion)
+  if (options.validationSplit !== undefined && typeof options.validationSplit !== 'number') throw invalid(`validationSplit: expected a number in [0, 1), got ${describe(options.validationSplit)}`);
   const split = options.validationSplit === undefined || options.validationSplit === 0 ? null : splitValidation(train, options.validationSplit, net.seed);
   const trainPart = split?.train ?? train;
   if (split && typeof options.batchSize === 'number' && options.batchSize > trainPart.labels.length) {
@@ -955,7 +957,8 @@ export class Network {
     this.checkDatasetShape('train', train);
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { batchSize, test?, normalization?, shuffle? }, got ${describe(options)}`);
     checkKeys('options', options, ['batchSize', 'test', 'normalization', 'shuffle']);
-    if (options.test) {
+    // (as fit: a test set given is checked, null included)
+    if (options.test !== undefined) {
       checkDataset('test', options.test);
       this.checkDatasetShape('test', options.test);
     }

@@ -1095,6 +1095,7 @@ async function rejectedCalls() {
       ['train steps past 1e8', () => net.train(x, labels, { steps: 1e9 })],
       ['evaluate with a NaN scale', () => net.evaluate(data, { normalization: { scale: NaN, offset: 0 } })],
       ['trainer without options', () => net.trainer(data, null as never)],
+      ['trainer with a null test set', () => net.trainer(data, { batchSize: 2, test: null as never })],
       ['fit with shuffle "yes"', () => net.fit(data, { epochs: 1, batchSize: 2, shuffle: 'yes' as never })],
       ['traceStep with negative maxValues', () => net.traceStep(x, labels, { maxValues: -1 })],
       ['traceStep with undo not a boolean', () => net.traceStep(x, labels, { undo: 1 as never })],

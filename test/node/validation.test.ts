@@ -92,6 +92,9 @@ describe('fit and experiment checks, before any GPU work', () => {
       [{ rules: ['fa', 'fa'] }, /rules: "fa" is listed twice/],
       [{ seeds: [] }, /seeds: expected at least one seed/],
       [{ validationSplit: 0.001 }, /validationSplit: 0.001 of 40 rows leaves no validation rows/],
+      // not a number, though JavaScript would compare it as one
+      [{ validationSplit: '0.3' as unknown as number }, /^validationSplit: expected a number in \[0, 1\), got "0.3"$/],
+      [{ validationSplit: [0.3] as unknown as number }, /^validationSplit: expected a number in \[0, 1\), got an array of length 1$/],
       [{ schedule: { type: 'step', every: 1, gamma: 1e7 } }, /schedule.gamma: expected a finite number > 0 and <= 1000000/],
       [{ learningRate: 2e6 }, /learningRate: expected a finite number >= 1.1754943508222875e-38 and <= 1000000/],
       // only the second seed is past the range: every run is checked
