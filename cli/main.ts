@@ -54,7 +54,9 @@ epoch, writes results.json, results.csv and curves.svg to --out and prints mean 
   --lr X              (default 0.005)  --momentum X     (default 0.9)   --weight-decay X (default 0.0001)
   --activation NAME   (default relu)   --loss NAME      (default softmax-cross-entropy)
   --init X|xavier|he  (default xavier) --schedule step:EVERY:GAMMA  learning rate × GAMMA every EVERY epochs
-  --normalization unit|standardize|none (default unit)
+  --normalization ${NORMALIZATIONS.join('|')}
+                      (default unit: one map for all features, as for pixels; the -per-feature
+                      ones map each feature on its own, for features of different ranges)
   --validation F      hold out a fraction F of the training rows and report it too
   --alignment-rows N  training rows for the alignment metrics (default 256; 0 turns them off)
   --out DIR           where the files go (default experiments/<data>-<time>)

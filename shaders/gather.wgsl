@@ -1,5 +1,5 @@
 // gather: a batch from a dataset that lives on the GPU.
-//   x[i, f]   = source[order[cursor + i], f] · scale + offset
+//   x[i, f]   = source[order[cursor + i], f] · scale + offset    (main_per_feature: scale[f], offset[f])
 //   labels[i] = sourceLabels[order[cursor + i]]
 //   next[0]   = counter[0] + by
 // for i < rows, where cursor = counter[0] and order is the epoch's shuffled index. The cursor
@@ -39,21 +39,43 @@ struct Params {
 // The source holds bytes, not f32.
 override SOURCE_U8: bool = false;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 256u;
-  if (i == 0u) { next[0] = counter[0] + params.by; }
-  if (i >= params.rows * params.features) { return; }
+// The element i of the batch before the map (row i / features of the batch, feature i % features),
+// its label written by the row's first element, and the next cursor by element 0; the caller
+// has checked i < rows · features.
+fn fetch(i: u32) -> f32 {
   let r = i / params.features;
   let f = i % params.features;
   let row = order[counter[0] + r];
   let at = row * params.features + f;
-  var v: f32;
-  if (SOURCE_U8) {
-    v = f32((source[at / 4u] >> (8u * (at % 4u))) & 0xffu);
-  } else {
-    v = bitcast<f32>(source[at]);
-  }
-  x[i] = v * params.scale + params.offset;
   if (f == 0u) { labels[r] = sourceLabels[row]; }
+  if (SOURCE_U8) {
+    return f32((source[at / 4u] >> (8u * (at % 4u))) & 0xffu);
+  }
+  return bitcast<f32>(source[at]);
+}
+
+fn element(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  let i = gid.x + gid.y * groups.x * 256u;
+  if (i == 0u) { next[0] = counter[0] + params.by; }
+  return i;
+}
+
+// One scale and offset for every feature (params.scale, params.offset).
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = element(gid, groups);
+  if (i >= params.rows * params.features) { return; }
+  x[i] = fetch(i) * params.scale + params.offset;
+}
+
+// main_per_feature: a scale and offset per feature, from affine.
+// affine: [2×features], the scales then the offsets
+@group(0) @binding(8) var<storage, read> affine: array<f32>;
+
+@compute @workgroup_size(256)
+fn main_per_feature(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = element(gid, groups);
+  if (i >= params.rows * params.features) { return; }
+  let f = i % params.features;
+  x[i] = fetch(i) * affine[f] + affine[params.features + f];
 }

@@ -22,7 +22,7 @@ export { checkDataset, rowCount, subset, type Dataset, type FloatDataset } from 
 export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
 export { loadFashionMnist, loadFashionMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, FASHION_MNIST_FEATURES, type FashionMnistFiles } from './data/fashion-mnist.js';
 export { loadMnistDigits } from './data/mnist-digits.js';
-export { NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
+export { affineAt, NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';
 export { checkExperiment, runExperiment, summarize, meanStd, pairedDifferences, t95, type PairedDifference, type ExperimentConfig, type ExperimentResult, type RunResult, type RuleSummary, type MeanStd, type ExperimentHooks } from './experiment/experiment.js';

@@ -14,7 +14,7 @@ import { checkParametersFit, GpuParameters, type GpuState } from './model/parame
 import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
-import { identityOrder, normalizer, normalizedRows, NORMALIZATIONS, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
+import { affineFault, identityOrder, normalizer, normalizedRows, NORMALIZATIONS, perFeature, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
 import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, nonFiniteValue, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
@@ -928,10 +928,8 @@ export class Network {
     if (typeof options !== 'object' || options === null) throw invalid(`options: expected { normalization?, batchSize? }, got ${describe(options)}`);
     checkKeys('options', options, ['normalization', 'batchSize']);
     if (options.normalization !== undefined) {
-      const n = options.normalization;
-      if (typeof n !== 'object' || n === null) throw invalid(`normalization: expected { scale, offset } (fit's result has it), got ${describe(n)}`);
-      checkNumber('normalization.scale', n.scale, -1e30, 1e30);
-      checkNumber('normalization.offset', n.offset, -1e30, 1e30);
+      const fault = affineFault(options.normalization, this.sizes[0]);
+      if (fault) throw invalid(`normalization: expected { scale, offset } (fit's result has it): ${fault}`);
     }
     // The map the network was trained with, else bytes to [0, 1] and floats as they are.
     const affine = options.normalization ?? this.trainedWith ?? normalizer(data, data.x instanceof Uint8Array ? 'unit' : 'none');
@@ -1249,6 +1247,8 @@ export class Network {
       throw new FaWebGpuError('invalid-data', `checkpoint: ${(e as Error).message}`);
     }
     if ((settings.momentum > 0) !== (this.settings.momentum > 0)) throw mismatch('momentum', settings.momentum, this.settings.momentum);
+    const mapFault = c.normalization && affineFault(c.normalization, this.sizes[0]);
+    if (mapFault) throw new FaWebGpuError('invalid-data', `checkpoint: normalization: ${mapFault}`);
     const want = this.params.stateTensors(settings.momentum > 0);
     const names = (list: { name: string; shape: [number, number] }[]) => list.map((t) => `${t.name} [${t.shape.join('×')}]`).join(', ');
     // Tensor by tensor, not the joined lists: a name holding ", " could stand for two.
@@ -1538,9 +1538,10 @@ export class Network {
    */
   private batchGather(label: string, data: GpuDataset, graph: StepGraph, affine: Affine, i: number, by: number): Dispatch {
     const { counter, next } = data.cursorPair(i);
+    const one = perFeature(affine) ? { scale: 1, offset: 0, perFeature: data.affineBuffer(affine) } : { scale: affine.scale as number, offset: affine.offset as number };
     return gather(this.device, {
       label, source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by,
-      x: graph.x, labels: graph.labels, rows: graph.n, features: data.features, sourceU8: data.bytes, ...affine,
+      x: graph.x, labels: graph.labels, rows: graph.n, features: data.features, sourceU8: data.bytes, ...one,
     });
   }
 

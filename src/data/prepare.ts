@@ -4,21 +4,62 @@ import { Pcg32 } from '../model/rng.js';
 import { subset, type Dataset } from './dataset.js';
 
 /**
- * 'unit': bytes to [0, 1] (÷255), float features min-max scaled to [0, 1] over the training set;
- * 'standardize': zero mean and unit variance over all training values; 'none': as stored.
+ * 'unit': bytes to [0, 1] (÷255), float features min-max scaled to [0, 1] over all the training
+ * values; 'standardize': zero mean and unit variance over all the training values (one scale and
+ * offset for every feature, as suits pixels); 'unit-per-feature', 'standardize-per-feature':
+ * the same for each feature (column) on its own, as suits features of different ranges (a
+ * feature that is constant keeps scale 1); 'none': as stored.
  */
-export const NORMALIZATIONS = ['unit', 'standardize', 'none'] as const;
+export const NORMALIZATIONS = ['unit', 'standardize', 'unit-per-feature', 'standardize-per-feature', 'none'] as const;
 export type Normalization = (typeof NORMALIZATIONS)[number];
 
-/** x' = x·scale + offset, one pair for every feature (applied on the GPU as batches are gathered). */
+/**
+ * x' = x·scale + offset (applied on the GPU as batches are gathered): one scale and offset for
+ * every feature, or (the per-feature normalisations) arrays of one per feature.
+ */
 export interface Affine {
-  scale: number;
-  offset: number;
+  scale: number | number[];
+  offset: number | number[];
+}
+
+/** Feature f's scale and offset. */
+export function affineAt(a: Affine, f: number): [number, number] {
+  return [typeof a.scale === 'number' ? a.scale : a.scale[f], typeof a.offset === 'number' ? a.offset : a.offset[f]];
+}
+
+/** Whether the map has a scale and offset per feature. */
+export function perFeature(a: Affine): a is { scale: number[]; offset: number[] } {
+  return Array.isArray(a.scale);
+}
+
+/**
+ * Checks a map given by a caller (evaluate's option, a checkpoint's header): finite numbers, one
+ * each, or arrays of `features` finite numbers; undefined if it is one, else what is wrong.
+ */
+export function affineFault(a: unknown, features?: number): string | undefined {
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return 'not { scale, offset }';
+  const keys = Object.keys(a);
+  if (keys.length !== 2 || !keys.includes('scale') || !keys.includes('offset')) return `expected the keys scale and offset, got ${keys.join(', ') || 'none'}`;
+  const { scale, offset } = a as { scale: unknown; offset: unknown };
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 1e30;
+  if (finite(scale) && finite(offset)) return undefined;
+  if (Array.isArray(scale) && Array.isArray(offset)) {
+    if (scale.length !== offset.length || scale.length === 0) return `scale and offset must be arrays of the same length, one number a feature (got ${scale.length} and ${offset.length})`;
+    if (features !== undefined && scale.length !== features) return `one scale and offset per feature: expected ${features}, got ${scale.length}`;
+    const all = [...scale, ...offset];
+    const bad = all.findIndex((v) => !finite(v));
+    return bad < 0 ? undefined : `scale and offset must hold finite numbers of magnitude at most 1e30, got ${typeof all[bad] === 'number' ? String(all[bad]) : JSON.stringify(all[bad])}`;
+  }
+  return 'scale and offset must be finite numbers of magnitude at most 1e30, or arrays of them, one a feature';
 }
 
 /** The affine map of a normalisation, from the training set's statistics. */
 export function normalizer(train: Dataset, mode: Normalization): Affine {
   if (mode === 'none') return { scale: 1, offset: 0 };
+  if (mode === 'unit-per-feature' || mode === 'standardize-per-feature') {
+    const maps = Array.from({ length: train.features }, (_, f) => columnMap(train, f, mode === 'unit-per-feature'));
+    return { scale: maps.map((m) => m.scale), offset: maps.map((m) => m.offset) };
+  }
   const x = train.x;
   if (mode === 'unit') {
     if (x instanceof Uint8Array) return { scale: 1 / 255, offset: 0 };
@@ -34,6 +75,24 @@ export function normalizer(train: Dataset, mode: Normalization): Affine {
   let sq = 0;
   for (const v of x) sq += (v - mean) * (v - mean);
   const std = Math.sqrt(sq / x.length) || 1;
+  return { scale: 1 / std, offset: -mean / std };
+}
+
+/** One feature's map: min-max to [0, 1] (`unit`) or zero mean and unit variance; a constant feature keeps scale 1. */
+function columnMap(train: Dataset, f: number, unit: boolean): { scale: number; offset: number } {
+  const n = train.labels.length, cols = train.features, x = train.x;
+  if (unit) {
+    let lo = Infinity, hi = -Infinity;
+    for (let r = 0; r < n; r++) { const v = x[r * cols + f]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const range = hi - lo || 1;
+    return { scale: 1 / range, offset: -lo / range };
+  }
+  let sum = 0;
+  for (let r = 0; r < n; r++) sum += x[r * cols + f];
+  const mean = sum / n;
+  let sq = 0;
+  for (let r = 0; r < n; r++) sq += (x[r * cols + f] - mean) ** 2;
+  const std = Math.sqrt(sq / n) || 1;
   return { scale: 1 / std, offset: -mean / std };
 }
 
@@ -75,7 +134,12 @@ export function splitValidation(d: Dataset, fraction: number, seed: number): { t
 /** Rows of x normalised on the host, for the few places a batch is needed there (alignment). */
 export function normalizedRows(d: Dataset, rows: number, a: Affine): { x: Float32Array; labels: Int32Array } {
   if (!Number.isInteger(rows) || rows < 0 || rows > d.labels.length) throw invalid(`rows: expected an integer in 0..${d.labels.length} (the dataset's rows), got ${rows}`);
+  const fault = affineFault(a, perFeature(a) ? d.features : undefined);
+  if (fault) throw invalid(`normalization: ${fault}`);
   const x = new Float32Array(rows * d.features);
-  for (let i = 0; i < x.length; i++) x[i] = d.x[i] * a.scale + a.offset;
+  for (let i = 0; i < x.length; i++) {
+    const [scale, offset] = affineAt(a, i % d.features);
+    x[i] = d.x[i] * scale + offset;
+  }
   return { x, labels: d.labels.slice(0, rows) };
 }

@@ -691,11 +691,14 @@ export function gather(device: GPUDevice, p: {
   labels: GPUBuffer;
   rows: number; features: number;
   sourceU8: boolean;
+  /** One map for every feature; or `perFeature`, [2×features]: the scales, then the offsets (main_per_feature). */
   scale: number; offset: number;
+  perFeature?: GPUBuffer;
 }): Dispatch {
   return createDispatch(device, {
     label: p.label,
     shader: 'gather', outputs: [4, { index: 5, type: 'i32' }, { index: 6, type: 'u32' }],
+    entryPoint: p.perFeature ? 'main_per_feature' : 'main',
     constants: { SOURCE_U8: Number(p.sourceU8) },
     uniform: GatherParams,
     sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset, by: p.by },
@@ -707,6 +710,7 @@ export function gather(device: GPUDevice, p: {
       [p.x, shape(p.x, p.rows, p.features)],
       [p.labels, shape(p.labels, p.rows)],
       [p.next, shape(p.next, 1)],
+      ...(p.perFeature ? [[p.perFeature, `${p.perFeature.label} [2×${p.features}] (scales, then offsets)`] as [GPUBuffer, string]] : []),
     ],
     workgroups: grid1d(device, p.label, p.rows * p.features, 256),
   });

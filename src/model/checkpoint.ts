@@ -10,7 +10,7 @@
  *                momentum, weightDecay, init, seed}, "step": steps done, "tensors": [{ "name",
  *                "shape": [rows, cols] }, …] in the order their data follows, and, when the
  *                network was trained by fit or a trainer, "normalization": { "scale", "offset" },
- *                the map its inputs went through }
+ *                the map its inputs went through (numbers, or arrays of one per feature) }
  *   0–3 bytes    zero padding to a multiple of 4
  *   data         every tensor's values as f32, in header order
  *   last 4 bytes u32 CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
@@ -18,6 +18,7 @@
  * velocities vW1…, vb1… (and vB2… for kp) when momentum is non-zero.
  */
 import { FaWebGpuError } from '../errors.js';
+import { affineFault, type Affine } from '../data/prepare.js';
 
 export const CHECKPOINT_MAGIC = 'FAWGPUCK';
 export const CHECKPOINT_VERSION = 1;
@@ -34,14 +35,13 @@ export interface Checkpoint {
   step: number;
   tensors: CheckpointTensor[];
   /** The map x·scale + offset the network's inputs went through in training (fit, a trainer), if any. */
-  normalization?: { scale: number; offset: number };
+  normalization?: Affine;
 }
 
 /** Where a normalization breaks the format's rules, or undefined. */
 function normalizationFault(n: unknown): string | undefined {
-  const ok = typeof n === 'object' && n !== null && !Array.isArray(n) && Object.keys(n).length === 2
-    && Number.isFinite((n as { scale?: unknown }).scale) && Number.isFinite((n as { offset?: unknown }).offset);
-  return ok ? undefined : `normalization ${JSON.stringify(n)} is not { scale, offset } of finite numbers`;
+  const fault = affineFault(n);
+  return fault === undefined ? undefined : `normalization ${JSON.stringify(n)}: ${fault}`;
 }
 
 const CRC_TABLE = (() => {
@@ -175,6 +175,6 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (at !== bytes.length - 4) throw bad(`${bytes.length - 4 - at} bytes of data beyond the tensors the header lists`);
   return {
     options: header.options as Record<string, unknown>, step: header.step as number, tensors,
-    ...(header.normalization === undefined ? {} : { normalization: header.normalization as { scale: number; offset: number } }),
+    ...(header.normalization === undefined ? {} : { normalization: header.normalization as Affine }),
   };
 }

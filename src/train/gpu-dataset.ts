@@ -7,6 +7,7 @@
  */
 import { storageBuffer } from '../gpu/buffers.js';
 import type { Dataset } from '../data/dataset.js';
+import type { Affine } from '../data/prepare.js';
 
 export class GpuDataset {
   readonly x: GPUBuffer;
@@ -15,6 +16,8 @@ export class GpuDataset {
   /** The cursor's two buffers; cursors[current] holds it between submits. */
   readonly cursors: readonly [GPUBuffer, GPUBuffer];
   private current = 0;
+  /** Per-feature maps uploaded for gathers ([2×features]: scales, then offsets), by the map they hold. */
+  private readonly maps = new Map<Affine, GPUBuffer>();
   readonly rows: number;
   readonly features: number;
   readonly bytes: boolean;
@@ -75,7 +78,18 @@ export class GpuDataset {
     this.device.queue.writeBuffer(this.cursors[0], 0, new Uint32Array(1));
   }
 
+  /** A per-feature map on the GPU for this dataset's gathers (made once per map, freed with the dataset). */
+  affineBuffer(a: { scale: number[]; offset: number[] }): GPUBuffer {
+    let b = this.maps.get(a);
+    if (!b) {
+      b = storageBuffer(this.device, `${this.labels.label.replace(/\.labels$/, '')}.normalization`, 2 * this.features, Float32Array.from([...a.scale, ...a.offset]));
+      this.maps.set(a, b);
+    }
+    return b;
+  }
+
   destroy(): void {
-    for (const b of [this.x, this.labels, this.order, ...this.cursors]) b.destroy();
+    for (const b of [this.x, this.labels, this.order, ...this.cursors, ...this.maps.values()]) b.destroy();
+    this.maps.clear();
   }
 }

@@ -15,10 +15,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-// The byte features run the GPU step's forms (split-k: the fused output layer in fit and evaluate).
-for (const [bytes, kernels] of [[false, 'auto'], [true, 'split-k']] as const) {
-  it(`fit equals a trainStep replay of the same shuffled batches and a trainer run in pieces, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features, ${kernels} kernels)`, async () => {
-    const r = await h.call('fitReplay', { rule: 'fa', n: 203, batchSize: 20, epochs: 3, bytes, seed: 4, kernels });
+// The byte features run the GPU step's forms (split-k: the fused output layer in fit and evaluate);
+// a map per feature runs the gather's main_per_feature.
+for (const [bytes, kernels, normalization] of [[false, 'auto', 'unit'], [true, 'split-k', 'unit'], [true, 'auto', 'standardize-per-feature']] as const) {
+  it(`fit equals a trainStep replay of the same shuffled batches and a trainer run in pieces, and evaluate equals the reference (${bytes ? 'byte' : 'float'} features, ${kernels} kernels, ${normalization})`, async () => {
+    const r = await h.call('fitReplay', { rule: 'fa', n: 203, batchSize: 20, epochs: 3, bytes, seed: 4, kernels, normalization });
     for (const c of [r.losses, ...r.weights, r.testLoss, ...r.trainer]) {
       console.log(describeComparison(c));
       expect(c.ok, describeComparison(c)).toBe(true);
@@ -54,8 +55,9 @@ it('every evaluation (fit\'s validation and test sets, evaluate on floats and by
     'fit validation', 'fit test', 'evaluate after fit: fit\'s map by default', 'evaluate floats, an affine given', 'evaluate floats, untrained: as they are',
     'evaluate after loadCheckpoint: the saved map', 'evaluate after setParameters: as they are', 'evaluate bytes after fit', 'evaluate bytes, untrained: ÷ 255',
     'evaluate bytes, an affine given', 'trainer evaluate', 'evaluate after a trainer: its map',
+    'fit test, a map per feature', 'evaluate after fit, a map per feature', 'evaluate after loadCheckpoint, a map per feature', 'trainer evaluate, a map per feature',
   ]);
-  expect(maps).toEqual([true, true, true, true, true, true]);
+  expect(maps).toEqual([true, true, true, true, true, true, true, true]);
   for (const c of r) {
     console.log(`${c.name}: loss ${c.got.loss} (reference ${c.want.loss}), accuracy ${c.got.accuracy} (${c.want.accuracy})`);
     expect(Math.abs(c.got.loss - c.want.loss), c.name).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c.want.loss)));

@@ -22,7 +22,7 @@ import { subset, type Dataset } from '../../src/data/dataset.js';
 import { FASHION_MNIST_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { runExperiment, summarize } from '../../src/experiment/experiment.js';
 import { formatSummary, toCsv, toJson, toSvg } from '../../src/experiment/report.js';
-import { normalizedRows, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
+import { affineAt, normalizedRows, normalizer, shuffledOrder, splitValidation, type Affine, type Normalization } from '../../src/data/prepare.js';
 import { compare, compareLists, type Comparison } from '../util/compare.js';
 
 /** Per-tensor tolerance on the norm-wise relative error (issue 2: under 1e-5 per step). */
@@ -303,13 +303,14 @@ export interface GatherCase {
   /** the dataset's rows and features; the batch's rows; where the batch starts in the order; the cursor's advance */
   n: number; features: number; rows: number; cursor: number; by: number; bytes: boolean; seed: number;
   /** force this grid, to test the folded index */ grid?: [number, number];
+  /** a scale and offset per feature (main_per_feature) */ perFeature?: boolean;
 }
 
 /** gather.wgsl: a batch by a shuffled order from f32 or byte sources, against the host's own gather. */
 async function gather(cases: GatherCase[]): Promise<Comparison[]> {
   const out: Comparison[] = [];
   for (const c of cases) {
-    const name = `gather ${c.bytes ? 'bytes' : 'f32'} ${c.rows} of ${c.n}×${c.features} from ${c.cursor}${c.grid ? ` grid ${c.grid.join('×')}` : ''}`;
+    const name = `gather ${c.bytes ? 'bytes' : 'f32'} ${c.rows} of ${c.n}×${c.features} from ${c.cursor}${c.grid ? ` grid ${c.grid.join('×')}` : ''}${c.perFeature ? ' per feature' : ''}`;
     const rng = new Pcg32(c.seed, 6);
     const values = c.bytes ? Uint8Array.from({ length: c.n * c.features }, () => rng.nextUint32() & 0xff) : random(c.seed, c.n * c.features);
     // bytes four to a u32, little-endian, as GpuDataset packs them
@@ -319,15 +320,22 @@ async function gather(cases: GatherCase[]): Promise<Comparison[]> {
     const sourceLabels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % 10);
     const order = new Int32Array(shuffledOrder(c.n, c.seed, 0).buffer);
     const [scale, offset] = c.bytes ? [1 / 255, -0.5] : [2, 0.25];
-    const got = await runKernels(name, { source, sourceLabels, order, counter: Int32Array.of(c.cursor) }, { x: c.rows * c.features, labels: c.rows, next: 1 }, ['x', 'labels', 'next'], (b) => {
+    // per feature: scales and offsets of every sign and size, the scales then the offsets
+    const map = c.perFeature ? Float32Array.from({ length: 2 * c.features }, (_, i) => (i < c.features ? (rng.nextUniform() - 0.3) * 10 ** (i % 4) : rng.nextUniform() * 8 - 4)) : null;
+    const at = (f: number): [number, number] => (map ? [map[f], map[c.features + f]] : [scale, offset]);
+    const inputs = { source, sourceLabels, order, counter: Int32Array.of(c.cursor), ...(map ? { affine: map } : {}) };
+    const got = await runKernels(name, inputs, { x: c.rows * c.features, labels: c.rows, next: 1 }, ['x', 'labels', 'next'], (b) => {
       const d = K.gather(device, {
         label: name, source: b.source, sourceLabels: b.sourceLabels, order: b.order, counter: b.counter, next: b.next, by: c.by,
-        x: b.x, labels: b.labels, rows: c.rows, features: c.features, sourceU8: c.bytes, scale, offset,
+        x: b.x, labels: b.labels, rows: c.rows, features: c.features, sourceU8: c.bytes, scale, offset, perFeature: map ? b.affine : undefined,
       });
       return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
     });
     const rowOf = (i: number) => new Uint32Array(order.buffer)[c.cursor + i];
-    const want = Float64Array.from({ length: c.rows * c.features }, (_, i) => values[rowOf(Math.floor(i / c.features)) * c.features + (i % c.features)] * scale + offset);
+    const want = Float64Array.from({ length: c.rows * c.features }, (_, i) => {
+      const [s, o] = at(i % c.features);
+      return values[rowOf(Math.floor(i / c.features)) * c.features + (i % c.features)] * s + o;
+    });
     out.push(compare(`${name} x`, got.x, want, TOL));
     const labels = new Int32Array(got.labels.buffer);
     out.push(compare(`${name} labels`, labels, Int32Array.from({ length: c.rows }, (_, i) => sourceLabels[rowOf(i)]), 0));
@@ -733,7 +741,7 @@ async function spirals(c: { rule: Rule; n: number; hidden: number; steps: number
  * host in the same shuffled order must see the same losses; evaluate() against predict() and
  * the reference loss on its logits.
  */
-async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: number; bytes: boolean; seed: number; kernels?: K.KernelFamily }) {
+async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: number; bytes: boolean; seed: number; kernels?: K.KernelFamily; normalization?: Normalization }) {
   return scoped('fitReplay', async () => {
     const source = blobs({ n: c.n, classes: 4, noise: 0.4, seed: c.seed });
     // As bytes, the set exercises the packed-u8 gather path; the features become 0..255.
@@ -746,9 +754,12 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
     const t = await createNetwork(options);
     try {
       const epochLosses: number[] = [];
-      const fitted = await a.fit(data, { epochs: c.epochs, batchSize: c.batchSize, test: testData, evalBatchSize: 100, onEpoch: (r) => { epochLosses.push(r.trainLoss); } });
-      const { scale, offset } = fitted.normalization;
-      const norm = (d: Dataset) => Float32Array.from(d.x, (v) => Math.fround(Math.fround(v * scale) + offset));
+      const fitted = await a.fit(data, { epochs: c.epochs, batchSize: c.batchSize, test: testData, evalBatchSize: 100, normalization: c.normalization, onEpoch: (r) => { epochLosses.push(r.trainLoss); } });
+      // As the GPU maps each value: in f32, feature by feature where the map has one per feature.
+      const norm = (d: Dataset) => Float32Array.from(d.x, (v, i) => {
+        const [scale, offset] = affineAt(fitted.normalization, i % d.features);
+        return Math.fround(Math.fround(v * scale) + offset);
+      });
       const xs = norm(data);
       const replay: number[] = [];
       for (let e = 0; e < c.epochs; e++) {
@@ -764,7 +775,7 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
         replay.push(sum / steps);
       }
       // A trainer over the same data, run in uneven pieces across epoch ends, takes the same batches.
-      const trainer = await t.trainer(data, { batchSize: c.batchSize });
+      const trainer = await t.trainer(data, { batchSize: c.batchSize, normalization: c.normalization });
       const perEpoch = trainer.stepsPerEpoch;
       const pieces = [3, perEpoch * c.epochs - 3 - 5, 5];
       const trainerLosses: number[] = [];
@@ -777,7 +788,7 @@ async function fitReplay(c: { rule: Rule; n: number; batchSize: number; epochs: 
       const pt = await t.getParameters();
       // A trainer counts its own steps: one made after other training starts at epoch 0.
       await t.train(Float32Array.from(data.x), data.labels, { steps: 2 * perEpoch + 1 });
-      const late = await t.trainer(data, { batchSize: c.batchSize });
+      const late = await t.trainer(data, { batchSize: c.batchSize, normalization: c.normalization });
       const lateEpochs: number[] = [];
       for (const k of [perEpoch - 1, 1]) {
         await late.run(k);
@@ -955,7 +966,7 @@ async function evaluations() {
     const out: { name: string; got: { loss: number; accuracy: number }; want: { loss: number; accuracy: number } }[] = [];
     // net.normalization: fit's map, the loaded network's, null untrained and after setParameters
     const maps: boolean[] = [];
-    const check = async (name: string, net: Network, got: { loss: number; accuracy: number }, d: Dataset, affine: { scale: number; offset: number }) => {
+    const check = async (name: string, net: Network, got: { loss: number; accuracy: number }, d: Dataset, affine: Affine) => {
       const rows = normalizedRows(d, d.labels.length, affine);
       out.push({ name, got, want: referenceEvaluation(await net.predict(rows.x), rows.labels, d.classes) });
     };
@@ -988,9 +999,10 @@ async function evaluations() {
       const idle = await make([2, 6, 3]);
       (await idle.trainer(data, { batchSize: 10, normalization: 'standardize' })).destroy();
       // The caller's copy is not the network's: changing it changes nothing here.
-      r.normalization.scale *= 2;
-      const kept = net.normalization!.scale * 2 === r.normalization.scale;
-      r.normalization.scale /= 2;
+      const original = r.normalization.scale as number;
+      r.normalization.scale = original * 2;
+      const kept = net.normalization!.scale === original;
+      r.normalization.scale = original;
       maps.push(JSON.stringify(net.normalization) === JSON.stringify(r.normalization), JSON.stringify(loaded.normalization) === JSON.stringify(r.normalization), fresh.normalization === null, replaced.normalization === null, idle.normalization === null, kept);
 
       const rng = new Pcg32(23, 1);
@@ -1009,6 +1021,27 @@ async function evaluations() {
       await check('trainer evaluate', trainerNet, await trainer.evaluate(), test, trainer.normalization);
       await check('evaluate after a trainer: its map', trainerNet, await trainerNet.evaluate(test), test, trainer.normalization);
       trainer.destroy();
+
+      // A map per feature: the second feature 1000 times the first's range, each mapped on its own.
+      const wide = (d: Dataset): Dataset => ({ ...d, x: (d.x as Float32Array).map((v, i) => (i % 2 ? 1000 * v - 7000 : v)) });
+      const [wideData, wideTest] = [wide(data), wide(test)];
+      const perNet = await make([2, 6, 3]);
+      const per = await perNet.fit(wideData, { epochs: 2, batchSize: 10, test: wideTest, normalization: 'standardize-per-feature' });
+      await check('fit test, a map per feature', perNet, per.epochs[1].test!, wideTest, per.normalization);
+      await check('evaluate after fit, a map per feature', perNet, await perNet.evaluate(wideTest, { batchSize: 9 }), wideTest, per.normalization);
+      const perLoaded = await loadCheckpoint(await perNet.saveCheckpoint(), { device });
+      nets.push(perLoaded);
+      await check('evaluate after loadCheckpoint, a map per feature', perLoaded, await perLoaded.evaluate(wideTest), wideTest, per.normalization);
+      const perTrainerNet = await make([2, 6, 3]);
+      const perTrainer = await perTrainerNet.trainer(wideData, { batchSize: 10, test: wideTest, normalization: 'unit-per-feature' });
+      await perTrainer.run(12);
+      await check('trainer evaluate, a map per feature', perTrainerNet, await perTrainer.evaluate(), wideTest, perTrainer.normalization);
+      perTrainer.destroy();
+      // each feature standardised on its own (the host's normalizer, tested on its own in test/node):
+      // scales some 1000 times apart, where one map for both would squash the first feature
+      const [s0, s1] = per.normalization.scale as number[];
+      maps.push(JSON.stringify(per.normalization) === JSON.stringify(normalizer(wideData, 'standardize-per-feature')) && s0 / s1 > 100,
+        JSON.stringify(perLoaded.normalization) === JSON.stringify(per.normalization));
       return { out, maps };
     } finally {
       for (const n of nets) n.destroy();

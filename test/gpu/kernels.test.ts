@@ -172,7 +172,7 @@ describe('kernels vs float64 reference', () => {
     expectAll('bias_activation folded', await h.call('biasActivation', cases));
   });
 
-  it('gather: a batch by the epoch\'s order from f32 and byte sources, at the start, the middle and the end of the order, its grid folded too', async () => {
+  it('gather: a batch by the epoch\'s order from f32 and byte sources, one map for all features or one per feature, at the start, the middle and the end of the order, its grid folded too', async () => {
     const cases = [];
     for (const bytes of [false, true]) {
       for (const [n, features, rows, cursor, by] of [[7, 1, 1, 0, 1], [203, 3, 20, 180, 23], [61, 17, 13, 48, 13], [50, 784, 5, 11, 5]]) {
@@ -180,6 +180,11 @@ describe('kernels vs float64 reference', () => {
       }
       // 13×17 = 221 elements in one workgroup of 256 would do; a 2×2 grid adds three spare
       cases.push({ n: 61, features: 17, rows: 13, cursor: 3, by: 13, bytes, seed: seed++, grid: [2, 2] as [number, number] });
+      // a scale and offset per feature (main_per_feature), also with the folded grid
+      for (const [n, features, rows, cursor, by] of [[7, 1, 1, 0, 1], [203, 3, 20, 180, 23], [50, 784, 5, 11, 5]]) {
+        cases.push({ n, features, rows, cursor, by, bytes, seed: seed++, perFeature: true });
+      }
+      cases.push({ n: 61, features: 17, rows: 13, cursor: 3, by: 13, bytes, seed: seed++, grid: [2, 2] as [number, number], perFeature: true });
     }
     expectAll('gather', await h.call('gather', cases));
   });

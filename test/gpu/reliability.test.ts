@@ -87,7 +87,7 @@ it('every rejected call fails with its code and a message, and changes nothing',
   expect(byWhat['labels out of range']!.message).toMatch(/labels: expected labels in 0\.\.1 \(one per output\), got 2 at index 2/);
   expect(byWhat['NaN in x']!.message).toMatch(/x: expected finite values, got NaN at index 4/);
   expect(byWhat['train steps past 1e8']!.message).toMatch(/^steps: expected an integer >= 1 and <= 100000000, got 1000000000$/);
-  expect(byWhat['evaluate with a NaN scale']!.message).toMatch(/^normalization\.scale: expected a finite number/);
+  expect(byWhat['evaluate with a NaN scale']!.message).toMatch(/^normalization: expected \{ scale, offset \} \(fit's result has it\): scale and offset must be finite numbers/);
   expect(byWhat['trainer without options']!.message).toMatch(/^options: expected \{ batchSize, test\?, normalization\?, shuffle\? \}, got null$/);
   expect(byWhat['fit with shuffle "yes"']!.message).toBe('shuffle: expected true or false, got "yes"');
   expect(byWhat['traceStep with negative maxValues']!.message).toMatch(/^maxValues: expected an integer >= 0/);

@@ -40,12 +40,19 @@ describe('checkpoint codec', () => {
     });
   });
 
-  it('keeps the normalization a network was trained with, and refuses one that is not { scale, offset } of finite numbers', () => {
-    const normalization = { scale: 1 / 255, offset: -0.5 };
-    expect(decodeCheckpoint(encodeCheckpoint({ ...sample, normalization })).normalization).toEqual(normalization);
+  it('keeps the normalization a network was trained with, one map or one per feature, and refuses what is neither', () => {
+    for (const normalization of [{ scale: 1 / 255, offset: -0.5 }, { scale: [0.5, 1e-3, 1], offset: [-1, 2.5, 0] }]) {
+      expect(decodeCheckpoint(encodeCheckpoint({ ...sample, normalization })).normalization).toEqual(normalization);
+    }
     expect('normalization' in decodeCheckpoint(encodeCheckpoint(sample))).toBe(false);
-    for (const bad of [{ scale: NaN, offset: 0 }, { scale: 1 }, { scale: 1, offset: 0, extra: 1 }]) {
-      expect(() => encodeCheckpoint({ ...sample, normalization: bad as never })).toThrow(/^encodeCheckpoint: normalization .* is not \{ scale, offset \} of finite numbers$/);
+    for (const [bad, why] of [
+      [{ scale: NaN, offset: 0 }, /scale and offset must be finite numbers/],
+      [{ scale: 1 }, /expected the keys scale and offset, got scale/],
+      [{ scale: 1, offset: 0, extra: 1 }, /expected the keys scale and offset/],
+      [{ scale: [1, 2], offset: [0] }, /scale and offset must be arrays of the same length, one number a feature \(got 2 and 1\)/],
+      [{ scale: [1, Infinity], offset: [0, 0] }, /scale and offset must hold finite numbers of magnitude at most 1e30, got Infinity/],
+    ] as const) {
+      expect(() => encodeCheckpoint({ ...sample, normalization: bad as never })).toThrow(new RegExp(`^encodeCheckpoint: normalization .*: ${why.source}`));
     }
   });
 
@@ -87,7 +94,7 @@ describe('checkpoint codec', () => {
     ['a NaN value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [1, NaN]), /tensor W1 holds NaN at index 1/],
     ['an infinite value', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [1, 2] }] }, [-Infinity, 1]), /tensor W1 holds -Infinity at index 0/],
     ['a bad shape', () => written({ options: {}, step: 0, tensors: [{ name: 'W1', shape: [0, 2] }] }, []), /tensor W1 has shape \[0,2\]/],
-    ['a normalization that is not one', () => written({ options: {}, step: 0, tensors: [], normalization: { scale: 'x', offset: 0 } }, []), /normalization \{"scale":"x","offset":0\} is not \{ scale, offset \} of finite numbers/],
+    ['a normalization that is not one', () => written({ options: {}, step: 0, tensors: [], normalization: { scale: 'x', offset: 0 } }, []), /normalization \{"scale":"x","offset":0\}: scale and offset must be finite numbers/],
     // One name standing for two tensors of a list compared as text ("B2 [4×4], B3 [4×4]").
     ['a name that is not letters then a layer number', () => written({ options: {}, step: 0, tensors: [{ name: 'B2 [1×1], B3', shape: [1, 1] }] }, [7]), /tensor name "B2 \[1×1\], B3" is not letters then a layer number/],
     ['data beyond the tensors', () => {

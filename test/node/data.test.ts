@@ -213,15 +213,33 @@ describe('synthetic sets, splits and shuffles', () => {
     expect(normalizer({ x: Uint8Array.of(0, 255), labels: Int32Array.of(0, 1), features: 1, classes: 2 }, 'unit')).toEqual({ scale: 1 / 255, offset: 0 });
     const f = { x: Float32Array.of(-2, 2, 6), labels: Int32Array.of(0, 1, 0), features: 1, classes: 2 };
     expect(normalizer(f, 'unit')).toEqual({ scale: 1 / 8, offset: 0.25 });
-    const { scale, offset } = normalizer(f, 'standardize');
+    const { scale, offset } = normalizer(f, 'standardize') as { scale: number; offset: number };
     const z = Array.from(f.x, (v) => v * scale + offset);
     expect(z.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 12);
     expect(z.reduce((a, b) => a + b * b, 0) / 3).toBeCloseTo(1, 12);
     // Values far from zero: Σ v²/n − mean² would cancel (implied σ 9.7 here instead of 1.12).
     const far = { x: Float32Array.from({ length: 100_000 }, (_, i) => 1e7 + (i % 4)), labels: new Int32Array(100_000), features: 1, classes: 2 };
-    const a = normalizer(far, 'standardize');
+    const a = normalizer(far, 'standardize') as { scale: number; offset: number };
     expect(1 / a.scale).toBeCloseTo(Math.sqrt(1.25), 9);
     expect(-a.offset / a.scale).toBeCloseTo(1e7 + 1.5, 6);
+  });
+
+  it('per-feature normalisers map each column on its own; a constant column keeps scale 1', () => {
+    // columns: 0..3 (range 3), 1000..4000 (range 3000), constant 5
+    const d = { x: Float32Array.from([0, 1000, 5, 1, 2000, 5, 2, 3000, 5, 3, 4000, 5]), labels: new Int32Array(4), features: 3, classes: 2 };
+    expect(normalizer(d, 'unit-per-feature')).toEqual({ scale: [1 / 3, 1 / 3000, 1], offset: [-0 / 3, -1000 / 3000, -5] });
+    const z = normalizedRows(d, 4, normalizer(d, 'standardize-per-feature')).x;
+    for (let f = 0; f < 3; f++) {
+      const col = [0, 1, 2, 3].map((r) => z[r * 3 + f]);
+      expect(col.reduce((a, b) => a + b, 0) / 4, `feature ${f}`).toBeCloseTo(0, 6);
+      // (the constant column stays 0: its variance 0, its scale 1)
+      expect(col.reduce((a, b) => a + b * b, 0) / 4, `feature ${f}`).toBeCloseTo(f === 2 ? 0 : 1, 6);
+    }
+    // one map for every feature would squash the first column to nothing next to the second
+    const global = normalizedRows(d, 4, normalizer(d, 'unit')).x;
+    expect(global[3] - global[0]).toBeLessThan(0.001);
+    // a per-feature map of the wrong width is refused
+    expect(() => normalizedRows(d, 4, { scale: [1, 1], offset: [0, 0] })).toThrow(/^normalization: one scale and offset per feature: expected 3, got 2$/);
   });
 
   it('subset and normalizedRows refuse rows the dataset does not have', () => {
