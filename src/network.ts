@@ -14,7 +14,7 @@ import { checkParametersFit, GpuParameters, type GpuState } from './model/parame
 import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
-import { affineFault, identityOrder, normalizer, normalizedRows, NORMALIZATIONS, perFeature, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
+import { affineFault, copyAffine, identityOrder, normalizer, normalizedRows, NORMALIZATIONS, perFeature, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
 import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, nonFiniteValue, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
@@ -486,7 +486,7 @@ export class Network {
    * sees it, so apply it first (`normalizedRows(data, rows, net.normalization)`).
    */
   get normalization(): Affine | null {
-    return this.trainedWith && { ...this.trainedWith };
+    return this.trainedWith && copyAffine(this.trainedWith);
   }
 
   get learningRate(): number {
@@ -847,7 +847,7 @@ export class Network {
         await this.device.queue.onSubmittedWorkDone();
         // Everything made and uploaded (a failure before here changed nothing): the run trains.
         this.divergedLast = false;
-        this.trainedWith = { ...affine };
+        this.trainedWith = copyAffine(affine);
         let mark = performance.now();
         running = submit(0);
         running.read();
@@ -1015,7 +1015,7 @@ export class Network {
               const read = this.submitSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
               // Steps submitted: the network is now trained with this map (evaluate's default, checkpoints).
               this.divergedLast = false;
-              this.trainedWith = { ...affine };
+              this.trainedWith = copyAffine(affine);
               // The steps are submitted and the cursor moved, whether their losses come back
               // finite, or at all.
               const at = done;
@@ -1258,7 +1258,7 @@ export class Network {
       want.forEach((t, i) => this.device.queue.writeBuffer(t.buffer, 0, c.tensors[i].data as Float32Array<ArrayBuffer>));
       this.params.writeStep(c.step);
       this.stepsDone = c.step;
-      this.trainedWith = c.normalization ? { ...c.normalization } : null;
+      this.trainedWith = c.normalization ? copyAffine(c.normalization) : null;
       this.setOptimizerSettings(settings);
       // The states copied before belong to the timeline the checkpoint replaced.
       this.snapshots?.forget();

@@ -22,6 +22,12 @@ export interface Affine {
   offset: number | number[];
 }
 
+/** A copy that shares nothing with `a` (its arrays included). */
+export function copyAffine(a: Affine): Affine {
+  const copy = (v: number | number[]) => (Array.isArray(v) ? [...v] : v);
+  return { scale: copy(a.scale), offset: copy(a.offset) };
+}
+
 /** Feature f's scale and offset. */
 export function affineAt(a: Affine, f: number): [number, number] {
   return [typeof a.scale === 'number' ? a.scale : a.scale[f], typeof a.offset === 'number' ? a.offset : a.offset[f]];

@@ -1040,8 +1040,13 @@ async function evaluations() {
       // each feature standardised on its own (the host's normalizer, tested on its own in test/node):
       // scales some 1000 times apart, where one map for both would squash the first feature
       const [s0, s1] = per.normalization.scale as number[];
+      // the arrays too are the caller's own: changing them changes nothing in the network
+      (per.normalization.scale as number[])[0] = 0;
+      (perNet.normalization!.scale as number[])[1] = 0;
+      const arraysKept = JSON.stringify(perNet.normalization!.scale) === JSON.stringify([s0, s1]);
+      (per.normalization.scale as number[])[0] = s0;
       maps.push(JSON.stringify(per.normalization) === JSON.stringify(normalizer(wideData, 'standardize-per-feature')) && s0 / s1 > 100,
-        JSON.stringify(perLoaded.normalization) === JSON.stringify(per.normalization));
+        JSON.stringify(perLoaded.normalization) === JSON.stringify(per.normalization), arraysKept);
       return { out, maps };
     } finally {
       for (const n of nets) n.destroy();
