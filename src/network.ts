@@ -901,7 +901,7 @@ export class Network {
           }
           running?.read();
         }
-        return { epochs, normalization: affine };
+        return { epochs, normalization: copyAffine(affine) };
       } catch (err) {
         // Diverged, or the GPU failed: the epoch submitted behind the one being read ran too (its
         // steps count), and none of the states after the last good one is known to be finite.
@@ -996,7 +996,8 @@ export class Network {
       this.trainers.delete(trainer);
     };
     const trainer: Trainer = {
-      normalization: affine,
+      // (a copy each time: the map the trainer's gathers use is its own)
+      get normalization() { return copyAffine(affine); },
       stepsPerEpoch: perEpoch,
       get epoch() { return epoch; },
       // async: a refused call is a rejected promise, as the type says, not a throw at the call
@@ -1538,10 +1539,10 @@ export class Network {
    */
   private batchGather(label: string, data: GpuDataset, graph: StepGraph, affine: Affine, i: number, by: number): Dispatch {
     const { counter, next } = data.cursorPair(i);
-    const one = perFeature(affine) ? { scale: 1, offset: 0, perFeature: data.affineBuffer(affine) } : { scale: affine.scale as number, offset: affine.offset as number };
+    const map = perFeature(affine) ? data.affineBuffer(affine) : { scale: affine.scale as number, offset: affine.offset as number };
     return gather(this.device, {
       label, source: data.x, sourceLabels: data.labels, order: data.order, counter, next, by,
-      x: graph.x, labels: graph.labels, rows: graph.n, features: data.features, sourceU8: data.bytes, ...one,
+      x: graph.x, labels: graph.labels, rows: graph.n, features: data.features, sourceU8: data.bytes, map,
     });
   }
 

@@ -71,7 +71,7 @@ export function normalizer(train: Dataset, mode: Normalization): Affine {
     if (x instanceof Uint8Array) return { scale: 1 / 255, offset: 0 };
     let lo = Infinity, hi = -Infinity;
     for (const v of x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const range = hi - lo || 1;
+    const range = spread(hi - lo);
     return { scale: 1 / range, offset: -lo / range };
   }
   // Two passes: Σ v² / n − mean² cancels to nothing for values far from zero (1e7 + 0..3).
@@ -80,8 +80,13 @@ export function normalizer(train: Dataset, mode: Normalization): Affine {
   const mean = sum / x.length;
   let sq = 0;
   for (const v of x) sq += (v - mean) * (v - mean);
-  const std = Math.sqrt(sq / x.length) || 1;
+  const std = spread(Math.sqrt(sq / x.length));
   return { scale: 1 / std, offset: -mean / std };
+}
+
+/** A range or standard deviation to divide by: 1 for a constant (or one too small for a scale of at most 1e30, what a map may hold). */
+function spread(s: number): number {
+  return s >= 1e-30 ? s : 1;
 }
 
 /** One feature's map: min-max to [0, 1] (`unit`) or zero mean and unit variance; a constant feature keeps scale 1. */
@@ -90,7 +95,7 @@ function columnMap(train: Dataset, f: number, unit: boolean): { scale: number; o
   if (unit) {
     let lo = Infinity, hi = -Infinity;
     for (let r = 0; r < n; r++) { const v = x[r * cols + f]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const range = hi - lo || 1;
+    const range = spread(hi - lo);
     return { scale: 1 / range, offset: -lo / range };
   }
   let sum = 0;
@@ -98,7 +103,7 @@ function columnMap(train: Dataset, f: number, unit: boolean): { scale: number; o
   const mean = sum / n;
   let sq = 0;
   for (let r = 0; r < n; r++) sq += (x[r * cols + f] - mean) ** 2;
-  const std = Math.sqrt(sq / n) || 1;
+  const std = spread(Math.sqrt(sq / n));
   return { scale: 1 / std, offset: -mean / std };
 }
 

@@ -671,12 +671,36 @@ export function counterAdd(device: GPUDevice, p: { label: string; counter: GPUBu
 }
 
 // gather.wgsl
-const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['scale', 'f32'], ['offset', 'f32'], ['by', 'u32']] as const);
+const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['by', 'u32'], ['centreHi', 'f32'], ['centreLo', 'f32'], ['scale', 'f32'], ['shift', 'f32']] as const);
+
+/**
+ * The map x·scale + offset as gather.wgsl applies it, ((x − hi) − lo)·scale + shift: the centre
+ * −offset/scale split into two f32 (hi, and lo the rest), shift 0; for scale 0, centre 0 and
+ * shift offset. (x·scale + offset in f32 cancels for a large mean and a small spread.)
+ */
+export function gatherMap(scale: number, offset: number): [hi: number, lo: number, scale: number, shift: number] {
+  if (scale === 0) return [0, 0, 0, offset];
+  const centre = -offset / scale;
+  const hi = Math.fround(centre);
+  return [hi, Math.fround(centre - hi), scale, 0];
+}
+
+/** A per-feature map as main_per_feature reads it: [4×features], the centres' high parts, their low parts, the scales, the shifts. */
+export function gatherMapWords(a: { scale: number[]; offset: number[] }): Float32Array {
+  const n = a.scale.length;
+  const words = new Float32Array(4 * n);
+  for (let f = 0; f < n; f++) {
+    const [hi, lo, scale, shift] = gatherMap(a.scale[f], a.offset[f]);
+    words[f] = hi; words[n + f] = lo; words[2 * n + f] = scale; words[3 * n + f] = shift;
+  }
+  return words;
+}
 
 /**
  * x = source[order[cursor + i]]·scale + offset and its labels, for a batch of `rows`, with
  * cursor = counter[0]; next[0] = cursor + by (the next batch's start, in the other of the
- * dataset's two cursor buffers).
+ * dataset's two cursor buffers). `map`: one scale and offset for every feature, or a buffer of
+ * gatherMapWords for one per feature (main_per_feature).
  */
 export function gather(device: GPUDevice, p: {
   label: string;
@@ -691,17 +715,18 @@ export function gather(device: GPUDevice, p: {
   labels: GPUBuffer;
   rows: number; features: number;
   sourceU8: boolean;
-  /** One map for every feature; or `perFeature`, [2×features]: the scales, then the offsets (main_per_feature). */
-  scale: number; offset: number;
-  perFeature?: GPUBuffer;
+  map: { scale: number; offset: number } | GPUBuffer;
 }): Dispatch {
+  const one = 'scale' in p.map && typeof p.map.scale === 'number' ? p.map as { scale: number; offset: number } : null;
+  const perFeature = one ? null : p.map as GPUBuffer;
+  const [centreHi, centreLo, scale, shift] = one ? gatherMap(one.scale, one.offset) : [0, 0, 1, 0];
   return createDispatch(device, {
     label: p.label,
     shader: 'gather', outputs: [4, { index: 5, type: 'i32' }, { index: 6, type: 'u32' }],
-    entryPoint: p.perFeature ? 'main_per_feature' : 'main',
+    entryPoint: perFeature ? 'main_per_feature' : 'main',
     constants: { SOURCE_U8: Number(p.sourceU8) },
     uniform: GatherParams,
-    sizes: { rows: p.rows, features: p.features, scale: p.scale, offset: p.offset, by: p.by },
+    sizes: { rows: p.rows, features: p.features, by: p.by, centreHi, centreLo, scale, shift },
     storage: [
       [p.source, `${p.source.label}${p.sourceU8 ? ' (bytes)' : ''} [n×${p.features}]`],
       [p.sourceLabels, `${p.sourceLabels.label} [n]`],
@@ -710,7 +735,7 @@ export function gather(device: GPUDevice, p: {
       [p.x, shape(p.x, p.rows, p.features)],
       [p.labels, shape(p.labels, p.rows)],
       [p.next, shape(p.next, 1)],
-      ...(p.perFeature ? [[p.perFeature, `${p.perFeature.label} [2×${p.features}] (scales, then offsets)`] as [GPUBuffer, string]] : []),
+      ...(perFeature ? [[perFeature, `${perFeature.label} [4×${p.features}] (centres, high and low parts; scales; shifts)`] as [GPUBuffer, string]] : []),
     ],
     workgroups: grid1d(device, p.label, p.rows * p.features, 256),
   });

@@ -8,6 +8,7 @@
 import { storageBuffer } from '../gpu/buffers.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Affine } from '../data/prepare.js';
+import { gatherMapWords } from '../kernels/kernels.js';
 
 export class GpuDataset {
   readonly x: GPUBuffer;
@@ -78,11 +79,11 @@ export class GpuDataset {
     this.device.queue.writeBuffer(this.cursors[0], 0, new Uint32Array(1));
   }
 
-  /** A per-feature map on the GPU for this dataset's gathers (made once per map, freed with the dataset). */
+  /** A per-feature map on the GPU for this dataset's gathers (gatherMapWords; made once per map, freed with the dataset). */
   affineBuffer(a: { scale: number[]; offset: number[] }): GPUBuffer {
     let b = this.maps.get(a);
     if (!b) {
-      b = storageBuffer(this.device, `${this.labels.label.replace(/\.labels$/, '')}.normalization`, 2 * this.features, Float32Array.from([...a.scale, ...a.offset]));
+      b = storageBuffer(this.device, `${this.labels.label.replace(/\.labels$/, '')}.normalization`, 4 * this.features, gatherMapWords(a));
       this.maps.set(a, b);
     }
     return b;

@@ -57,7 +57,7 @@ it('every evaluation (fit\'s validation and test sets, evaluate on floats and by
     'evaluate bytes, an affine given', 'trainer evaluate', 'evaluate after a trainer: its map',
     'fit test, a map per feature', 'evaluate after fit, a map per feature', 'evaluate after loadCheckpoint, a map per feature', 'trainer evaluate, a map per feature',
   ]);
-  expect(maps).toEqual([true, true, true, true, true, true, true, true, true]);
+  expect(maps).toEqual([true, true, true, true, true, true, true, true, true, true]);
   for (const c of r) {
     console.log(`${c.name}: loss ${c.got.loss} (reference ${c.want.loss}), accuracy ${c.got.accuracy} (${c.want.accuracy})`);
     expect(Math.abs(c.got.loss - c.want.loss), c.name).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(c.want.loss)));

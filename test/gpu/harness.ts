@@ -304,6 +304,7 @@ export interface GatherCase {
   n: number; features: number; rows: number; cursor: number; by: number; bytes: boolean; seed: number;
   /** force this grid, to test the folded index */ grid?: [number, number];
   /** a scale and offset per feature (main_per_feature) */ perFeature?: boolean;
+  /** f32 values with a large mean and a small spread (10000·(f + 1) + U·0.05), standardised: x·s + o in f32 would cancel */ far?: boolean;
 }
 
 /** gather.wgsl: a batch by a shuffled order from f32 or byte sources, against the host's own gather. */
@@ -312,22 +313,34 @@ async function gather(cases: GatherCase[]): Promise<Comparison[]> {
   for (const c of cases) {
     const name = `gather ${c.bytes ? 'bytes' : 'f32'} ${c.rows} of ${c.n}×${c.features} from ${c.cursor}${c.grid ? ` grid ${c.grid.join('×')}` : ''}${c.perFeature ? ' per feature' : ''}`;
     const rng = new Pcg32(c.seed, 6);
-    const values = c.bytes ? Uint8Array.from({ length: c.n * c.features }, () => rng.nextUint32() & 0xff) : random(c.seed, c.n * c.features);
+    const values = c.bytes ? Uint8Array.from({ length: c.n * c.features }, () => rng.nextUint32() & 0xff)
+      : c.far ? Float32Array.from({ length: c.n * c.features }, (_, i) => 10000 * ((i % c.features) + 1) + rng.nextUniform() * 0.05)
+      : random(c.seed, c.n * c.features);
     // bytes four to a u32, little-endian, as GpuDataset packs them
     const packed = new Uint8Array(4 * Math.ceil(values.length / 4));
     if (c.bytes) packed.set(values);
     const source = c.bytes ? new Float32Array(packed.buffer) : (values as Float32Array);
     const sourceLabels = Int32Array.from({ length: c.n }, () => rng.nextUint32() % 10);
     const order = new Int32Array(shuffledOrder(c.n, c.seed, 0).buffer);
-    const [scale, offset] = c.bytes ? [1 / 255, -0.5] : [2, 0.25];
-    // per feature: scales and offsets of every sign and size, the scales then the offsets
-    const map = c.perFeature ? Float32Array.from({ length: 2 * c.features }, (_, i) => (i < c.features ? (rng.nextUniform() - 0.3) * 10 ** (i % 4) : rng.nextUniform() * 8 - 4)) : null;
-    const at = (f: number): [number, number] => (map ? [map[f], map[c.features + f]] : [scale, offset]);
-    const inputs = { source, sourceLabels, order, counter: Int32Array.of(c.cursor), ...(map ? { affine: map } : {}) };
+    // far: each column's own mean and standard deviation, in f64 (one map: the first column's)
+    const standardise = (f: number) => {
+      const col = Array.from({ length: c.n }, (_, r) => values[r * c.features + f]);
+      const mean = col.reduce((a, v) => a + v, 0) / c.n;
+      const std = Math.sqrt(col.reduce((a, v) => a + (v - mean) ** 2, 0) / c.n);
+      return [1 / std, -mean / std];
+    };
+    const [scale, offset] = c.far ? standardise(0) : c.bytes ? [1 / 255, -0.5] : [2, 0.25];
+    // per feature: scales and offsets of every sign and size (far: each column standardised)
+    const map = c.perFeature ? {
+      scale: Array.from({ length: c.features }, (_, f) => (c.far ? standardise(f)[0] : (rng.nextUniform() - 0.3) * 10 ** (f % 4))),
+      offset: Array.from({ length: c.features }, (_, f) => (c.far ? standardise(f)[1] : rng.nextUniform() * 8 - 4)),
+    } : null;
+    const at = (f: number): [number, number] => (map ? [map.scale[f], map.offset[f]] : [scale, offset]);
+    const inputs = { source, sourceLabels, order, counter: Int32Array.of(c.cursor), ...(map ? { affine: K.gatherMapWords(map) } : {}) };
     const got = await runKernels(name, inputs, { x: c.rows * c.features, labels: c.rows, next: 1 }, ['x', 'labels', 'next'], (b) => {
       const d = K.gather(device, {
         label: name, source: b.source, sourceLabels: b.sourceLabels, order: b.order, counter: b.counter, next: b.next, by: c.by,
-        x: b.x, labels: b.labels, rows: c.rows, features: c.features, sourceU8: c.bytes, scale, offset, perFeature: map ? b.affine : undefined,
+        x: b.x, labels: b.labels, rows: c.rows, features: c.features, sourceU8: c.bytes, map: map ? b.affine : { scale, offset },
       });
       return [c.grid ? { ...d, workgroups: [c.grid[0], c.grid[1], 1] as const } : d];
     });
@@ -1036,6 +1049,12 @@ async function evaluations() {
       const perTrainer = await perTrainerNet.trainer(wideData, { batchSize: 10, test: wideTest, normalization: 'unit-per-feature' });
       await perTrainer.run(12);
       await check('trainer evaluate, a map per feature', perTrainerNet, await perTrainer.evaluate(), wideTest, perTrainer.normalization);
+      // the trainer's map is its own: a caller changing what it was given changes neither the trainer nor the network
+      const given = perTrainer.normalization;
+      (given.scale as number[])[0] = 1000;
+      const trainerKept = (perTrainer.normalization.scale as number[])[0] !== 1000 && (perTrainerNet.normalization!.scale as number[])[0] !== 1000;
+      await perTrainer.run(1);
+      const stillKept = JSON.stringify(perTrainerNet.normalization) === JSON.stringify(perTrainer.normalization);
       perTrainer.destroy();
       // each feature standardised on its own (the host's normalizer, tested on its own in test/node):
       // scales some 1000 times apart, where one map for both would squash the first feature
@@ -1046,7 +1065,7 @@ async function evaluations() {
       const arraysKept = JSON.stringify(perNet.normalization!.scale) === JSON.stringify([s0, s1]);
       (per.normalization.scale as number[])[0] = s0;
       maps.push(JSON.stringify(per.normalization) === JSON.stringify(normalizer(wideData, 'standardize-per-feature')) && s0 / s1 > 100,
-        JSON.stringify(perLoaded.normalization) === JSON.stringify(per.normalization), arraysKept);
+        JSON.stringify(perLoaded.normalization) === JSON.stringify(per.normalization), arraysKept, trainerKept && stillKept);
       return { out, maps };
     } finally {
       for (const n of nets) n.destroy();

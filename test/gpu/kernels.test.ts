@@ -172,7 +172,7 @@ describe('kernels vs float64 reference', () => {
     expectAll('bias_activation folded', await h.call('biasActivation', cases));
   });
 
-  it('gather: a batch by the epoch\'s order from f32 and byte sources, one map for all features or one per feature, at the start, the middle and the end of the order, its grid folded too', async () => {
+  it('gather: a batch by the epoch\'s order from f32 and byte sources, one map for all features or one per feature (a large mean and a small spread keeping its precision), at the start, the middle and the end of the order, its grid folded too', async () => {
     const cases = [];
     for (const bytes of [false, true]) {
       for (const [n, features, rows, cursor, by] of [[7, 1, 1, 0, 1], [203, 3, 20, 180, 23], [61, 17, 13, 48, 13], [50, 784, 5, 11, 5]]) {
@@ -186,6 +186,9 @@ describe('kernels vs float64 reference', () => {
       }
       cases.push({ n: 61, features: 17, rows: 13, cursor: 3, by: 13, bytes, seed: seed++, grid: [2, 2] as [number, number], perFeature: true });
     }
+    // a large mean and a small spread, standardised: one map (the first column) and one per column
+    cases.push({ n: 203, features: 1, rows: 20, cursor: 180, by: 23, bytes: false, seed: seed++, far: true });
+    cases.push({ n: 61, features: 17, rows: 13, cursor: 3, by: 13, bytes: false, seed: seed++, far: true, perFeature: true });
     expectAll('gather', await h.call('gather', cases));
   });
 

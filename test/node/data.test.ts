@@ -238,6 +238,9 @@ describe('synthetic sets, splits and shuffles', () => {
     // one map for every feature would squash the first column to nothing next to the second
     const global = normalizedRows(d, 4, normalizer(d, 'unit')).x;
     expect(global[3] - global[0]).toBeLessThan(0.001);
+    // a spread too small for a scale a map may hold (at most 1e30) counts as constant
+    expect(normalizer({ x: Float32Array.of(0, 1e-31), labels: new Int32Array(2), features: 1, classes: 2 }, 'unit-per-feature')).toEqual({ scale: [1], offset: [-0] });
+    expect(normalizer({ x: Float32Array.of(0, 1e-31), labels: new Int32Array(2), features: 1, classes: 2 }, 'standardize')).toEqual({ scale: 1, offset: -Math.fround(1e-31) / 2 });
     // a per-feature map of the wrong width is refused
     expect(() => normalizedRows(d, 4, { scale: [1, 1], offset: [0, 0] })).toThrow(/^normalization: one scale and offset per feature: expected 3, got 2$/);
   });
