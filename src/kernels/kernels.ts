@@ -679,9 +679,10 @@ const GatherParams = new UniformLayout([['rows', 'u32'], ['features', 'u32'], ['
  * shift offset. (x·scale + offset in f32 cancels for a large mean and a small spread.)
  */
 export function gatherMap(scale: number, offset: number): [hi: number, lo: number, scale: number, shift: number] {
-  if (scale === 0) return [0, 0, 0, offset];
   const centre = -offset / scale;
   const hi = Math.fround(centre);
+  // (scale 0, or a centre past f32's range: x·scale + offset as it is)
+  if (scale === 0 || !Number.isFinite(hi)) return [0, 0, scale, offset];
   return [hi, Math.fround(centre - hi), scale, 0];
 }
 

@@ -16,6 +16,7 @@ import { loadMnistDigits } from '../../src/data/mnist-digits.js';
 import { normalizedRows, normalizer, shuffledOrder, splitValidation } from '../../src/data/prepare.js';
 import { blobs, circles, twoSpirals, xorPoints } from '../../src/data/synthetic.js';
 import { subset } from '../../src/data/dataset.js';
+import { gatherMap } from '../../src/kernels/kernels.js';
 
 /** An IDX file of unsigned bytes with these dims and values. */
 function idx(dims: number[], values: ArrayLike<number>, ndimByte = dims.length, type = 0x08): Uint8Array {
@@ -222,6 +223,19 @@ describe('synthetic sets, splits and shuffles', () => {
     const a = normalizer(far, 'standardize') as { scale: number; offset: number };
     expect(1 / a.scale).toBeCloseTo(Math.sqrt(1.25), 9);
     expect(-a.offset / a.scale).toBeCloseTo(1e7 + 1.5, 6);
+  });
+
+  it('gatherMap: the map as the GPU applies it, ((x − hi) − lo)·s + shift, equal to x·s + o', () => {
+    const apply = ([hi, lo, s, shift]: number[], x: number) => ((x - hi) - lo) * s + shift;
+    for (const [s, o] of [[1 / 255, 0], [69.3, -693000.9], [-2, 3], [1e-30, 1e9]]) {
+      const m = gatherMap(s, o);
+      // the centre's two parts are f32 values (what the uniform or buffer holds, exactly)
+      expect(m.slice(0, 2).every((v) => Number.isFinite(v) && Math.fround(v) === v), `${s}, ${o}`).toBe(true);
+      for (const x of [0, 1, 10000.02, -7]) expect(apply(m, x)).toBeCloseTo(x * s + o, 3);
+    }
+    // scale 0: the offset alone; a centre past f32's range (1e39): the plain form
+    expect(gatherMap(0, 2.5)).toEqual([0, 0, 0, 2.5]);
+    expect(gatherMap(1e-30, 1e9)).toEqual([0, 0, 1e-30, 1e9]);
   });
 
   it('per-feature normalisers map each column on its own; a constant column keeps scale 1', () => {
