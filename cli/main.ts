@@ -37,7 +37,8 @@ options:
   -h, --help          this text
 
 experiment: trains every rule × seed on one dataset, evaluates on held-out data after every
-epoch, writes results.json, results.csv, curves.svg and summary.txt to --out and prints mean ± std per rule.
+epoch, writes results.json, results.csv, curves.svg and summary.txt to --out and prints
+mean ± std per rule.
 
   --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs
   --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
