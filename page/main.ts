@@ -167,9 +167,13 @@ function images(train: Dataset, test: Dataset): Loaded {
  * the fix). True when one was found.
  */
 function refuseInvalidField(): boolean {
-  // (`step` sets the arrows' increment, not the values allowed: momentum 0.99 is fine.)
-  const faulty = (v: ValidityState) => v.valueMissing || v.badInput || v.rangeUnderflow || v.rangeOverflow || v.patternMismatch || v.typeMismatch;
-  const invalid = [...form.elements].find((el): el is HTMLInputElement => el instanceof HTMLInputElement && !el.closest('[hidden]') && faulty(el.validity));
+  // (A fractional `step` sets the arrows' increment, not the values allowed: momentum 0.99 is
+  // fine; a step of 1 means whole numbers: batch 1.5 is not.)
+  const faulty = (el: HTMLInputElement) => {
+    const v = el.validity;
+    return v.valueMissing || v.badInput || v.rangeUnderflow || v.rangeOverflow || v.patternMismatch || v.typeMismatch || (v.stepMismatch && el.step === '1');
+  };
+  const invalid = [...form.elements].find((el): el is HTMLInputElement => el instanceof HTMLInputElement && !el.closest('[hidden]') && faulty(el));
   if (!invalid) return false;
   const label = invalid.labels?.[0]?.firstChild?.textContent?.trim() ?? invalid.name;
   const what = `${label}: ${invalid.validationMessage || 'not a valid value'}`;
@@ -259,6 +263,9 @@ async function rebuild(): Promise<void> {
     const capped = batchInUse < o.batch ? ` Batches of ${batchInUse}, all the training rows (${o.batch} asked).` : '';
     setStatus(`GPU: ${describeAdapter(device)}. [${sizes.join('-')}] ${o.activation}; ${rows}. Both rules start from the same weights (seed ${o.seed}).${capped}`);
     for (const b of Object.values(buttons)) b.disabled = false;
+    // A field emptied while these runs were being made: said now, not lost under the line above.
+    resetting = false;
+    refuseInvalidField();
   } catch (e) {
     if (superseded()) return;
     setStatus(failure('Error', e));
@@ -451,7 +458,10 @@ async function advance(k: number): Promise<void> {
     updateCounter();
     if (!(e instanceof FaWebGpuError && e.code === 'diverged')) throw e;
     diverged = true;
-    buttons.start.disabled = buttons.step.disabled = true;
+    // (the keyboard's focus, on Start or Step, goes to Reset, the way on)
+    const hadFocus = document.activeElement === buttons.start || document.activeElement === buttons.step;
+    buttons.start.disabled = buttons.step.disabled = buttons.trace.disabled = true;
+    if (hadFocus) buttons.reset.focus();
     const r = runs[failed];
     // The library's message without its advice on restoreLastFinite, which the page does not offer.
     const what = e.message.split('; restoreLastFinite')[0].replace(/^trainer: /, '');
@@ -472,13 +482,30 @@ async function advance(k: number): Promise<void> {
   chunk = Math.max(1, Math.min(500, Math.round(chunk * Math.min(2, 60 / Math.max(1, seconds * 1000)))));
 }
 
-/** The next turn of the loop: the next frame, or where a hidden tab has none, the next task. */
+/**
+ * The next turn of the loop: the next frame; in a hidden tab, which has none, the next task; and
+ * should the tab be hidden while a frame is awaited, whichever comes first of the frame, the
+ * change of visibility and a tenth of a second.
+ */
 function nextTurn(): Promise<void> {
-  if (!document.hidden) return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  if (document.hidden) {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+  }
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      document.removeEventListener('visibilitychange', finish);
+      resolve();
+    };
+    requestAnimationFrame(finish);
+    document.addEventListener('visibilitychange', finish);
+    setTimeout(finish, 100);
   });
 }
 
@@ -535,6 +562,7 @@ function wire(): void {
   // The library's ranges on the fields, so that the browser names a value past them.
   const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
   field('lr').max = String(LIMITS.learningRate);
+  field('lr').min = String(LIMITS.minLearningRate);
   field('decay').max = String(LIMITS.weightDecay);
   field('batch').max = String(LIMITS.layer);
   buttons.start.addEventListener('click', () => {

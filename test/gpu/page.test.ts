@@ -275,7 +275,11 @@ it('an empty or out-of-range field is named by its label and changes nothing; a 
   await ready();
   await step();
   const before = await state();
-  for (const [name, value, message] of [['batch', '', /^Batch size: .+\. The runs below keep the settings they were made with\.$/], ['momentum', '1.5', /^Momentum: .+\. The runs below keep/]] as const) {
+  for (const [name, value, message] of [
+    ['batch', '', /^Batch size: .+\. The runs below keep the settings they were made with\.$/], ['momentum', '1.5', /^Momentum: .+\. The runs below keep/],
+    // whole numbers where the field steps by 1; widths of at least 1
+    ['batch', '1.5', /^Batch size: .+\. The runs below keep/], ['hidden', '16,0', /^Hidden layers: .+\. The runs below keep/],
+  ] as const) {
     const was = await s.page.$eval(`[name=${name}]`, (el, v) => {
       const input = el as HTMLInputElement;
       const old = input.value;
@@ -296,11 +300,15 @@ it('an empty or out-of-range field is named by its label and changes nothing; a 
   expect((await state()).rules).toHaveLength(2);
   await step();
   expect((await state()).steps).toBe(1);
-  // A value between the arrows' steps is a value: momentum 0.99 (step 0.05) resets, with no complaint.
+  // A value between the arrows' steps is a value: momentum 0.99 (step 0.05) resets, with no
+  // complaint, and so does a learning rate down to the library's floor.
   await setControl('momentum', '0.99');
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
   expect((await state()).steps).toBe(0);
   await setControl('momentum', '0.9');
+  await setControl('lr', '1e-6');
+  expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^GPU: /);
+  await setControl('lr', '0.05');
   expect(s.errors).toEqual([]);
 }, 120_000);
 
@@ -320,7 +328,8 @@ it('a rule that diverges stops the runs, says which rule and how to go on, and l
   expect(Number(by)).toBe(st.netSteps[which === 'A' ? 0 : 1]);
   const counter = Number(/^(\d+) steps/.exec((await s.page.$eval('#counter', (e) => e.textContent))!)![1]);
   expect(counter).toBe(Math.max(...st.netSteps));
-  expect(await s.page.$$eval('#start, #step', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([true, true]);
+  // (the trace too: a step of a run gone NaN would show only NaNs)
+  expect(await s.page.$$eval('#start, #step, #trace', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([true, true, true]);
   await setControl('lr', '0.05');
   await setControl('activation', 'relu');
   expect(await s.page.$$eval('#start, #step', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([false, false]);
