@@ -9,7 +9,8 @@
  * - 'frsf': the same with M = |R| drawn once (fixed random-magnitude)
  * - 'brsf': the same with M = |R| redrawn every step on the GPU (batchwise random-magnitude;
  *           R from Irwin-Hall's approximation of N(0, σ²), see shaders/feedback_draw.wgsl)
- * - 'kp':   as 'fa', but B trained with dW_{k+1}ᵀ so W − Bᵀ decays (Kolen-Pollack)
+ * - 'kp':   as 'fa', but B trained with dW_{k+1}ᵀ and the same optimizer, so with weight decay
+ *           W − Bᵀ decays (without it, it stays as initialised) (Kolen-Pollack)
  */
 export const RULES = ['fa', 'bp', 'dfa', 'usf', 'frsf', 'brsf', 'kp'] as const;
 export type Rule = (typeof RULES)[number];
