@@ -188,7 +188,7 @@ it('experiment passes every option to its runs: results.json holds them, the CSV
       fit: { epochs: 2, batchSize: 50, normalization: 'standardize', schedule: { type: 'step', every: 1, gamma: 0.5 }, evalBatchSize: 1000, alignmentRows: 30, shuffle: true, validationSplit: 0.2 },
     });
     expect(json.rows).toEqual({ train: 320, validation: 80, test: 100 });
-    expect(json.context).toMatchObject({ command: expect.stringMatching(/^fa-webgpu experiment --data blobs --sizes 2,7,5,3 .* --train-limit 400 --test-limit 100 --out \S+ --quiet --checkpoints$/), version: '0.1.0', runtime: expect.stringMatching(/^Deno \d+\.\d+/), dataDir: null });
+    expect(json.context).toMatchObject({ command: expect.stringMatching(/^fa-webgpu experiment --data blobs --sizes 2,7,5,3 .* --train-limit 400 --test-limit 100 --out \S+ --quiet --checkpoints$/), version: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version, runtime: expect.stringMatching(/^Deno \d+\.\d+/), dataDir: null });
     expect(Date.parse(json.started)).toBeLessThanOrEqual(Date.parse(json.date));
     // The printed summary, in a file too (with the validation column: the runs held out a split).
     const summary = readFileSync(join(out, 'summary.txt'), 'utf8');

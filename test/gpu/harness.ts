@@ -4,7 +4,7 @@
  * the Node test asserts on the returned comparisons. Every case runs inside error scopes
  * (any WebGPU error fails it) and destroys what it made.
  */
-import { createNetwork, loadCheckpoint, type Network, type Parameters, type TraceEntry } from '../../src/index.js';
+import { createNetwork, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, type Network, type Parameters, type TraceEntry } from '../../src/index.js';
 import { acquireDevice, describeAdapter } from '../../src/gpu/device.js';
 import { trackBuffers } from '../../src/gpu/track.js';
 import { readFloat32, storageBuffer } from '../../src/gpu/buffers.js';
@@ -1127,6 +1127,9 @@ async function rejectedCalls() {
     other.destroy();
     const corrupted = Uint8Array.from(good);
     corrupted[corrupted.length - 10] ^= 0x40;
+    // The same options, one tensor short (vW1 dropped): a well-formed file that is not this network's state.
+    const decoded = decodeCheckpoint(good);
+    const shortOne = encodeCheckpoint({ ...decoded, tensors: decoded.tensors.filter((t) => t.name !== 'vW1') });
     const nanX = Float32Array.from(x);
     nanX[4] = NaN;
     const data = { x: Float32Array.from(x), labels, features: 3, classes: 2 };
@@ -1147,6 +1150,7 @@ async function rejectedCalls() {
       ['momentum switched off', () => net.setOptimizer({ momentum: 0 })],
       ['a corrupted checkpoint', () => net.restoreCheckpoint(corrupted)],
       ['a checkpoint of other sizes', () => net.restoreCheckpoint(mismatched)],
+      ['a checkpoint missing a tensor', () => net.restoreCheckpoint(shortOne)],
       ['alignment with bad labels', () => net.alignment(x, Int32Array.of(5, 0, 0, 0))],
       ['predict of the wrong width', () => net.predict(random(1, 7))],
       ['train steps past 1e8', () => net.train(x, labels, { steps: 1e9 })],
@@ -1263,8 +1267,13 @@ async function hiddenNonFinite() {
 
       const hot = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const overflow = await errorOf(hot.train(big, labels, { steps: 1, lossEvery: 1 }));
-      // A call refused in between (too many profiled steps) changes nothing: the divergence is still there to undo.
-      const refusedBetween = await errorOf(hot.profileStep(big, labels, { steps: 1024 }));
+      // Calls refused in between (too many profiled steps, a batch past the rows, x of another
+      // width) change nothing: the divergence is still there to undo.
+      const refusedBetween = [
+        await errorOf(hot.profileStep(big, labels, { steps: 1024 })),
+        await errorOf(hot.fit(data, { epochs: 1, batchSize: 100 })),
+        await errorOf(hot.trainStep(new Float32Array(3 * labels.length), labels)),
+      ];
       const restoredTo = await hot.restoreLastFinite();
       const fresh = keep(await createNetwork({ ...options, learningRate: 1e6 }));
       const restoredFresh = sameState(await stateOf(hot), await stateOf(fresh));

@@ -278,7 +278,7 @@ it('an empty or out-of-range field is named by its label and changes nothing; a 
   for (const [name, value, message] of [
     ['batch', '', /^Batch size: .+\. The runs below keep the settings they were made with\.$/], ['momentum', '1.5', /^Momentum: .+\. The runs below keep/],
     // whole numbers where the field steps by 1; widths of at least 1
-    ['batch', '1.5', /^Batch size: .+\. The runs below keep/], ['hidden', '16,0', /^Hidden layers: .+\. The runs below keep/],
+    ['batch', '1.5', /^Batch size: .+\. The runs below keep/], ['seed', '1.5', /^Seed: .+\. The runs below keep/], ['hidden', '16,0', /^Hidden layers: .+\. The runs below keep/],
   ] as const) {
     const was = await s.page.$eval(`[name=${name}]`, (el, v) => {
       const input = el as HTMLInputElement;
@@ -316,7 +316,9 @@ it('a rule that diverges stops the runs, says which rule and how to go on, and l
   await ready();
   await setControl('activation', 'linear');
   await setControl('lr', '1000');
-  await s.page.click('#start');
+  // Start from the keyboard's focus: where divergence leaves it is tested below
+  await s.page.focus('#start');
+  await s.page.keyboard.press('Enter');
   await s.page.waitForFunction(() => /diverged/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
   expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/^Rule [AB] \((bp|fa)\) diverged by step \d+ \(the loss became (NaN|Infinity|-Infinity) at step \d+ of \d+\)\. Lower the learning rate/);
   const st = await state();
@@ -328,6 +330,8 @@ it('a rule that diverges stops the runs, says which rule and how to go on, and l
   expect(Number(by)).toBe(st.netSteps[which === 'A' ? 0 : 1]);
   const counter = Number(/^(\d+) steps/.exec((await s.page.$eval('#counter', (e) => e.textContent))!)![1]);
   expect(counter).toBe(Math.max(...st.netSteps));
+  // The keyboard's focus goes from the disabled Start to Reset, the way on.
+  expect(await s.page.evaluate(() => document.activeElement?.id)).toBe('reset');
   // (the trace too: a step of a run gone NaN would show only NaNs)
   expect(await s.page.$$eval('#start, #step, #trace', (els) => els.map((e) => (e as HTMLButtonElement).disabled))).toEqual([true, true, true]);
   await setControl('lr', '0.05');

@@ -55,6 +55,7 @@ it('every rejected call fails with its code and a message, and changes nothing',
     'momentum switched off': 'invalid-argument',
     'a corrupted checkpoint': 'invalid-data',
     'a checkpoint of other sizes': 'invalid-data',
+    'a checkpoint missing a tensor': 'invalid-data',
     'alignment with bad labels': 'invalid-argument',
     'predict of the wrong width': 'invalid-argument',
     'train steps past 1e8': 'invalid-argument',
@@ -94,6 +95,8 @@ it('every rejected call fails with its code and a message, and changes nothing',
   expect(byWhat['setOptimizer(5)']!.message).toMatch(/^setOptimizer: expected \{ learningRate\?, momentum\?, weightDecay\? \}, got 5$/);
   expect(byWhat['a corrupted checkpoint']!.message).toMatch(/checkpoint: checksum mismatch/);
   expect(byWhat['a checkpoint of other sizes']!.message).toMatch(/checkpoint: sizes \[3,6,2\] does not match this network's \[3,5,2\]/);
+  // (compared tensor by tensor: the list the network needs, in the format's order)
+  expect(byWhat['a checkpoint missing a tensor']!.message).toBe('checkpoint: holds W1 [3×5], W2 [5×2], b1 [1×5], b2 [1×2], B2 [2×5], vW2 [5×2], vb1 [1×5], vb2 [1×2]; this network needs W1 [3×5], W2 [5×2], b1 [1×5], b2 [1×2], B2 [2×5], vW1 [3×5], vW2 [5×2], vb1 [1×5], vb2 [1×2]');
   expect(r.unchanged).toBe(true);
   expect(r.restoredEqual).toBe(true);
   expect(r.trainMoved).toBe(true);
@@ -192,7 +195,7 @@ it('a NaN or an infinity in the state behind finite losses stops train, fit and 
   expect(r.fitLater?.message).toMatch(/^fit: (W1|B2) held a NaN or an infinity after epoch 3, though every loss was finite/);
   expect(r.overflow?.code).toBe('diverged');
   expect(r.overflow?.message).toMatch(/^train: W1 held a NaN or an infinity after step 1 of 1, though every loss was finite .*; restoreLastFinite\(\) puts back the state after step 0;/);
-  expect(r.refusedBetween?.code).toBe('invalid-argument');
+  expect(r.refusedBetween.map((e) => e?.code)).toEqual(['invalid-argument', 'invalid-argument', 'invalid-argument']);
   expect(r.restoredTo).toBe(0);
   expect(r.restoredFresh).toBe(true);
 });

@@ -225,13 +225,24 @@ describe('synthetic sets, splits and shuffles', () => {
     expect(-a.offset / a.scale).toBeCloseTo(1e7 + 1.5, 6);
   });
 
-  it('gatherMap: the map as the GPU applies it, ((x − hi) − lo)·s + shift, equal to x·s + o', () => {
-    const apply = ([hi, lo, s, shift]: number[], x: number) => ((x - hi) - lo) * s + shift;
-    for (const [s, o] of [[1 / 255, 0], [69.3, -693000.9], [-2, 3], [1e-30, 1e9]]) {
-      const m = gatherMap(s, o);
-      // the centre's two parts are f32 values (what the uniform or buffer holds, exactly)
-      expect(m.slice(0, 2).every((v) => Number.isFinite(v) && Math.fround(v) === v), `${s}, ${o}`).toBe(true);
-      for (const x of [0, 1, 10000.02, -7]) expect(apply(m, x)).toBeCloseTo(x * s + o, 3);
+  it('gatherMap: the map as the GPU applies it, ((x − hi) − lo)·s + shift, equal to x·s + o and precise in f32', () => {
+    // Each operation rounded to f32, as the shader computes it.
+    const f = Math.fround;
+    const inF32 = ([hi, lo, s, shift]: number[], x: number) => f(f(f(f(f(x) - hi) - lo) * f(s)) + f(shift));
+    for (const [s, o] of [[1 / 255, 0], [69.3, -693000.9], [-2, 3]]) {
+      const [hi, lo, scale, shift] = gatherMap(s, o);
+      // the centre −o/s in two f32 parts (exact values of what the uniform or buffer holds), no shift
+      expect([hi, lo].every((v) => Number.isFinite(v) && f(v) === v), `${s}, ${o}`).toBe(true);
+      expect(Math.abs(hi + lo + o / s)).toBeLessThanOrEqual(1e-12 * Math.abs(o / s) + 1e-300);
+      expect([scale, shift]).toEqual([s, 0]);
+    }
+    // A large mean, a small spread: x = 10000.02 standardised with s = 69.3 lands at ~0.3 in f32
+    // arithmetic to within 1e-4; x·s + o in f32 (693001.4 − 693000.9) keeps only 0.0625 steps.
+    const [s, o] = [69.3, -693000.9];
+    for (const x of [10000.02, 10000, 9999.99]) {
+      const want = f(x) * s + o;
+      expect(Math.abs(inF32(gatherMap(s, o), x) - want), `${x}`).toBeLessThan(1e-4);
+      expect(Math.abs(f(f(f(x) * f(s)) + f(o)) - want), `${x}, the plain form`).toBeGreaterThan(1e-3);
     }
     // scale 0: the offset alone; a centre past f32's range (1e39): the plain form
     expect(gatherMap(0, 2.5)).toEqual([0, 0, 0, 2.5]);
