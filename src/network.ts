@@ -1014,9 +1014,12 @@ export class Network {
               const k = Math.min(steps - done, perEpoch * epochsPerOrder - position);
               const epochs = rows % batch === 0 ? undefined : { perEpoch, skip: rows - perEpoch * batch, start: position };
               const read = this.submitSteps(gpuTrain, affine, batch, k, { epochs, checkBefore: done === 0 });
-              // Steps submitted: the network is now trained with this map (evaluate's default, checkpoints).
-              this.divergedLast = false;
-              this.trainedWith = copyAffine(affine);
+              if (done === 0) {
+                // The run's first steps submitted: the network is now trained with this map
+                // (evaluate's default, checkpoints), and no earlier divergence is left to undo.
+                this.divergedLast = false;
+                this.trainedWith = copyAffine(affine);
+              }
               // The steps are submitted and the cursor moved, whether their losses come back
               // finite, or at all.
               const at = done;

@@ -62,26 +62,14 @@ export function affineFault(a: unknown, features?: number): string | undefined {
 /** The affine map of a normalisation, from the training set's statistics. */
 export function normalizer(train: Dataset, mode: Normalization): Affine {
   if (mode === 'none') return { scale: 1, offset: 0 };
+  const x = train.x;
   if (mode === 'unit-per-feature' || mode === 'standardize-per-feature') {
-    const maps = Array.from({ length: train.features }, (_, f) => columnMap(train, f, mode === 'unit-per-feature'));
+    // Column f: values f, f + features, … of the rows.
+    const maps = Array.from({ length: train.features }, (_, f) => stridedMap(x, f, train.features, train.labels.length, mode === 'unit-per-feature'));
     return { scale: maps.map((m) => m.scale), offset: maps.map((m) => m.offset) };
   }
-  const x = train.x;
-  if (mode === 'unit') {
-    if (x instanceof Uint8Array) return { scale: 1 / 255, offset: 0 };
-    let lo = Infinity, hi = -Infinity;
-    for (const v of x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const range = spread(hi - lo);
-    return { scale: 1 / range, offset: -lo / range };
-  }
-  // Two passes: Σ v² / n − mean² cancels to nothing for values far from zero (1e7 + 0..3).
-  let sum = 0;
-  for (const v of x) sum += v;
-  const mean = sum / x.length;
-  let sq = 0;
-  for (const v of x) sq += (v - mean) * (v - mean);
-  const std = spread(Math.sqrt(sq / x.length));
-  return { scale: 1 / std, offset: -mean / std };
+  if (mode === 'unit' && x instanceof Uint8Array) return { scale: 1 / 255, offset: 0 };
+  return stridedMap(x, 0, 1, x.length, mode === 'unit');
 }
 
 /** A range or standard deviation to divide by: 1 for a constant (or one too small for a scale of at most 1e30, what a map may hold). */
@@ -89,21 +77,25 @@ function spread(s: number): number {
   return s >= 1e-30 ? s : 1;
 }
 
-/** One feature's map: min-max to [0, 1] (`unit`) or zero mean and unit variance; a constant feature keeps scale 1. */
-function columnMap(train: Dataset, f: number, unit: boolean): { scale: number; offset: number } {
-  const n = train.labels.length, cols = train.features, x = train.x;
+/**
+ * The map of `count` values x[start], x[start + stride], …: min-max to [0, 1] (`unit`) or zero
+ * mean and unit variance; values all alike keep scale 1.
+ */
+function stridedMap(x: ArrayLike<number>, start: number, stride: number, count: number, unit: boolean): { scale: number; offset: number } {
+  const end = start + stride * count;
   if (unit) {
     let lo = Infinity, hi = -Infinity;
-    for (let r = 0; r < n; r++) { const v = x[r * cols + f]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (let i = start; i < end; i += stride) { lo = Math.min(lo, x[i]); hi = Math.max(hi, x[i]); }
     const range = spread(hi - lo);
     return { scale: 1 / range, offset: -lo / range };
   }
+  // Two passes: Σ v² / n − mean² cancels to nothing for values far from zero (1e7 + 0..3).
   let sum = 0;
-  for (let r = 0; r < n; r++) sum += x[r * cols + f];
-  const mean = sum / n;
+  for (let i = start; i < end; i += stride) sum += x[i];
+  const mean = sum / count;
   let sq = 0;
-  for (let r = 0; r < n; r++) sq += (x[r * cols + f] - mean) ** 2;
-  const std = spread(Math.sqrt(sq / n));
+  for (let i = start; i < end; i += stride) sq += (x[i] - mean) * (x[i] - mean);
+  const std = spread(Math.sqrt(sq / count));
   return { scale: 1 / std, offset: -mean / std };
 }
 
@@ -147,9 +139,11 @@ export function normalizedRows(d: Dataset, rows: number, a: Affine): { x: Float3
   if (!Number.isInteger(rows) || rows < 0 || rows > d.labels.length) throw invalid(`rows: expected an integer in 0..${d.labels.length} (the dataset's rows), got ${rows}`);
   const fault = affineFault(a, perFeature(a) ? d.features : undefined);
   if (fault) throw invalid(`normalization: ${fault}`);
+  // Each feature's scale and offset, looked up once, not once a value.
+  const maps = Array.from({ length: d.features }, (_, f) => affineAt(a, f));
   const x = new Float32Array(rows * d.features);
   for (let i = 0; i < x.length; i++) {
-    const [scale, offset] = affineAt(a, i % d.features);
+    const [scale, offset] = maps[i % d.features];
     x[i] = d.x[i] * scale + offset;
   }
   return { x, labels: d.labels.slice(0, rows) };
