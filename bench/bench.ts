@@ -7,7 +7,7 @@
 import { createNetwork, describeAdapter, describeLimits, keyLimits, type EpochResult, type KernelFamily, type KernelTime, type Rule } from '../src/index.js';
 import { storageBuffer } from '../src/gpu/buffers.js';
 import { destroyDispatches, encodeDispatches, type Dispatch } from '../src/kernels/dispatch.js';
-import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, OUTPUT_LAYER_MAX_CLASSES, splitKChunks, type MatmulVariant } from '../src/kernels/kernels.js';
+import { isCpuAdapter, matmul, matmulSplitK, matmulVariant, matmulVariantFits, MATMUL_VARIANTS, OUTPUT_LAYER_MAX_CLASSES, splitKChunks, takesLanes, type MatmulVariant } from '../src/kernels/kernels.js';
 import { Pcg32 } from '../src/model/rng.js';
 
 /**
@@ -277,13 +277,15 @@ export type MatmulColumn = (typeof MATMUL_COLUMNS)[number];
 /**
  * ms per product (and GFLOP/s) with one kernel, or with split-K over splitKChunks chunks; null
  * for split-K where it does not apply (a CPU adapter, or a product with tiles enough already)
- * and for a kernel that does not take the product (matmulVariantFits).
+ * for a kernel that does not take the product (matmulVariantFits), and for matmul_lanes on a
+ * device that does not take it (takesLanes: subgroups of 4 lanes, CPU adapters).
  */
 export async function benchMatmul(device: GPUDevice, mc: MatmulCase, seconds: number, variant?: MatmulColumn): Promise<{ msEach: number; gflops: number; chunks: number } | null> {
   const { M, N, K } = mc;
   const chunks = variant === 'split-K' ? splitKChunks(M, N, K) : 1;
   if (variant === 'split-K' && (chunks === 1 || isCpuAdapter(device))) return null;
   if (variant !== undefined && variant !== 'split-K' && !matmulVariantFits(variant, mc)) return null;
+  if (variant === 'matmul_lanes' && !takesLanes(device)) return null;
   const a = storageBuffer(device, 'A', M * K, new Pcg32(1, 4).normalArray(M * K, 1));
   const b = storageBuffer(device, 'B', K * N, new Pcg32(2, 4).normalArray(K * N, 1));
   const c = storageBuffer(device, 'C', M * N);
@@ -385,7 +387,7 @@ export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulC
     // What a step does with the shape: on a GPU split-K where it has few tiles and a long K, else
     // the variant by size; nothing of these for an output layer fused into the loss's launch.
     const fused = !cpu && mc.fusedOnGpu;
-    const chosen: MatmulColumn | null = fused ? null : !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu);
+    const chosen: MatmulColumn | null = fused ? null : !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu, takesLanes(device));
     const flops = 2 * mc.M * mc.N * mc.K;
     const from = `${mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')}${fused ? ' (fused)' : ''}`;
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${from.padEnd(22)}`;

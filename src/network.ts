@@ -15,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { affineFault, copyAffine, identityOrder, normalizer, normalizedRows, NORMALIZATIONS, perFeature, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, gather, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, gather, takesLanes, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, nonFiniteValue, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { FiniteCheck, FINITE_WORDS, type FiniteFlags } from './train/finite.js';
@@ -47,10 +47,11 @@ export interface NetworkOptions {
   device?: GPUDevice;
   /**
    * Which kernels run the step (KERNEL_FAMILIES): 'auto' (default) picks by adapter and shape:
-   * the barrier-free 'direct' ones on CPU adapters (SwiftShader); on GPUs each product's kernel
-   * by shape, split-K and the fused launches (README, "The library"). 'tiled', 'direct',
-   * 'split-k' and 'pipelined' force a family, for benchmarks, tests and the page's trace; all
-   * give the same results to f32 rounding.
+   * on CPU adapters 'lanes' where the device's subgroups are 4 lanes wide (SwiftShader), else
+   * the barrier-free 'direct' ones; on GPUs each product's kernel by shape, split-K and the
+   * fused launches (README, "The library"). 'tiled', 'direct', 'lanes', 'split-k' and
+   * 'pipelined' force a family, for benchmarks, tests and the page's trace ('lanes' only where
+   * the device takes it: device-limit otherwise); all give the same results to f32 rounding.
    */
   kernels?: KernelFamily;
 }
@@ -465,6 +466,7 @@ export class Network {
       }
     });
     checkParametersFit(device, this.sizes, this.rule);
+    if (cfg.kernels === 'lanes' && !takesLanes(device)) throw new FaWebGpuError('device-limit', `kernels: 'lanes' (matmul_lanes.wgsl) needs a device whose subgroups are 4 lanes wide, with the 'subgroups' feature (SwiftShader's, through acquireDevice); this one (${this.adapter}) ${device.features.has('subgroups') ? 'has subgroups of another width' : "was made without 'subgroups'"}: use 'auto'`);
     this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer);
     const made = collectDispatches();
     try {

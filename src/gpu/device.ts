@@ -46,7 +46,8 @@ const NO_WEBGPU =
 /**
  * Requests an adapter and a device with the adapter's largest storage-buffer limits (sizes, and
  * buffers a stage), and those of `optionalFeatures` the adapter has: by default
- * 'timestamp-query', for per-kernel times (Network.profileStep, traceStep).
+ * 'timestamp-query', for per-kernel times (Network.profileStep, traceStep), and 'subgroups',
+ * for matmul_lanes.wgsl on a CPU adapter whose subgroups are 4 lanes wide (SwiftShader).
  */
 export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName[] } = {}): Promise<GPUDevice> {
   const gpu = await findGpu();
@@ -55,7 +56,7 @@ export async function acquireDevice(options: { optionalFeatures?: GPUFeatureName
   if (!adapter) throw new FaWebGpuError('no-webgpu', `navigator.gpu exists but requestAdapter() returned null. ${NO_WEBGPU}`);
   return adapter.requestDevice({
     label: 'fa-webgpu',
-    requiredFeatures: (options.optionalFeatures ?? ['timestamp-query']).filter((f) => adapter.features.has(f)),
+    requiredFeatures: (options.optionalFeatures ?? ['timestamp-query', 'subgroups']).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,

@@ -31,20 +31,25 @@ const MATMUL_SLAB = 16;
 export const MATMUL_TILE = 32;
 export const MATMUL_PIPELINED_TILE = 128;
 export const MATMUL_DIRECT_TILE = 64;
+/** matmul_lanes.wgsl's workgroup (one subgroup of 4 lanes) makes 16 rows × 32 columns of C. */
+const MATMUL_LANES_ROWS = 16;
+const MATMUL_LANES_COLS = 32;
 /** The shader of each variant and its tile of C (rows and columns per workgroup). */
-const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; tile: number }> = {
-  matmul: { shader: 'matmul', tile: MATMUL_TILE },
-  matmul_pipelined: { shader: 'matmul_pipelined', tile: MATMUL_PIPELINED_TILE },
-  matmul_direct: { shader: 'matmul_direct', tile: MATMUL_DIRECT_TILE },
-  matmul_vec4: { shader: 'matmul_vec4', tile: MATMUL_PIPELINED_TILE },
+const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; rows: number; cols: number }> = {
+  matmul: { shader: 'matmul', rows: MATMUL_TILE, cols: MATMUL_TILE },
+  matmul_pipelined: { shader: 'matmul_pipelined', rows: MATMUL_PIPELINED_TILE, cols: MATMUL_PIPELINED_TILE },
+  matmul_direct: { shader: 'matmul_direct', rows: MATMUL_DIRECT_TILE, cols: MATMUL_DIRECT_TILE },
+  matmul_vec4: { shader: 'matmul_vec4', rows: MATMUL_PIPELINED_TILE, cols: MATMUL_PIPELINED_TILE },
+  matmul_lanes: { shader: 'matmul_lanes', rows: MATMUL_LANES_ROWS, cols: MATMUL_LANES_COLS },
 };
 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
- * matmul_vec4 takes only A·B with K and N multiples of 4 (matmulVariantFits).
+ * matmul_vec4 takes only A·B with K and N multiples of 4 (matmulVariantFits); matmul_lanes
+ * only a device whose subgroups are 4 lanes wide (takesLanes).
  */
-export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct', 'matmul_vec4'] as const;
+export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct', 'matmul_vec4', 'matmul_lanes'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Whether a kernel takes a product: every one does, but matmul_vec4 only A·B with K and N multiples of 4. */
@@ -57,8 +62,10 @@ const PIPELINED_MIN_TILES = 128;
 
 /**
  * The kernel for a shape on an adapter (BENCHMARKS.md has the sweeps):
- * - CPU adapters: matmul_direct (no workgroup memory, no barrier) at every shape. SwiftShader
- *   under Chromium: 256³ in 6.8 ms against 12.5 and 21.7 for tiled kernels.
+ * - CPU adapters whose subgroups are 4 lanes wide (`lanes`: takesLanes): matmul_lanes at every
+ *   shape. SwiftShader under Chromium: 256×1024×1024 in 67–71 ms against matmul_direct's 105.
+ * - Other CPU adapters: matmul_direct (no workgroup memory, no barrier) at every shape.
+ *   SwiftShader under Chromium: 256³ in 6.8 ms against 12.5 and 21.7 for tiled kernels.
  * - GPUs, products of at least 128 tiles of 128×128 (1024×2048 and up): matmul_pipelined. H100,
  *   4096³: 29.0 TFLOP/s under Dawn and 27.9 under wgpu, against matmul's 12.1 and 10.0.
  * - GPUs, smaller products: matmul (32×32 tiles, so that a batch of 128 still makes enough
@@ -66,34 +73,55 @@ const PIPELINED_MIN_TILES = 128;
  *   products (all below 128 tiles) matmul was within 5% of matmul_pipelined or faster, up to
  *   1.7×. Split-K on top of it is chosen by the step graph (splitKChunks).
  */
-export function matmulVariant(M: number, N: number, cpuAdapter = false): MatmulVariant {
-  if (cpuAdapter) return 'matmul_direct';
+export function matmulVariant(M: number, N: number, cpuAdapter = false, lanes = false): MatmulVariant {
+  if (cpuAdapter) return lanes ? 'matmul_lanes' : 'matmul_direct';
   return divUp(M, MATMUL_PIPELINED_TILE) * divUp(N, MATMUL_PIPELINED_TILE) >= PIPELINED_MIN_TILES ? 'matmul_pipelined' : 'matmul';
 }
 
 /** The kernel a product of C [M×N] gets on this device: `variant` if given, else matmulVariant's pick. */
 export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant): MatmulVariant {
-  return variant ?? matmulVariant(M, N, isCpuAdapter(device));
+  return variant ?? matmulVariant(M, N, isCpuAdapter(device), takesLanes(device));
 }
 
 /**
- * The kernel families of the products. 'auto': on CPU adapters direct, on GPUs each product by
+ * Whether the device runs matmul_lanes.wgsl: it has the 'subgroups' feature (acquireDevice asks
+ * for it) and its adapter's subgroups are exactly 4 lanes wide, so that the kernel's workgroup of
+ * 4 invocations is one whole subgroup (SwiftShader's, one SSE vector of lanes).
+ */
+export function takesLanes(device: GPUDevice): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return device.features.has('subgroups') && info?.subgroupMinSize === 4 && info.subgroupMaxSize === 4;
+}
+
+/** Why a device does not take matmul_lanes, for errors. */
+function noLanes(device: GPUDevice): string {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  if (!device.features.has('subgroups')) return 'the device was made without the \'subgroups\' feature (acquireDevice asks for it where the adapter has it)';
+  return `its subgroups are ${info?.subgroupMinSize ?? '?'}–${info?.subgroupMaxSize ?? '?'} lanes wide, not exactly 4`;
+}
+
+/**
+ * The kernel families of the products. 'auto': on CPU adapters lanes where the device takes it
+ * (takesLanes), else direct; on GPUs each product by
  * shape (matmulVariant; split-K where splitKChunks splits; columnSum's form by width) and a
  * softmax output layer of up to 16 classes fused with its loss. 'tiled': matmul.wgsl for every
  * product, unsplit, column sums in lanes. 'direct': matmul_direct for every product, serial
- * column sums. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
+ * column sums. 'lanes': matmul_lanes for every product and hidden signal (the sign-concordant
+ * rules' signals: hidden_signal's direct form), serial column sums; only on a device whose
+ * subgroups are 4 lanes wide. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
  * (what 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run
  * the GPU step). 'pipelined': as tiled with matmul_pipelined (what 'auto' gives a GPU's large
  * products), whose weight gradients take their step in an sgd launch of their own.
  */
-export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'split-k', 'pipelined'] as const;
+export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'lanes', 'split-k', 'pipelined'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
 
 /** One line on each family, for a page or a help text (the comment above has the detail). */
 export const KERNEL_FAMILY_DESCRIPTIONS: Record<KernelFamily, string> = {
-  auto: 'chosen by adapter and shape: direct on CPU adapters; on GPUs each product by its size, split-K where few tiles meet a long K, and the output layer fused with its loss and the top hidden signal',
+  auto: 'chosen by adapter and shape: lanes on CPU adapters whose subgroups are 4 lanes wide, direct on other CPU adapters; on GPUs each product by its size, split-K where few tiles meet a long K, and the output layer fused with its loss and the top hidden signal',
   tiled: 'matmul.wgsl for every product: 32×32 tiles staged in workgroup memory, 4×4 outputs a thread',
-  direct: 'matmul_direct.wgsl for every product: 8×8 outputs a thread read straight from storage, no workgroup memory, no barrier (fastest on CPU adapters)',
+  direct: 'matmul_direct.wgsl for every product: 8×8 outputs a thread read straight from storage, no workgroup memory, no barrier (CPU adapters without subgroups of 4)',
+  lanes: 'matmul_lanes.wgsl for every product and hidden signal: 16×8 outputs a thread read from storage, each lane loading 4 rows of A for the subgroup\'s 4 (fastest on CPU adapters; needs subgroups 4 lanes wide)',
   'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU below matmul_pipelined\'s sizes',
   pipelined: 'matmul_pipelined.wgsl for every product: 128×128 tiles, 8×8 outputs a thread, the next slab read during the arithmetic (what auto gives a GPU\'s largest products)',
 };
@@ -102,9 +130,10 @@ export const KERNEL_FAMILY_DESCRIPTIONS: Record<KernelFamily, string> = {
  * The kernels of a family: the matmul variant and the forms of hidden_signal and column_sum;
  * undefined (all of 'auto') lets each kernel choose by adapter and shape.
  */
-export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: 'tiled' | 'direct'; sum?: 'serial' | 'lanes' } {
+export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: SignalForm; sum?: 'serial' | 'lanes' } {
   if (family === 'auto') return {};
   if (family === 'direct') return { variant: 'matmul_direct', signal: 'direct', sum: 'serial' };
+  if (family === 'lanes') return { variant: 'matmul_lanes', signal: 'lanes', sum: 'serial' };
   return { variant: family === 'pipelined' ? 'matmul_pipelined' : 'matmul', signal: 'tiled', sum: 'lanes' };
 }
 
@@ -149,14 +178,15 @@ export function matmul(device: GPUDevice, p: {
 }): Dispatch {
   const variant = matmulKernelFor(device, p.M, p.N, p.variant);
   if (p.loss && !(p.sums && matmulTakesLoss(device))) throw new Error(`${p.label}: the batch loss is summed beside the product's column sums only, on a device that allows ${LOSS_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
+  if (variant === 'matmul_lanes' && !takesLanes(device)) throw new Error(`${p.label}: matmul_lanes runs only on a device whose subgroups are 4 lanes wide, and ${noLanes(device)}`);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
-  if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul and matmul_direct have)`);
+  if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul, matmul_direct and matmul_lanes have)`);
   if (p.step && p.epilogue) throw new Error(`${p.label}: a product takes the forward's epilogue or a step, not both`);
   if (p.sums && !p.step) throw new Error(`${p.label}: column sums beside the product are made only with the product's step`);
   return matmulDispatch(device, p, variant, 1);
 }
 
-/** Storage buffers of main_sums_loss_update (matmul.wgsl, matmul_direct.wgsl): six of its own, θ, θ2 and their velocities. */
+/** Storage buffers of main_sums_loss_update (matmul.wgsl, matmul_direct.wgsl, matmul_lanes.wgsl): six of its own, θ, θ2 and their velocities. */
 const LOSS_STORAGE_BUFFERS = 10;
 
 /** Whether the device takes main_sums_loss_update (acquireDevice asks for the adapter's storage-buffer limit; WebGPU's default is 8). */
@@ -171,7 +201,7 @@ export function matmulTakesLoss(device: GPUDevice): boolean {
  * the product's launch.
  */
 export function matmulFuses(variant: MatmulVariant): boolean {
-  return variant === 'matmul' || variant === 'matmul_direct';
+  return variant === 'matmul' || variant === 'matmul_direct' || variant === 'matmul_lanes';
 }
 
 /** The forward's epilogue in a product's launch: C += bias, and for a hidden layer out = f(C). */
@@ -188,7 +218,7 @@ function matmulDispatch(device: GPUDevice, p: {
   epilogue?: Epilogue; step?: SgdStep; sums?: { out: GPUBuffer; step: SgdStep }; loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }, variant: MatmulVariant, kChunks: number): Dispatch {
   const transA = p.transA ?? false, transB = p.transB ?? false;
-  const { shader, tile } = MATMUL_KERNELS[variant];
+  const { shader, rows, cols } = MATMUL_KERNELS[variant];
   const kChunk = kChunks === 1 ? p.K : splitChunk(p.K, kChunks);
   const layers = splitLayers(p.K, kChunks);
   const storage: ([GPUBuffer, string] | null)[] = [
@@ -212,7 +242,7 @@ function matmulDispatch(device: GPUDevice, p: {
     update: p.step ? updateGroup(steps) : undefined,
     // main_sums_update: one more row of workgroups for the sums; main_sums_loss_update: and
     // columns for N + 1 sums
-    workgroups: checkGrid(device, p.label, [divUp(p.N + (p.loss ? 1 : 0), tile), divUp(p.M, tile) + (p.sums ? 1 : 0), layers]),
+    workgroups: checkGrid(device, p.label, [divUp(p.N + (p.loss ? 1 : 0), cols), divUp(p.M, rows) + (p.sums ? 1 : 0), layers]),
   };
   return shader === 'matmul'
     ? createDispatch(device, { ...common, uniform: MatmulSplitSizes, sizes: { M: p.M, N: p.N, K: p.K, kChunk } })
@@ -417,17 +447,42 @@ export interface SignalParams {
 }
 
 /**
+ * The forms of a hidden signal: 'tiled' (hidden_signal.wgsl's `main`, GPUs), 'direct' (its
+ * `direct`, CPU adapters), 'lanes' (matmul_lanes.wgsl's `main_signal`, on a device that takes
+ * it; the sign-concordant rules, whose F reads W's signs too, take 'direct' there).
+ */
+export type SignalForm = 'tiled' | 'direct' | 'lanes';
+
+/**
  * δ = (e·F) ⊙ f′(pre). F is a feedback matrix [classes×hidden] (fa, kp, dfa), W
  * [hidden×classes] read as Wᵀ (`transposed`, bp), or magnitudes M [classes×hidden] with the
  * signs of Wᵀ (`signConcordant`, usf/frsf/brsf). Activation 'linear' gives the unmasked s = e·F.
  */
 export function hiddenSignal(device: GPUDevice, p: SignalParams & {
-  /** Default: 'direct' on CPU adapters, else 'tiled'. */
-  form?: 'tiled' | 'direct';
+  /** Default: as the products' kernel: 'lanes' or 'direct' on CPU adapters, else 'tiled'. */
+  form?: SignalForm;
 }): Dispatch {
-  // The barrier-free form on CPU adapters, where matmul_direct is the matmul.
-  const direct = p.form === undefined ? isCpuAdapter(device) : p.form === 'direct';
-  return signalDispatch(device, p, direct, 1, shape(p.delta, p.rows, p.hidden));
+  const form = p.form ?? (isCpuAdapter(device) ? (takesLanes(device) ? 'lanes' : 'direct') : 'tiled');
+  if (form === 'lanes' && !p.signConcordant) return lanesSignal(device, p);
+  return signalDispatch(device, p, form !== 'tiled', 1, shape(p.delta, p.rows, p.hidden));
+}
+
+/** δ by matmul_lanes.wgsl's main_signal: C = e·F (F = W read as Wᵀ with transposed), stored as C ⊙ f′(pre). */
+function lanesSignal(device: GPUDevice, p: SignalParams): Dispatch {
+  if (!takesLanes(device)) throw new Error(`${p.label}: the lanes form runs only on a device whose subgroups are 4 lanes wide, and ${noLanes(device)}`);
+  const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden);
+  return createDispatch(device, {
+    label: p.label,
+    shader: 'matmul_lanes', outputs: [2],
+    entryPoint: 'main_signal',
+    constants: { TRANS_A: 0, TRANS_B: Number(p.transposed), ACTIVATION: ACTIVATION_CODE[p.activation] },
+    uniform: MatmulSizes,
+    sizes: { M: p.rows, N: p.hidden, K: p.classes },
+    // e, F and δ at bindings 1–3, pre at 9 (4–8 are the products' epilogues')
+    storage: [[p.e, shape(p.e, p.rows, p.classes)], [p.f, fShape], [p.delta, shape(p.delta, p.rows, p.hidden)], null, null, null, null, null, [p.pre, shape(p.pre, p.rows, p.hidden)]],
+    workgroups: checkGrid(device, p.label, [divUp(p.hidden, MATMUL_LANES_COLS), divUp(p.rows, MATMUL_LANES_ROWS), 1]),
+    flops: 2 * p.rows * p.hidden * p.classes,
+  });
 }
 
 /**

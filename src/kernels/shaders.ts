@@ -4,6 +4,7 @@
  */
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmul_direct from '../../shaders/matmul_direct.wgsl?raw';
+import matmul_lanes from '../../shaders/matmul_lanes.wgsl?raw';
 import matmul_pipelined from '../../shaders/matmul_pipelined.wgsl?raw';
 import matmul_vec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import bias_activation from '../../shaders/bias_activation.wgsl?raw';
@@ -20,6 +21,6 @@ import accuracy from '../../shaders/accuracy.wgsl?raw';
 import finite from '../../shaders/finite.wgsl?raw';
 
 export const SHADERS = {
-  matmul, matmul_direct, matmul_pipelined, matmul_vec4, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy, finite,
+  matmul, matmul_direct, matmul_lanes, matmul_pipelined, matmul_vec4, bias_activation, softmax_cross_entropy, mse_loss, hidden_signal, column_sum, sgd, feedback_draw, counter, alignment, gather, accuracy, finite,
 } as const;
 export type ShaderName = keyof typeof SHADERS;

@@ -271,7 +271,7 @@ async function softmaxCrossEntropy(cases: SoftmaxCase[]): Promise<Comparison[]> 
 }
 
 export interface HiddenSignalCase {
-  rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: 'tiled' | 'direct'; seed: number;
+  rows: number; hidden: number; classes: number; transposed: boolean; signConcordant: boolean; activation: Activation; form: K.SignalForm; seed: number;
   /** split-K over this many chunks of the classes (hidden_signal main, then column_sum masked) */ chunks?: number;
   /** with chunks: force this grid on column_sum masked, to test its folded index */ sumGrid?: [number, number];
 }
@@ -284,9 +284,15 @@ async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
     for (let i = 0; i < w.length; i += 7) w[i] = 0; // sign(0) = 0
     const kind = c.transposed ? 'Wᵀ (bp)' : c.signConcordant ? 'M ⊙ sign(W)ᵀ (usf/frsf/brsf)' : 'B (fa)';
     const name = `hidden_signal (${c.chunks ? `split-K ×${c.chunks}` : c.form}) ${kind} ${c.activation} rows=${c.rows} hidden=${c.hidden} classes=${c.classes}${c.sumGrid ? ` sum grid ${c.sumGrid.join('×')}` : ''}`;
+    // the kernels that ran, as shader:entryPoint (the lanes form gives sign-concordant rules to direct)
+    let ran = '';
     const got = await runKernels(name, { e, f, pre, w }, { delta: c.rows * c.hidden, scratch: (c.chunks ?? 1) * c.rows * c.hidden }, ['delta'], (x) => {
       const p = { label: name, e: x.e, f: x.f, pre: x.pre, delta: x.delta, w: x.w, rows: c.rows, hidden: c.hidden, classes: c.classes, transposed: c.transposed, signConcordant: c.signConcordant, activation: c.activation };
-      if (!c.chunks) return [K.hiddenSignal(device, { ...p, form: c.form })];
+      if (!c.chunks) {
+        const d = K.hiddenSignal(device, { ...p, form: c.form });
+        ran = `${d.shader}:${d.entryPoint}`;
+        return [d];
+      }
       const list = K.hiddenSignalSplitK(device, { ...p, scratch: x.scratch, chunks: c.chunks });
       const g = c.sumGrid;
       return g ? list.map((d) => (d.entryPoint === 'masked' ? { ...d, workgroups: [g[0], g[1], 1] as const } : d)) : list;
@@ -294,7 +300,7 @@ async function hiddenSignal(cases: HiddenSignalCase[]): Promise<Comparison[]> {
     const fEff = c.signConcordant ? ref.signConcordant(f, w, c.classes, c.hidden) : f;
     // Σ_k |e_k·f_k| per entry (the activation's derivative is at most 1): the scale of rounding in each dot product
     const magnitude = ref.hiddenSignal(e.map(Math.abs), fEff.map(Math.abs), pre, c.rows, c.hidden, c.classes, c.transposed, 'linear');
-    out.push(compare(name, got.delta, ref.hiddenSignal(e, fEff, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL, magnitude));
+    out.push(compare(`${name}${ran ? ` [${ran}]` : ''}`, got.delta, ref.hiddenSignal(e, fEff, pre, c.rows, c.hidden, c.classes, c.transposed, c.activation), TOL, magnitude));
   }
   return out;
 }
@@ -1551,11 +1557,23 @@ async function defaultLimitsDevice(): Promise<GPUDevice> {
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
     type Key = K.KernelFamily | 'tiled, default limits' | 'split-k, default limits';
-    const out: Record<Key, string[]> & { cpu?: boolean; wide?: string[] } = { auto: [], tiled: [], direct: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
+    const out: Record<Key, string[]> & { cpu?: boolean; takesLanes?: boolean; adapter?: string; wide?: string[]; lanesRefused?: string } = { auto: [], tiled: [], direct: [], lanes: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
     out.cpu = K.isCpuAdapter(device);
+    out.takesLanes = K.takesLanes(device);
+    out.adapter = describeAdapter(device);
     const plain = await defaultLimitsDevice();
+    // 'lanes' on a device made without 'subgroups' (as a caller's own device may be): refused
+    // at createNetwork with device-limit, the device left as it was
+    const made = trackBuffers(plain);
+    try {
+      await createNetwork({ sizes: [3, 4, 2], kernels: 'lanes', device: plain });
+      out.lanesRefused = 'created';
+    } catch (e) {
+      out.lanesRefused = `${(e as { code?: string }).code}: ${(e as Error).message} (buffers left: ${made.live()})`;
+    }
     const runs: [Key, K.KernelFamily, GPUDevice][] = [...K.KERNEL_FAMILIES.map((k) => [k, k, device] as [Key, K.KernelFamily, GPUDevice]), ['tiled, default limits', 'tiled', plain], ['split-k, default limits', 'split-k', plain]];
     for (const [key, kernels, on] of runs) {
+      if (kernels === 'lanes' && !out.takesLanes) continue;
       // K = 300 in the first layer's forward product and 260 in the third's, 260 classes in the
       // first hidden signal (e = δ2): split-K makes 4 chunks of each
       const net = await createNetwork({ sizes: [300, 6, 260, 3], kernels, device: on });

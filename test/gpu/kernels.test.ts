@@ -72,9 +72,9 @@ describe('kernels vs float64 reference', () => {
   // Optimizer settings for the gradient kernels' own steps: plain, momentum, weight decay, both.
   const STEPS = [[0, 0], [0.9, 0], [0, 0.01], [0.5, 0.1]].map(([momentum, weightDecay]) => ({ lr: 0.05, momentum, weightDecay }));
 
-  it('matmul and matmul_direct main_bias and main_bias_act: the product, its bias and every activation in one launch, at every transpose form', async () => {
+  it('matmul, matmul_direct and matmul_lanes main_bias and main_bias_act: the product, its bias and every activation in one launch, at every transpose form', async () => {
     const cases = [];
-    for (const variant of ['matmul', 'matmul_direct'] as const) {
+    for (const variant of ['matmul', 'matmul_direct', 'matmul_lanes'] as const) {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
         for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 65, 129], [129, 3, 17]]) {
           for (const epilogue of [...ACTIVATIONS, 'logits' as const]) cases.push({ M, N, K, transA, transB, variant, epilogue, seed: seed++ });
@@ -84,9 +84,9 @@ describe('kernels vs float64 reference', () => {
     expectAll('main_bias(_act)', await h.call('matmul', cases));
   });
 
-  it('matmul and matmul_direct main_update: the product stored and θ stepped with it in one launch (dW and W), at every transpose form', async () => {
+  it('matmul, matmul_direct and matmul_lanes main_update: the product stored and θ stepped with it in one launch (dW and W), at every transpose form', async () => {
     const cases = [];
-    for (const variant of ['matmul', 'matmul_direct'] as const) {
+    for (const variant of ['matmul', 'matmul_direct', 'matmul_lanes'] as const) {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
         for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 65, 129], [129, 3, 17], [65, 129, 300]]) cases.push({ M, N, K, transA, transB, variant, update: STEPS[seed % 4], seed: seed++ });
       }
@@ -94,11 +94,11 @@ describe('kernels vs float64 reference', () => {
     expectAll('main_update', await h.call('matmul', cases));
   });
 
-  it('matmul and matmul_direct main_sums_update: the product, op(B)\'s column sums and both tensors\' steps in one launch (dW, db, W, b), at every transpose form', async () => {
+  it('matmul, matmul_direct and matmul_lanes main_sums_update: the product, op(B)\'s column sums and both tensors\' steps in one launch (dW, db, W, b), at every transpose form', async () => {
     const cases = [];
-    for (const variant of ['matmul', 'matmul_direct'] as const) {
+    for (const variant of ['matmul', 'matmul_direct', 'matmul_lanes'] as const) {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-        // M = 32, 33, 64, 65: the sums' row of workgroups right after a whole tile row and after a partial one (tiles of 32 and 64)
+        // M = 32, 33, 64, 65: the sums' row of workgroups right after a whole tile row and after a partial one (tiles of 16, 32 and 64 rows)
         for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [32, 33, 2], [33, 65, 129], [64, 3, 17], [65, 129, 300]]) {
           for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant, sums: true, update, seed: seed++ });
         }
@@ -107,13 +107,13 @@ describe('kernels vs float64 reference', () => {
     expectAll('main_sums_update', await h.call('matmul', cases));
   });
 
-  it('matmul and matmul_direct main_sums_loss_update: as main_sums_update, and the sum of the per-row losses in one more column of the sums', async () => {
+  it('matmul, matmul_direct and matmul_lanes main_sums_loss_update: as main_sums_update, and the sum of the per-row losses in one more column of the sums', async () => {
     // acquireDevice asks for the adapter's limit; SwiftShader allows 10 (WebGPU's default is 8)
     expect(await h.call('storageBuffersPerStage', undefined as never)).toBeGreaterThanOrEqual(10);
     const cases = [];
-    for (const variant of ['matmul', 'matmul_direct'] as const) {
+    for (const variant of ['matmul', 'matmul_direct', 'matmul_lanes'] as const) {
       for (const [transA, transB] of [[true, false], [false, false]]) {
-        // N = 32 and 64: the loss column in a workgroup column of its own (tiles of 32 and 64), beside product tiles that return at once
+        // N = 32 and 64: the loss column in a workgroup column of its own (tiles of 32 and 64 columns), beside product tiles that return at once
         for (const [M, N, K] of [[1, 1, 1], [3, 17, 65], [33, 32, 129], [129, 3, 17], [65, 64, 300], [17, 10, 128]]) {
           for (const update of STEPS) cases.push({ M, N, K, transA, transB, variant, sums: true, loss: true, update, seed: seed++ });
         }
@@ -145,10 +145,13 @@ describe('kernels vs float64 reference', () => {
     expect(splitKChunks(4, 8, 2)).toBe(1);
   });
 
-  it('the host picks matmul_direct on a CPU adapter; on a GPU matmul_pipelined from 128 tiles of 128×128, matmul below', () => {
+  it('the host picks matmul_lanes on a CPU adapter with subgroups of 4, matmul_direct on one without; on a GPU matmul_pipelined from 128 tiles of 128×128, matmul below', () => {
     expect(matmulVariant(64, 64, true)).toBe('matmul_direct');
     expect(matmulVariant(1, 1000, true)).toBe('matmul_direct');
     expect(matmulVariant(4096, 4096, true)).toBe('matmul_direct');
+    expect(matmulVariant(64, 64, true, true)).toBe('matmul_lanes');
+    expect(matmulVariant(4096, 4096, true, true)).toBe('matmul_lanes');
+    expect(matmulVariant(64, 256, false, true)).toBe('matmul');
     expect(matmulVariant(64, 256, false)).toBe('matmul');
     expect(matmulVariant(1024, 1024, false)).toBe('matmul');           // 64 tiles
     expect(matmulVariant(1024, 2048, false)).toBe('matmul_pipelined'); // 128 tiles
@@ -242,14 +245,18 @@ describe('kernels vs float64 reference', () => {
     expectAll('softmax_cross_entropy output_signal', await h.call('softmaxCrossEntropy', cases));
   });
 
-  for (const form of ['tiled', 'direct'] as const) {
-    it(`hidden_signal (${form}) through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation`, async () => {
+  for (const form of ['tiled', 'direct', 'lanes'] as const) {
+    const kernel = (signConcordant: boolean) => (form === 'tiled' ? 'hidden_signal:main' : form === 'direct' || signConcordant ? 'hidden_signal:direct' : 'matmul_lanes:main_signal');
+    it(`hidden_signal (${form}) through B (fa), Wᵀ (bp) and M ⊙ sign(W)ᵀ (sign-concordant), every activation${form === 'lanes' ? ': matmul_lanes main_signal, the sign-concordant rules hidden_signal direct' : ''}`, async () => {
       const forms = [[false, false], [true, false], [false, true]] as const;
       const cases = forms.flatMap(([transposed, signConcordant]) => [
         ...triples.map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation: 'relu' as const, form, seed: seed++ })),
         ...ACTIVATIONS.flatMap((activation) => [[17, 65, 3], [129, 3, 17], [1, 129, 65]].map(([rows, hidden, classes]) => ({ rows, hidden, classes, transposed, signConcordant, activation, form, seed: seed++ }))),
       ]);
-      expectAll('hidden_signal', await h.call('hiddenSignal', cases));
+      const results = await h.call('hiddenSignal', cases);
+      expectAll('hidden_signal', results);
+      const wrong = results.filter((r) => !r.name.endsWith(`[${kernel(r.name.includes('sign(W)'))}]`)).map((r) => r.name);
+      expect(wrong).toEqual([]);
     });
   }
 

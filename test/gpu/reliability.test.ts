@@ -241,7 +241,7 @@ it('the same seed and inputs give bit-identical parameters for every rule', asyn
   expect(r).toHaveLength(7);
 });
 
-it('kernels: each family puts its own products and sums in the step; auto picks direct on a CPU adapter', async () => {
+it('kernels: each family puts its own products and sums in the step; auto picks lanes on a CPU adapter with subgroups of 4, direct on one without', async () => {
   const r = await h.call('kernelChoice', undefined);
   const kinds = (list: string[], shader: RegExp) => list.map((l) => l.split(' ').slice(1).join(' ')).filter((k) => shader.test(k)).sort();
   // 3 forward products, each with its bias and activation in its launch; 3 dW products, 2
@@ -258,17 +258,26 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   expect(kinds(plain, /^column_sum/)).toEqual(['column_sum:lanes_loss_update']);
   expect(kinds(r.direct, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul_direct'), ...Array(2).fill('matmul_direct:main_sums_update'), 'matmul_direct:main_sums_loss_update', ...Array(2).fill('hidden_signal:direct'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.direct, /^column_sum/)).toEqual([]);
+  // lanes: matmul_lanes for the products and the hidden signals (fa's B: main_signal)
+  if (r.takesLanes) {
+    expect(kinds(r.lanes, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul_lanes'), ...Array(2).fill('matmul_lanes:main_sums_update'), 'matmul_lanes:main_sums_loss_update', ...Array(2).fill('matmul_lanes:main_signal'), 'softmax_cross_entropy:main'].sort());
+    expect(kinds(r.lanes, /^column_sum/)).toEqual([]);
+  }
+  // SwiftShader under Chromium takes lanes (subgroups of exactly 4, asked for by acquireDevice)
+  if (/swiftshader/i.test(r.adapter ?? '')) expect(r.takesLanes).toBe(true);
+  // and a device made without 'subgroups' refuses the family at createNetwork, making nothing
+  expect(r.lanesRefused).toMatch(/^device-limit: kernels: 'lanes' \(matmul_lanes\.wgsl\) needs a device whose subgroups are 4 lanes wide.*was made without 'subgroups'.*\(buffers left: 0\)$/);
   // matmul_pipelined has neither the epilogue nor the step: bias_activation and sgd launches
   expect(kinds(r.pipelined, /^(matmul|hidden|softmax|bias)/)).toEqual([...Array(6).fill('matmul_pipelined:main'), ...Array(2).fill('bias_activation:main'), 'bias_activation:add_bias', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.pipelined, /^column_sum/)).toEqual([...Array(2).fill('column_sum:lanes_update'), 'column_sum:lanes_loss_update'].sort());
-  for (const family of ['tiled', 'direct', 'split-k', 'auto'] as const) expect(kinds(r[family], /^sgd/), family).toEqual([]);
+  for (const family of ['tiled', 'direct', 'lanes', 'split-k', 'auto'] as const) expect(kinds(r[family], /^sgd/), family).toEqual([]);
   expect(r.pipelined.filter((l) => /sgd/.test(l))).toEqual(['Layer3.update.W sgd:main', 'Layer2.update.W sgd:main', 'Layer1.update.W sgd:main']);
   // Each layer's hidden signal comes before its dW, which steps the W that bp's signal reads
   expect(r.tiled.filter((l) => /backward\.(signal|dW)/.test(l)).map((l) => l.split(' ')[0])).toEqual([
     'Layer2.backward.signal', 'Layer3.backward.dW+db+update+Loss.mean', 'Layer1.backward.signal', 'Layer2.backward.dW+db+update', 'Layer1.backward.dW+db+update',
   ]);
   // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
-  expect(r.auto).toEqual(r.cpu ? r.direct : r['split-k']);
+  expect(r.auto).toEqual(r.cpu ? (r.takesLanes ? r.lanes : r.direct) : r['split-k']);
   // split-k: the first forward product 7×6×300 in 4 layers of partial products, which the
   // hidden layer's bias_activation adds itself; the output layer (3 classes), its loss and the
   // top hidden layer's signal in one launch; the first hidden signal (260 classes) in 4 layers
