@@ -20,7 +20,8 @@
 //     layers and applies f′. kChunk is a multiple of 16; without split-K, kChunk = classes.
 //   direct (CPU adapters), as matmul_direct.wgsl: 8×8 per thread read straight from storage,
 //     no workgroup memory, no barrier. Dispatch: (ceil(hidden / 64), ceil(rows / 64), 1)
-//     workgroups of 8×8 threads.
+//     workgroups of 8×8 threads. On CPU adapters whose subgroups are 4 lanes wide only the
+//     sign-concordant rules take it: matmul_lanes.wgsl's main_signal makes the others' δ there.
 
 struct Sizes {
   rows: u32,

@@ -77,14 +77,21 @@ export function describeAdapter(device: GPUDevice): string {
 
 /**
  * The device's limits and features that decide which launches a step takes (fused epilogues
- * need nine or ten storage buffers a stage; per-kernel times need timestamp-query), for logs
- * and benchmark headers.
+ * need nine or ten storage buffers a stage; per-kernel times need timestamp-query; matmul_lanes
+ * subgroups exactly 4 lanes wide), for logs and benchmark headers.
  */
 export function describeLimits(device: GPUDevice): string {
   const l = keyLimits(device);
   return `storage buffers a stage ${l.maxStorageBuffersPerShaderStage}, largest binding ${Math.floor(l.maxStorageBufferBindingSize / 2 ** 20)} MiB, `
     + `workgroups a dimension ${l.maxComputeWorkgroupsPerDimension}, workgroup memory ${l.maxComputeWorkgroupStorageSize} bytes, `
-    + `timestamp-query ${device.features.has('timestamp-query') ? 'yes' : 'no'}`;
+    + `timestamp-query ${device.features.has('timestamp-query') ? 'yes' : 'no'}, subgroups ${subgroupWidths(device)}`;
+}
+
+/** 'no' without the 'subgroups' feature, else the adapter's subgroup widths ('4–4 lanes'; '? lanes' where it does not say). */
+function subgroupWidths(device: GPUDevice): string {
+  if (!device.features.has('subgroups')) return 'no';
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return info?.subgroupMinSize === undefined ? '? lanes' : `${info.subgroupMinSize}–${info.subgroupMaxSize} lanes`;
 }
 
 /** The limits describeLimits prints, and those beside them that size a launch, as numbers (benchmark records). */

@@ -98,17 +98,17 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
   expect(await s.page.evaluate(() => (window as unknown as Page).faPage.parameters(1))).toEqual(parametersBefore);
   const items = await s.page.$$eval('#dispatches li', (lis) => lis.map((li) => li.textContent));
   console.log(items.join('\n'));
-  // matmul_direct on a CPU adapter (SwiftShader), matmul on a GPU
+  // matmul_lanes on a CPU adapter with subgroups of 4 (SwiftShader), matmul_direct on one without, matmul on a GPU
   // the product, its bias and activation in one launch
-  expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul(_direct)?\.wgsl/);
+  expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul(_direct|_lanes)?\.wgsl/);
   expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
   // The hidden signal: hidden_signal.wgsl on a CPU adapter (SwiftShader); on a GPU with nine
   // storage buffers a stage, in the output layer's launch (softmax_cross_entropy's output_signal)
   const fused = items.some((t) => /^Layer2\.forward\+Loss\.softmax_cross_entropy\+Layer1\.backward\.signal +\(softmax_cross_entropy\.wgsl/.test(t!));
   if (!fused) expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
   // The step ends with the first layer's gradients dW1 and db1, which step W1 and b1 in the
-  // same launch (matmul_direct on a CPU adapter, matmul.wgsl on a GPU)
-  expect(items.at(-1)).toMatch(/^Layer1\.backward\.dW\+db\+update +\(matmul(_direct)?\.wgsl/);
+  // same launch (matmul_lanes or matmul_direct on a CPU adapter, matmul.wgsl on a GPU)
+  expect(items.at(-1)).toMatch(/^Layer1\.backward\.dW\+db\+update +\(matmul(_direct|_lanes)?\.wgsl/);
   expect(items.some((t) => /sgd\.wgsl/.test(t!))).toBe(false);
   // each kernel's GPU time, from timestamp queries (SwiftShader in Chromium has them)
   for (const item of items) expect(item).toMatch(/workgroups, [\d.]+ (ms|µs) on the GPU\)$/);
@@ -128,7 +128,7 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
   }
   expect(await s.page.$$eval('#dispatch-detail .token', (t) => t.length)).toBeGreaterThan(50);
   await s.page.click('#dispatches li:first-child');
-  expect(await s.page.$eval('#dispatch-detail', (e) => e.textContent!)).toMatch(/shaders\/matmul(_direct)?\.wgsl/);
+  expect(await s.page.$eval('#dispatch-detail', (e) => e.textContent!)).toMatch(/shaders\/matmul(_direct|_lanes)?\.wgsl/);
   // The last launch steps b1: the update's group is listed, and b1 among what it writes
   await s.page.click('#dispatches li:last-child');
   const last = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
@@ -142,7 +142,7 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
 
 it('with the split-k kernels chosen, the view shows a GPU\'s step: the top hidden signal in the output layer\'s launch', async () => {
   // every family named and described beside the controls
-  expect(await s.page.$$eval('#kernel-help dt', (d) => d.map((e) => e.textContent))).toEqual(['auto', 'tiled', 'direct', 'split-k', 'pipelined']);
+  expect(await s.page.$$eval('#kernel-help dt', (d) => d.map((e) => e.textContent))).toEqual(['auto', 'tiled', 'direct', 'lanes', 'split-k', 'pipelined']);
   await setControl('kernels', 'split-k');
   // the trace of the networks the change replaced is gone
   expect(await s.page.$$eval('#dispatches li', (l) => l.length)).toBe(0);
