@@ -10,11 +10,23 @@ import 'prismjs/themes/prism.css';
 import { SHADERS, type TraceEntry } from '../src/index.js';
 
 /**
+ * Whether a signal's dispatch reads Wᵀ (backprop): hidden_signal's and softmax_cross_entropy's
+ * TRANSPOSED, matmul_lanes's main_signal's TRANS_B.
+ */
+const readsWT = (e: TraceEntry) => Boolean(e.shader === 'matmul_lanes' ? e.constants.TRANS_B : e.constants.TRANSPOSED);
+
+/**
  * The source lines that pick the matrix the error goes back through, for the branch the
  * dispatch's override constants select (hidden_signal.wgsl's and softmax_cross_entropy.wgsl's
- * `feedback`, and hidden_signal's header line for that rule family).
+ * `feedback`, and hidden_signal's header line for that rule family; matmul_lanes.wgsl's
+ * reading of B as stored or transposed, and its header line).
  */
 function pickLines(e: TraceEntry): RegExp[] {
+  if (e.shader === 'matmul_lanes') {
+    return readsWT(e)
+      ? [/^ +rb0 = n0 \* sizes\.K; rb1 = n1 \* sizes\.K; stepB = 1u;$/, /^\/\/ +BP: +F\(c, j\) = /]
+      : [/^ +rb0 = n0; rb1 = n1; stepB = sizes\.N;$/, /^\/\/ +FA, KP, DFA: F\(c, j\) = /];
+  }
   if (e.constants.TRANSPOSED) return [/v = f\[j \* sizes\.classes \+ c\];/, /^\/\/ +BP: +F\(c, j\) = /];
   if (e.constants.SIGN_CONCORDANT) return [/\* sign\(w\[/, /\(SIGN_CONCORDANT\): F\(c, j\) = /];
   return [/v = f\[c \* sizes\.(hidden|inputs) \+ j\];/, /FA, KP, DFA: F\(c, j\) = /];
@@ -49,7 +61,7 @@ export function showTrace(list: HTMLOListElement, detail: HTMLElement, entries: 
     const li = document.createElement('li');
     li.textContent = `${e.label}  (${e.shader}.wgsl, ${e.workgroups.join('×')} workgroups${e.ms === null ? '' : `, ${formatMs(e.ms)} on the GPU`})`;
     // Where FA and its kin depart from backprop; in backprop's own step, the place they would.
-    if (makesSignal(e)) li.classList.add(e.constants.TRANSPOSED ? 'signal' : 'departs');
+    if (makesSignal(e)) li.classList.add(readsWT(e) ? 'signal' : 'departs');
     // Reachable from the keyboard: Tab to an item, Enter or Space shows it.
     li.tabIndex = 0;
     li.setAttribute('role', 'button');
@@ -79,8 +91,8 @@ function renderDetail(e: TraceEntry, rule: string): HTMLElement {
   if (makesSignal(e)) {
     const note = document.createElement('p');
     const r = escapeHtml(rule);
-    note.innerHTML = e.constants.TRANSPOSED
-      ? '<strong>Here backprop sends the error back through Wᵀ</strong> (<code>TRANSPOSED</code>, the marked lines); feedback alignment would use a fixed random B instead.'
+    note.innerHTML = readsWT(e)
+      ? `<strong>Here backprop sends the error back through Wᵀ</strong> (<code>${e.shader === 'matmul_lanes' ? 'TRANS_B' : 'TRANSPOSED'}</code>, the marked lines); feedback alignment would use a fixed random B instead.`
       : e.constants.SIGN_CONCORDANT
         ? `<strong>Here ${r} departs from backprop:</strong> the error goes back through M ⊙ sign(Wᵀ): Wᵀ's signs, but magnitudes M of the rule's own (marked lines), not Wᵀ's.`
         : `<strong>Here ${r} departs from backprop:</strong> the error goes back through the rule's feedback matrix (${rule === 'kp' ? 'B, trained with dWᵀ' : rule === 'dfa' ? 'D, fixed and random, straight from the output error' : 'B, fixed and random'}), not Wᵀ (marked lines).`;

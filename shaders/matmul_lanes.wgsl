@@ -18,9 +18,12 @@
 // main_sums_update, main_sums_loss_update: dW and W's step in the product's rows of
 // workgroups; in one more row, op(B)'s column sums (db) and b's step, 8 columns a lane, and the
 // batch loss in the lane whose columns hold N. main_signal: a hidden layer's error signal,
-// C = e·F stored as delta = C ⊙ f′(pre) (hidden_signal.wgsl's, with A = e [rows×classes], B = F:
-// B or D [classes×hidden], or W [hidden×classes] with TRANS_B; the sign-concordant rules keep
-// hidden_signal.wgsl's direct form, whose F reads W's signs too).
+// C = e·F stored as delta = C ⊙ f′(pre) (hidden_signal.wgsl's), A = e [rows×classes] and B = F,
+// where the rules depart from backprop:
+//   FA, KP, DFA: F(c, j) = B[c, j], B (for DFA D) [classes×hidden] bound as b, read as stored
+//   BP:          F(c, j) = W[j, c], the forward weights W [hidden×classes] bound as b, read
+//                transposed (TRANS_B)
+// (the sign-concordant rules keep hidden_signal.wgsl's direct form, whose F reads W's signs).
 // Rows and columns past C are clamped to its last ones: read, computed, never stored. No
 // invocation returns before the broadcasts (each needs all 4 lanes).
 
@@ -204,7 +207,11 @@ fn product(row: u32, col: u32, lane: u32) -> Block {
   var ra: vec4<u32>; var stepA: u32;
   if (TRANS_A) { ra = mine; stepA = sizes.M; } else { ra = mine * sizes.K; stepA = 1u; }
   var rb0: vec4<u32>; var rb1: vec4<u32>; var stepB: u32;
-  if (TRANS_B) { rb0 = n0 * sizes.K; rb1 = n1 * sizes.K; stepB = 1u; } else { rb0 = n0; rb1 = n1; stepB = sizes.N; }
+  if (TRANS_B) {
+    rb0 = n0 * sizes.K; rb1 = n1 * sizes.K; stepB = 1u;
+  } else {
+    rb0 = n0; rb1 = n1; stepB = sizes.N;
+  }
 
   var ka = 0u;
   var kb = 0u;

@@ -102,10 +102,12 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
   // the product, its bias and activation in one launch
   expect(items[0]).toMatch(/^Layer1\.forward\.matmul\+bias_activation +\(matmul(_direct|_lanes)?\.wgsl/);
   expect(items.some((t) => /Loss\.softmax_cross_entropy/.test(t!))).toBe(true);
-  // The hidden signal: hidden_signal.wgsl on a CPU adapter (SwiftShader); on a GPU with nine
-  // storage buffers a stage, in the output layer's launch (softmax_cross_entropy's output_signal)
+  // The hidden signal: matmul_lanes.wgsl's main_signal on a CPU adapter with subgroups of 4
+  // (SwiftShader), hidden_signal.wgsl on one without; on a GPU with nine storage buffers a
+  // stage, in the output layer's launch (softmax_cross_entropy's output_signal)
   const fused = items.some((t) => /^Layer2\.forward\+Loss\.softmax_cross_entropy\+Layer1\.backward\.signal +\(softmax_cross_entropy\.wgsl/.test(t!));
-  if (!fused) expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
+  const lanes = items.some((t) => /Layer1\.backward\.signal +\(matmul_lanes\.wgsl/.test(t!));
+  if (!fused && !lanes) expect(items.some((t) => /Layer1\.backward\.signal +\(hidden_signal\.wgsl/.test(t!))).toBe(true);
   // The step ends with the first layer's gradients dW1 and db1, which step W1 and b1 in the
   // same launch (matmul_lanes or matmul_direct on a CPU adapter, matmul.wgsl on a GPU)
   expect(items.at(-1)).toMatch(/^Layer1\.backward\.dW\+db\+update +\(matmul(_direct|_lanes)?\.wgsl/);
@@ -114,13 +116,18 @@ it('the kernel-by-kernel view lists the dispatches of a step with their WGSL, an
   for (const item of items) expect(item).toMatch(/workgroups, [\d.]+ (ms|µs) on the GPU\)$/);
   // The hidden signal is selected first, its departing lines marked, with values before and after.
   const detail = await s.page.$eval('#dispatch-detail', (e) => e.textContent!);
-  expect(detail).toMatch(fused ? /shaders\/softmax_cross_entropy\.wgsl/ : /shaders\/hidden_signal\.wgsl/);
+  expect(detail).toMatch(fused ? /shaders\/softmax_cross_entropy\.wgsl/ : lanes ? /shaders\/matmul_lanes\.wgsl, entry point main_signal/ : /shaders\/hidden_signal\.wgsl/);
   expect(detail).toMatch(/Here fa departs from backprop/);
   expect(detail).toMatch(/before \[/);
   // only FA's branch of the feedback choice, and its header line, are marked: not BP's (TRANSPOSED) nor the sign-concordant one
   const marked = await s.page.$$eval('#dispatch-detail .line-departs', (l) => l.map((e) => e.textContent!));
   if (fused) {
     expect(marked).toEqual([expect.stringMatching(/v = f\[c \* sizes\.inputs \+ j\];/)]);
+  } else if (lanes) {
+    // its header line for FA, KP and DFA, and B read as stored (not TRANS_B's transposed read)
+    expect(marked).toHaveLength(2);
+    expect(marked[0]).toMatch(/FA, KP, DFA: F\(c, j\) = B\[c, j\]/);
+    expect(marked[1]).toMatch(/^ +rb0 = n0; rb1 = n1; stepB = sizes\.N;$/);
   } else {
     expect(marked).toHaveLength(2);
     expect(marked[0]).toMatch(/FA, KP, DFA: F\(c, j\) = B\[c, j\]/);
