@@ -5,7 +5,7 @@
  * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
+  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, takesLanes, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   LIMITS, type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
@@ -544,7 +544,8 @@ function wire(): void {
     }
   }
   // Which kernels run the step: a GPU's families run on a CPU adapter too (slower), so the
-  // kernel-by-kernel view can show the launches a GPU would take.
+  // kernel-by-kernel view can show the launches a GPU would take; 'lanes' only on a CPU adapter
+  // whose subgroups are 4 lanes wide (offered once the device is known, at start).
   const kernels = form.elements.namedItem('kernels') as HTMLSelectElement;
   for (const k of KERNEL_FAMILIES) {
     const option = new Option(k, k, false, k === 'auto');
@@ -645,6 +646,12 @@ async function start(): Promise<void> {
     return;
   }
   watchDevice();
+  // matmul_lanes needs subgroups 4 lanes wide (SwiftShader's): elsewhere its family is not offered
+  const lanes = (form.elements.namedItem('kernels') as HTMLSelectElement).querySelector<HTMLOptionElement>('option[value="lanes"]');
+  if (lanes && !takesLanes(device)) {
+    lanes.disabled = true;
+    lanes.title += ' (not on this device: its subgroups are not 4 lanes wide)';
+  }
   wireBench({
     form: $<HTMLFormElement>('bench-controls'), button: $<HTMLButtonElement>('bench-run'), status: $('bench-status'), output: $('bench-output'), download: $<HTMLAnchorElement>('bench-json'),
     device: () => device, serial, pause,

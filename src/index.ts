@@ -14,7 +14,7 @@ export { VERSION } from './version.js';
 export { acquireDevice, describeAdapter, describeLimits, keyLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';
 export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/metrics.js';
-export { isCpuAdapter, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+export { isCpuAdapter, takesLanes, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
 export { twoSpirals, xorPoints, circles, blobs, type TwoSpiralOptions, type BlobOptions, type SyntheticOptions } from './data/synthetic.js';

@@ -81,7 +81,17 @@ export function matmulVariant(M: number, N: number, cpuAdapter = false, lanes = 
 
 /** The kernel a product of C [M×N] gets on this device: `variant` if given, else matmulVariant's pick. */
 export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant): MatmulVariant {
-  return variant ?? matmulVariant(M, N, isCpuAdapter(device), takesLanes(device));
+  return variant ?? matmulVariant(M, N, isCpuAdapter(device), takesLanes(device) && lanesGridFits(device, M, N));
+}
+
+/**
+ * Whether matmul_lanes's grid for C [M×N] (16×32 a workgroup, a row and a column more for the
+ * sums and the loss) stays within the device's workgroups a dimension: a product past it (a
+ * fan-in of a million, where dW's M is the fan-in) takes matmul_direct's 64×64 tiles instead.
+ */
+function lanesGridFits(device: GPUDevice, M: number, N: number): boolean {
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  return divUp(M, MATMUL_LANES_ROWS) + 1 <= max && divUp(N + 1, MATMUL_LANES_COLS) <= max;
 }
 
 /**
@@ -463,7 +473,7 @@ export function hiddenSignal(device: GPUDevice, p: SignalParams & {
   /** Default: as the products' kernel: 'lanes' or 'direct' on CPU adapters, else 'tiled'. */
   form?: SignalForm;
 }): Dispatch {
-  const form = p.form ?? (isCpuAdapter(device) ? (takesLanes(device) ? 'lanes' : 'direct') : 'tiled');
+  const form = p.form ?? (isCpuAdapter(device) ? (takesLanes(device) && lanesGridFits(device, p.rows, p.hidden) ? 'lanes' : 'direct') : 'tiled');
   if (form === 'lanes' && !p.signConcordant) return lanesSignal(device, p);
   return signalDispatch(device, p, form !== 'tiled', 1, shape(p.delta, p.rows, p.hidden));
 }

@@ -9,7 +9,7 @@
  *             (hidden_signal, s from the rule: src/rules), since a rule may read W_k (bp's
  *             Wᵀ, the sign-concordant rules' signs); then dW_k = h_{k−1}ᵀ·δ_k (matmul, Aᵀ read
  *             in place) and db_k = Σ_rows δ_k (column_sum; in dW's launch where that is an
- *             unsplit matmul.wgsl or matmul_direct), each stored (getGradients) and used at
+ *             unsplit matmul.wgsl, matmul_direct or matmul_lanes), each stored (getGradients) and used at
  *             once to step W_k and b_k (SGD with momentum and weight decay) in the launch that
  *             made it: the update costs no launch of its own but where matmul_pipelined makes
  *             dW (an sgd launch follows it). The batch loss Σ rowLoss in the output layer's
@@ -165,8 +165,8 @@ export class StepGraph {
 
   /**
    * C = op(A)·op(B) with the family's kernel, then the forward's bias and activation
-   * (`epilogue`): in the product's launch where its kernel is an unsplit matmul.wgsl or
-   * matmul_direct (main_bias_act, main_bias), else in a bias_activation launch after it. Or
+   * (`epilogue`): in the product's launch where its kernel is an unsplit matmul.wgsl,
+   * matmul_direct or matmul_lanes (main_bias_act, main_bias), else in a bias_activation launch after it. Or
    * (with 'split-k', and with 'auto' on a GPU) on a product that has few tiles and a long K,
    * split-K over a scratch buffer of its own, whose partial products a hidden layer's
    * bias_activation adds itself (one launch fewer) and column_sum adds otherwise.
@@ -190,8 +190,8 @@ export class StepGraph {
 
   /**
    * A weight gradient dW (product p) and W's step (`wStep`), and with `db` a hidden layer's db
-   * and b's step: one launch where the kernel is an unsplit matmul.wgsl or matmul_direct
-   * (main_sums_update; main_update without db); else dW in split-K's sum, or by
+   * and b's step: one launch where the kernel is an unsplit matmul.wgsl, matmul_direct or
+   * matmul_lanes (main_sums_update; main_update without db); else dW in split-K's sum, or by
    * matmul_pipelined with W's step in an sgd launch after it, then db in a column_sum.
    */
   private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: BiasGradient): Dispatch[] {
@@ -211,7 +211,7 @@ export class StepGraph {
 
   /**
    * The output layer's dW and db, their steps, and the batch loss Σ rowLoss into `loss`: one
-   * launch where dW's kernel is an unsplit matmul.wgsl or matmul_direct on a device with ten
+   * launch where dW's kernel is an unsplit matmul.wgsl, matmul_direct or matmul_lanes on a device with ten
    * storage buffers a stage (main_sums_loss_update); else dW as gradient() makes it, then db
    * with the loss in one column_sum.
    */

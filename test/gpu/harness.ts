@@ -1557,7 +1557,7 @@ async function defaultLimitsDevice(): Promise<GPUDevice> {
 async function kernelChoice() {
   return scoped('kernelChoice', async () => {
     type Key = K.KernelFamily | 'tiled, default limits' | 'split-k, default limits';
-    const out: Record<Key, string[]> & { cpu?: boolean; takesLanes?: boolean; adapter?: string; wide?: string[]; lanesRefused?: string } = { auto: [], tiled: [], direct: [], lanes: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
+    const out: Record<Key, string[]> & { cpu?: boolean; takesLanes?: boolean; adapter?: string; wide?: string[]; tall?: string[]; lanesRefused?: string } = { auto: [], tiled: [], direct: [], lanes: [], 'split-k': [], pipelined: [], 'tiled, default limits': [], 'split-k, default limits': [] };
     out.cpu = K.isCpuAdapter(device);
     out.takesLanes = K.takesLanes(device);
     out.adapter = describeAdapter(device);
@@ -1590,6 +1590,17 @@ async function kernelChoice() {
       out.wide = wide.describeStep(1).filter((d) => d.shader === 'column_sum').map((d) => `${d.label} ${d.shader}:${d.entryPoint} ${d.workgroups.join('×')}`);
     } finally {
       wide.destroy();
+    }
+    // A fan-in of 1,048,600: dW1 [1,048,600×3] would need 65,539 rows of matmul_lanes's
+    // workgroups (16 rows each, and the sums' row), past the limit of 65,535: auto gives that
+    // product matmul_direct (64 rows a workgroup) and keeps lanes for the others
+    if (out.takesLanes) {
+      const tall = await createNetwork({ sizes: [1_048_600, 3, 2], device });
+      try {
+        out.tall = tall.describeStep(1).filter((d) => /^matmul/.test(d.shader)).map((d) => `${d.label} ${d.shader}:${d.entryPoint} ${d.workgroups.join('×')}`);
+      } finally {
+        tall.destroy();
+      }
     }
     return out;
   });
@@ -1785,6 +1796,8 @@ async function activations(c: { sizes: number[]; activation: Activation; n: numb
 
 const harness = {
   adapter: async () => describeAdapter(device),
+  /** Whether the device runs matmul_lanes (subgroups of 4: SwiftShader in Chromium, which reliability.test.ts requires to) */
+  takesLanes: async () => K.takesLanes(device),
   storageBuffersPerStage: async () => device.limits.maxStorageBuffersPerShaderStage,
   matmul, biasActivation, softmaxCrossEntropy, mseLoss, hiddenSignal, columnSum, sgd, feedbackDraw, alignmentKernels, gather, correctRows,
   step, feedbackUse, kpDecay, brsfDraws, alignment, xor, spirals, fitReplay, fashionExperiment, divergedExperiment, finiteCheck, hiddenNonFinite, trainReplay, evaluations, stateReplaced, progressStop, readbackFailure,

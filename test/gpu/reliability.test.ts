@@ -263,6 +263,14 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
     expect(kinds(r.lanes, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul_lanes'), ...Array(2).fill('matmul_lanes:main_sums_update'), 'matmul_lanes:main_sums_loss_update', ...Array(2).fill('matmul_lanes:main_signal'), 'softmax_cross_entropy:main'].sort());
     expect(kinds(r.lanes, /^column_sum/)).toEqual([]);
   }
+  // a product whose grid in matmul_lanes's 16-row tiles passes the limit: matmul_direct, auto's other CPU kernel
+  if (r.takesLanes) {
+    expect(r.tall).toEqual([
+      'Layer1.forward.matmul+bias_activation matmul_lanes:main_bias_act 1×1×1', 'Layer2.forward.matmul+bias matmul_lanes:main_bias 1×1×1',
+      'Layer1.backward.signal matmul_lanes:main_signal 1×1×1', 'Layer2.backward.dW+db+update+Loss.mean matmul_lanes:main_sums_loss_update 1×2×1',
+      'Layer1.backward.dW+db+update matmul_direct:main_sums_update 1×16386×1',
+    ]);
+  }
   // SwiftShader under Chromium takes lanes (subgroups of exactly 4, asked for by acquireDevice)
   if (/swiftshader/i.test(r.adapter ?? '')) expect(r.takesLanes).toBe(true);
   // and a device made without 'subgroups' refuses the family at createNetwork, making nothing

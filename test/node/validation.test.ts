@@ -43,7 +43,7 @@ describe('createNetwork option checks', () => {
     ['device that is not one', { sizes: [2, 8, 2], device: {} }, /device: expected a GPUDevice/],
     ['device with a queue and nothing else', { sizes: [2, 8, 2], device: { queue: 1 } }, /device: expected a GPUDevice/],
     ['a misspelt option', { sizes: [2, 8, 2], learningrate: 5 }, /options: unknown option "learningrate"; expected sizes, rule, /],
-    ['unknown kernel family', { sizes: [2, 8, 2], kernels: 'gpu' }, /kernels: expected one of 'auto', 'tiled', 'direct', 'split-k', 'pipelined', got "gpu"/],
+    ['unknown kernel family', { sizes: [2, 8, 2], kernels: 'gpu' }, /kernels: expected one of 'auto', 'tiled', 'direct', 'lanes', 'split-k', 'pipelined', got "gpu"/],
   ];
   for (const [name, options, message] of cases) {
     it(`rejects ${name}`, async () => {
