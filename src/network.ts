@@ -15,7 +15,7 @@ import { StepGraph } from './train/graph.js';
 import { GpuDataset } from './train/gpu-dataset.js';
 import { checkDataset, type Dataset } from './data/dataset.js';
 import { affineFault, copyAffine, identityOrder, normalizer, normalizedRows, NORMALIZATIONS, perFeature, shuffledOrder, splitValidation, type Affine, type Normalization } from './data/prepare.js';
-import { correctRows, columnSum, gather, takesLanes, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
+import { correctRows, columnSum, gather, lanesRefusal, writeOptimizerSettings, KERNEL_FAMILIES, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 import { decodeCheckpoint, encodeCheckpoint, nonFiniteValue, type Checkpoint } from './model/checkpoint.js';
 import { StateSnapshots } from './train/snapshot.js';
 import { FiniteCheck, FINITE_WORDS, type FiniteFlags } from './train/finite.js';
@@ -466,7 +466,8 @@ export class Network {
       }
     });
     checkParametersFit(device, this.sizes, this.rule);
-    if (cfg.kernels === 'lanes' && !takesLanes(device)) throw new FaWebGpuError('device-limit', `kernels: 'lanes' (matmul_lanes.wgsl) needs a device whose subgroups are 4 lanes wide, with the 'subgroups' feature (SwiftShader's, through acquireDevice); this one (${this.adapter}) ${device.features.has('subgroups') ? 'has subgroups of another width' : "was made without 'subgroups'"}: use 'auto'`);
+    const noLanes = cfg.kernels === 'lanes' ? lanesRefusal(device) : undefined;
+    if (noLanes) throw new FaWebGpuError('device-limit', `kernels: 'lanes' (matmul_lanes.wgsl) needs a device whose subgroups are 4 lanes wide, with the 'subgroups' feature (SwiftShader's, through acquireDevice); this one (${this.adapter}) ${noLanes}: use 'auto'`);
     this.params = new GpuParameters(device, this.sizes, this.rule, initParameters(this.sizes, this.rule, cfg.seed, cfg.init), cfg.optimizer);
     const made = collectDispatches();
     try {

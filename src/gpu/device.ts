@@ -87,11 +87,17 @@ export function describeLimits(device: GPUDevice): string {
     + `timestamp-query ${device.features.has('timestamp-query') ? 'yes' : 'no'}, subgroups ${subgroupWidths(device)}`;
 }
 
+/** The adapter's subgroup widths (GPUAdapterInfo's subgroupMinSize and subgroupMaxSize), undefined where it does not say. */
+export function subgroupSizes(device: GPUDevice): { min?: number; max?: number } {
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return { min: info?.subgroupMinSize, max: info?.subgroupMaxSize };
+}
+
 /** 'no' without the 'subgroups' feature, else the adapter's subgroup widths ('4–4 lanes'; '? lanes' where it does not say). */
 function subgroupWidths(device: GPUDevice): string {
   if (!device.features.has('subgroups')) return 'no';
-  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-  return info?.subgroupMinSize === undefined ? '? lanes' : `${info.subgroupMinSize}–${info.subgroupMaxSize} lanes`;
+  const { min, max } = subgroupSizes(device);
+  return min === undefined ? '? lanes' : `${min}–${max} lanes`;
 }
 
 /** The limits describeLimits prints, and those beside them that size a launch, as numbers (benchmark records). */

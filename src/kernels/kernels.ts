@@ -5,6 +5,7 @@
  */
 import { UniformLayout } from '../gpu/uniforms.js';
 import type { Activation } from '../model/options.js';
+import { subgroupSizes } from '../gpu/device.js';
 import { checkGrid, createDispatch, divUp, grid1d, type Dispatch, type DispatchSpec } from './dispatch.js';
 import type { ShaderName } from './shaders.js';
 
@@ -81,7 +82,12 @@ export function matmulVariant(M: number, N: number, cpuAdapter = false, lanes = 
 
 /** The kernel a product of C [M×N] gets on this device: `variant` if given, else matmulVariant's pick. */
 export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant): MatmulVariant {
-  return variant ?? matmulVariant(M, N, isCpuAdapter(device), takesLanes(device) && lanesGridFits(device, M, N));
+  return variant ?? matmulVariant(M, N, isCpuAdapter(device), lanesFit(device, M, N));
+}
+
+/** Whether C [M×N] may take matmul_lanes on this device: it takes the kernel and the product's grid fits. */
+function lanesFit(device: GPUDevice, M: number, N: number): boolean {
+  return takesLanes(device) && lanesGridFits(device, M, N);
 }
 
 /**
@@ -100,15 +106,14 @@ function lanesGridFits(device: GPUDevice, M: number, N: number): boolean {
  * 4 invocations is one whole subgroup (SwiftShader's, one SSE vector of lanes).
  */
 export function takesLanes(device: GPUDevice): boolean {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-  return device.features.has('subgroups') && info?.subgroupMinSize === 4 && info.subgroupMaxSize === 4;
+  return lanesRefusal(device) === undefined;
 }
 
-/** Why a device does not take matmul_lanes, for errors. */
-function noLanes(device: GPUDevice): string {
-  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-  if (!device.features.has('subgroups')) return 'the device was made without the \'subgroups\' feature (acquireDevice asks for it where the adapter has it)';
-  return `its subgroups are ${info?.subgroupMinSize ?? '?'}–${info?.subgroupMaxSize ?? '?'} lanes wide, not exactly 4`;
+/** Why a device does not take matmul_lanes ("was made without 'subgroups' …"), for errors; undefined where it does. */
+export function lanesRefusal(device: GPUDevice): string | undefined {
+  if (!device.features.has('subgroups')) return "was made without 'subgroups' (acquireDevice asks for the feature where the adapter has it)";
+  const { min, max } = subgroupSizes(device);
+  return min === 4 && max === 4 ? undefined : `has subgroups ${min ?? '?'}–${max ?? '?'} lanes wide, not exactly 4`;
 }
 
 /**
@@ -189,7 +194,7 @@ export function matmul(device: GPUDevice, p: {
 }): Dispatch {
   const variant = matmulKernelFor(device, p.M, p.N, p.variant);
   if (p.loss && !(p.sums && matmulTakesLoss(device))) throw new Error(`${p.label}: the batch loss is summed beside the product's column sums only, on a device that allows ${LOSS_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
-  if (variant === 'matmul_lanes' && !takesLanes(device)) throw new Error(`${p.label}: matmul_lanes runs only on a device whose subgroups are 4 lanes wide, and ${noLanes(device)}`);
+  if (variant === 'matmul_lanes' && !takesLanes(device)) throw new Error(`${p.label}: matmul_lanes runs only on a device whose subgroups are 4 lanes wide, and this one ${lanesRefusal(device)}`);
   if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
   if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul, matmul_direct and matmul_lanes have)`);
   if (p.step && p.epilogue) throw new Error(`${p.label}: a product takes the forward's epilogue or a step, not both`);
@@ -473,14 +478,14 @@ export function hiddenSignal(device: GPUDevice, p: SignalParams & {
   /** Default: as the products' kernel: 'lanes' or 'direct' on CPU adapters, else 'tiled'. */
   form?: SignalForm;
 }): Dispatch {
-  const form = p.form ?? (isCpuAdapter(device) ? (takesLanes(device) && lanesGridFits(device, p.rows, p.hidden) ? 'lanes' : 'direct') : 'tiled');
+  const form = p.form ?? (isCpuAdapter(device) ? (lanesFit(device, p.rows, p.hidden) ? 'lanes' : 'direct') : 'tiled');
   if (form === 'lanes' && !p.signConcordant) return lanesSignal(device, p);
   return signalDispatch(device, p, form !== 'tiled', 1, shape(p.delta, p.rows, p.hidden));
 }
 
 /** δ by matmul_lanes.wgsl's main_signal: C = e·F (F = W read as Wᵀ with transposed), stored as C ⊙ f′(pre). */
 function lanesSignal(device: GPUDevice, p: SignalParams): Dispatch {
-  if (!takesLanes(device)) throw new Error(`${p.label}: the lanes form runs only on a device whose subgroups are 4 lanes wide, and ${noLanes(device)}`);
+  if (!takesLanes(device)) throw new Error(`${p.label}: the lanes form runs only on a device whose subgroups are 4 lanes wide, and this one ${lanesRefusal(device)}`);
   const fShape = p.transposed ? shape(p.f, p.hidden, p.classes, ' (read as ᵀ)') : shape(p.f, p.classes, p.hidden);
   return createDispatch(device, {
     label: p.label,
