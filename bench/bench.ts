@@ -387,7 +387,7 @@ export async function logMatmulSweep(device: GPUDevice, shapes: readonly MatmulC
     // What a step does with the shape: on a GPU split-K where it has few tiles and a long K, else
     // the variant by size; nothing of these for an output layer fused into the loss's launch.
     const fused = !cpu && mc.fusedOnGpu;
-    const chosen: MatmulColumn | null = fused ? null : !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu, takesLanes(device));
+    const chosen: MatmulColumn | null = fused ? null : !cpu && splitKChunks(mc.M, mc.N, mc.K) > 1 ? 'split-K' : matmulVariant(mc.M, mc.N, cpu, takesLanes(device), mc.transB);
     const flops = 2 * mc.M * mc.N * mc.K;
     const from = `${mc.what ?? (mc.M === mc.N && mc.N === mc.K ? 'square' : '')}${fused ? ' (fused)' : ''}`;
     let line = `${`${mc.M}×${mc.N}×${mc.K}${mc.transA ? ' Aᵀ' : ''}${mc.transB ? ' Bᵀ' : ''}`.padEnd(20)} ${from.padEnd(22)}`;

@@ -8,7 +8,7 @@
 #     gzip -dc $f | xz -9 -c > .fmnist/$(basename $f).xz; done
 # then on the GPU machine, with dist/cli and the packs copied there (device carry: .gpu,
 # .gpu-node, dist/cli: about 62 MB of the 64 allowed; .fmnist does not fit beside both):
-#   bash bench/nvidia-run.sh OUTDIR [perf|quick|fmnist]
+#   bash bench/nvidia-run.sh OUTDIR [perf|quick|tune|fmnist]
 # A same-machine A/B against earlier builds (quick only): build each and carry its bundle
 # without TensorFlow.js (0.3 MB each; the packs and dist/cli leave about 2 MB of the 64), as
 # .base-cli, or .baseNAME-cli for more than one:
@@ -27,6 +27,7 @@
 # ../shared/gpu/README.md). A runtime whose pack is missing is skipped; the run ends by LIMIT
 # seconds (default 300, below). quick: the issue's figures only (Dawn's 784-1000-10
 # steps, profile, epochs and square matmuls; Deno's bench; tf.js's steps under both), ~3 min.
+# tune: bench/matmul-tune.mjs's forms of the large-product kernel (TUNE=regex picks some).
 set -uo pipefail
 out=${1:-nvidia-out}
 what=${2:-perf}
@@ -130,6 +131,21 @@ elif [ "$what" = quick ]; then
     cat "$out/dawn-bench-unclamped.txt" 2>/dev/null
   fi
   echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
+elif [ "$what" = tune ]; then
+  # bench/matmul-tune.mjs's forms of the large-product kernel at 4096³ and 2048³ (TUNE: a regular
+  # expression on their names; all by default): under Dawn with its robustness on (as in
+  # Chrome) and off, and under wgpu. About a minute for a few forms; 3 for all.
+  t=bench/matmul-tune.mjs; re=${TUNE:-}
+  if [ -f .gpu-node/run.sh ]; then
+    step tune dawn && retry "$out/tune-dawn.txt" dawnWith "$t" 0.3 4096,2048 "$re"; cat "$out/tune-dawn.txt" 2>/dev/null
+    step tune unclamped && FA_DAWN_FLAGS=enable-dawn-features=disable_robustness retry "$out/tune-dawn-unclamped.txt" dawnWith "$t" 0.3 4096 "$re"
+    cat "$out/tune-dawn-unclamped.txt" 2>/dev/null
+  fi
+  # (Deno under SwiftShader took minutes to compile the 16-deep slab forms; left out there by default)
+  if [ -f .gpu/run.sh ]; then
+    step tune deno && timeout "$(cap 120)" bash .gpu/run.sh deno run --allow-read --allow-env "$t" 0.3 4096 "${re:-^(?!.*bk16)}" 2>&1 | tee "$out/tune-deno.txt"
+  fi
+  echo "nvidia-run.sh: ${SECONDS} s" | tee "$out/seconds.txt"
 elif [ "$what" = fmnist ]; then
   mkdir -p /tmp/fmnist
   for f in .fmnist/*.xz; do xz -dc "$f" | gzip -1 > "/tmp/fmnist/$(basename "$f" .xz)"; done
@@ -139,5 +155,5 @@ elif [ "$what" = fmnist ]; then
   step fmnist lr0.01 && deno "${common[@]}" --lr 0.01 --weight-decay 0 --out "$out/fmnist-lr0.01" 2>&1 | tee "$out/fmnist-lr0.01.txt"
   step fmnist lr0.005 && deno "${common[@]}" --lr 0.005 --weight-decay 0.0001 --out "$out/fmnist-lr0.005-wd1e-4" 2>&1 | tee "$out/fmnist-lr0.005-wd1e-4.txt"
 else
-  echo "nvidia-run.sh: expected perf, quick or fmnist, got $what" >&2; exit 2
+  echo "nvidia-run.sh: expected perf, quick, tune or fmnist, got $what" >&2; exit 2
 fi

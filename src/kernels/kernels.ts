@@ -47,18 +47,18 @@ const MATMUL_KERNELS: Record<MatmulVariant, { shader: ShaderName; rows: number; 
 /**
  * The matmul kernels, all with one contract (C = op(A)·op(B)) and all held to the same
  * reference tests; `fa-webgpu bench` and `npm run bench` time every one of them per shape.
- * matmul_vec4 takes only A·B with K and N multiples of 4 (matmulVariantFits); matmul_lanes
+ * matmul_vec4 takes only op(A)·B with N a multiple of 4 (matmulVariantFits); matmul_lanes
  * only a device whose subgroups are 4 lanes wide (takesLanes).
  */
 export const MATMUL_VARIANTS = ['matmul', 'matmul_pipelined', 'matmul_direct', 'matmul_vec4', 'matmul_lanes'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-/** Whether a kernel takes a product: every one does, but matmul_vec4 only A·B with K and N multiples of 4. */
-export function matmulVariantFits(variant: MatmulVariant, p: { N: number; K: number; transA?: boolean; transB?: boolean }): boolean {
-  return variant !== 'matmul_vec4' || (!p.transA && !p.transB && p.K % 4 === 0 && p.N % 4 === 0);
+/** Whether a kernel takes a product: every one does, but matmul_vec4 only op(A)·B with N a multiple of 4 (B and C as vec4s). */
+export function matmulVariantFits(variant: MatmulVariant, p: { N: number; transB?: boolean }): boolean {
+  return variant !== 'matmul_vec4' || (!p.transB && p.N % 4 === 0);
 }
 
-/** Products with at least this many 128×128 tiles of C take matmul_pipelined on a GPU. */
+/** Products with at least this many 128×128 tiles of C take the large-product kernels on a GPU (largeProductVariant). */
 const PIPELINED_MIN_TILES = 128;
 
 /**
@@ -68,21 +68,29 @@ const PIPELINED_MIN_TILES = 128;
  *   matmul_direct's 104.0, 1.4–2.7× faster on every product of the benchmark's networks.
  * - Other CPU adapters: matmul_direct (no workgroup memory, no barrier) at every shape.
  *   SwiftShader under Chromium: 256³ in 6.8 ms against 12.5 and 21.7 for tiled kernels.
- * - GPUs, products of at least 128 tiles of 128×128 (1024×2048 and up): matmul_pipelined. H100,
- *   4096³: 29.0 TFLOP/s under Dawn and 27.9 under wgpu, against matmul's 12.1 and 10.0.
+ * - GPUs, products of at least 128 tiles of 128×128 (1024×2048 and up): matmul_vec4 where it
+ *   takes the product (largeProductVariant: B as stored, N a multiple of 4), else
+ *   matmul_pipelined. H100, 4096³ (session 12): matmul_vec4 42.3 TFLOP/s under Dawn and 36.2
+ *   under wgpu, matmul_pipelined 30.6 and 29.1, matmul 17.6 and 15.3.
  * - GPUs, smaller products: matmul (32×32 tiles, so that a batch of 128 still makes enough
  *   workgroups); at 1024³ the two tie (11.2–11.4 TFLOP/s under Dawn), and on the networks'
  *   products (all below 128 tiles) matmul was within 5% of matmul_pipelined or faster, up to
  *   1.7×. Split-K on top of it is chosen by the step graph (splitKChunks).
  */
-export function matmulVariant(M: number, N: number, cpuAdapter = false, lanes = false): MatmulVariant {
+export function matmulVariant(M: number, N: number, cpuAdapter = false, lanes = false, transB = false): MatmulVariant {
   if (cpuAdapter) return lanes ? 'matmul_lanes' : 'matmul_direct';
-  return divUp(M, MATMUL_PIPELINED_TILE) * divUp(N, MATMUL_PIPELINED_TILE) >= PIPELINED_MIN_TILES ? 'matmul_pipelined' : 'matmul';
+  if (divUp(M, MATMUL_PIPELINED_TILE) * divUp(N, MATMUL_PIPELINED_TILE) < PIPELINED_MIN_TILES) return 'matmul';
+  return largeProductVariant({ N, transB });
 }
 
-/** The kernel a product of C [M×N] gets on this device: `variant` if given, else matmulVariant's pick. */
-export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant): MatmulVariant {
-  return variant ?? matmulVariant(M, N, isCpuAdapter(device), lanesFit(device, M, N));
+/** The GPU kernel for large products: matmul_vec4 where it takes the product (op(A)·B, N a multiple of 4), else matmul_pipelined. */
+export function largeProductVariant(p: { N: number; transB?: boolean }): MatmulVariant {
+  return matmulVariantFits('matmul_vec4', p) ? 'matmul_vec4' : 'matmul_pipelined';
+}
+
+/** The kernel a product of C [M×N] (with B read transposed if transB) gets on this device: `variant` if given, else matmulVariant's pick. */
+export function matmulKernelFor(device: GPUDevice, M: number, N: number, variant?: MatmulVariant, transB = false): MatmulVariant {
+  return variant ?? matmulVariant(M, N, isCpuAdapter(device), lanesFit(device, M, N), transB);
 }
 
 /** Whether C [M×N] may take matmul_lanes on this device: it takes the kernel and the product's grid fits. */
@@ -126,8 +134,10 @@ export function lanesRefusal(device: GPUDevice): string | undefined {
  * rules' signals: hidden_signal's direct form), serial column sums; only on a device whose
  * subgroups are 4 lanes wide. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
  * (what 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run
- * the GPU step). 'pipelined': as tiled with matmul_pipelined (what 'auto' gives a GPU's large
- * products), whose weight gradients take their step in an sgd launch of their own.
+ * the GPU step). 'pipelined': as tiled with the large-product kernels for every product
+ * (largeProductVariant: matmul_vec4 where it takes the product, else matmul_pipelined; what
+ * 'auto' gives a GPU's large products), whose weight gradients take their step in an sgd
+ * launch of their own.
  */
 export const KERNEL_FAMILIES = ['auto', 'tiled', 'direct', 'lanes', 'split-k', 'pipelined'] as const;
 export type KernelFamily = (typeof KERNEL_FAMILIES)[number];
@@ -139,18 +149,20 @@ export const KERNEL_FAMILY_DESCRIPTIONS: Record<KernelFamily, string> = {
   direct: 'matmul_direct.wgsl for every product: 8×8 outputs a thread read straight from storage, no workgroup memory, no barrier (CPU adapters without subgroups of 4)',
   lanes: 'matmul_lanes.wgsl for every product and hidden signal: 16×8 outputs a thread read from storage, each lane loading 4 rows of A for the subgroup\'s 4 (fastest on CPU adapters; needs subgroups 4 lanes wide)',
   'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU below matmul_pipelined\'s sizes',
-  pipelined: 'matmul_pipelined.wgsl for every product: 128×128 tiles, 8×8 outputs a thread, the next slab read during the arithmetic (what auto gives a GPU\'s largest products)',
+  pipelined: 'the large-product kernels for every product: matmul_vec4.wgsl where B is read as stored and N is a multiple of 4, else matmul_pipelined.wgsl; 128×128 tiles, 8×8 outputs a thread, the next slab read during the arithmetic (what auto gives a GPU\'s largest products)',
 };
 
 /**
- * The kernels of a family: the matmul variant and the forms of hidden_signal and column_sum;
- * undefined (all of 'auto') lets each kernel choose by adapter and shape.
+ * The kernels of a family: the matmul variant (or `large`: largeProductVariant's per product)
+ * and the forms of hidden_signal and column_sum; undefined (all of 'auto') lets each kernel
+ * choose by adapter and shape.
  */
-export function familyForms(family: KernelFamily): { variant?: MatmulVariant; signal?: SignalForm; sum?: 'serial' | 'lanes' } {
+export function familyForms(family: KernelFamily): { variant?: MatmulVariant; large?: true; signal?: SignalForm; sum?: 'serial' | 'lanes' } {
   if (family === 'auto') return {};
   if (family === 'direct') return { variant: 'matmul_direct', signal: 'direct', sum: 'serial' };
   if (family === 'lanes') return { variant: 'matmul_lanes', signal: 'lanes', sum: 'serial' };
-  return { variant: family === 'pipelined' ? 'matmul_pipelined' : 'matmul', signal: 'tiled', sum: 'lanes' };
+  if (family === 'pipelined') return { large: true, signal: 'tiled', sum: 'lanes' };
+  return { variant: 'matmul', signal: 'tiled', sum: 'lanes' };
 }
 
 /** Whether the device runs on a CPU (SwiftShader, lavapipe, WARP): the adapter says it is a fallback, or names one. */
@@ -192,10 +204,10 @@ export function matmul(device: GPUDevice, p: {
    */
   loss?: { rowLoss: GPUBuffer; out: GPUBuffer };
 }): Dispatch {
-  const variant = matmulKernelFor(device, p.M, p.N, p.variant);
+  const variant = matmulKernelFor(device, p.M, p.N, p.variant, p.transB);
   if (p.loss && !(p.sums && matmulTakesLoss(device))) throw new Error(`${p.label}: the batch loss is summed beside the product's column sums only, on a device that allows ${LOSS_STORAGE_BUFFERS} storage buffers a stage (this one: ${device.limits.maxStorageBuffersPerShaderStage})`);
   if (variant === 'matmul_lanes' && !takesLanes(device)) throw new Error(`${p.label}: matmul_lanes runs only on a device whose subgroups are 4 lanes wide, and this one ${lanesRefusal(device)}`);
-  if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes A·B with K and N multiples of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with K = ${p.K}, N = ${p.N}`);
+  if (!matmulVariantFits(variant, p)) throw new Error(`${p.label}: matmul_vec4 takes op(A)·B with N a multiple of 4, got ${p.transA ? 'Aᵀ' : 'A'}·${p.transB ? 'Bᵀ' : 'B'} with N = ${p.N}`);
   if ((p.step || p.epilogue) && !matmulFuses(variant)) throw new Error(`${p.label}: ${variant} has no fused epilogue or step (matmul, matmul_direct and matmul_lanes have)`);
   if (p.step && p.epilogue) throw new Error(`${p.label}: a product takes the forward's epilogue or a step, not both`);
   if (p.sums && !p.step) throw new Error(`${p.label}: column sums beside the product are made only with the product's step`);
@@ -247,8 +259,8 @@ function matmulDispatch(device: GPUDevice, p: {
   const e = p.epilogue;
   // the epilogue's bias and out are bindings 7 and 8 (4–6 are the sums' and the loss's)
   if (e) storage.push(null, null, null, [e.bias, shape(e.bias, p.N)], ...(e.out ? [[e.out, shape(e.out, p.M, p.N)] as [GPUBuffer, string]] : []));
-  // matmul_vec4 has no transposed forms
-  const constants: Record<string, number> = shader === 'matmul_vec4' ? {} : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
+  // matmul_vec4 reads B as stored (no TRANS_B)
+  const constants: Record<string, number> = shader === 'matmul_vec4' ? { TRANS_A: Number(transA) } : { TRANS_A: Number(transA), TRANS_B: Number(transB) };
   if (e?.out) constants.ACTIVATION = ACTIVATION_CODE[e.activation];
   const steps = p.step ? [{ step: p.step, rows: p.M, cols: p.N }, ...(p.sums ? [{ step: p.sums.step, rows: 1, cols: p.N }] : [])] : [];
   const common = {

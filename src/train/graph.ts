@@ -226,7 +226,8 @@ export class StepGraph {
 
   /** A product's split (1: none) and kernel in this graph. */
   private kernelOf(p: Product): { chunks: number; variant: K.MatmulVariant } {
-    return { chunks: this.split ? K.splitKChunks(p.M, p.N, p.K) : 1, variant: K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant) };
+    const variant = this.forms.large ? K.largeProductVariant(p) : K.matmulKernelFor(this.device, p.M, p.N, this.forms.variant);
+    return { chunks: this.split ? K.splitKChunks(p.M, p.N, p.K) : 1, variant };
   }
 
   /** h_{k} as the input of weights[k] (x for k = 0). */

@@ -124,7 +124,7 @@ it('bench prints steps/s, a per-kernel profile and every matmul variant, and wri
     expect(r.stdout).toMatch(new RegExp(`^${kernel.replace(/[.+]/g, '\\$&')} +\\w+ +1×[12]×1 +[\\d.]+`, 'm'));
   }
   // one cell per kernel (ms, GFLOP/s: matmul, matmul_pipelined, matmul_direct), the host's pick marked with *;
-  // none for matmul_vec4 (Aᵀ) or split-K (K = 5); matmul_lanes only on a device with subgroups of
+  // none for matmul_vec4 (N = 9) or split-K (K = 5); matmul_lanes only on a device with subgroups of
   // 4 (Deno's SwiftShader has no 'subgroups' feature: none there)
   const line = r.stdout.split('\n').find((l) => l.startsWith('17×9×5 Aᵀ'));
   expect(line).toMatch(/^17×9×5 Aᵀ( +\*?[\d.]+ +[\d.]+){3} +— +—( +— +—| +\*?[\d.]+ +[\d.]+) +— +—$/);

@@ -50,19 +50,20 @@ describe('kernels vs float64 reference', () => {
     }
   }
 
-  it('matmul_vec4 A·B at every M in {1,3,17,65,129} and N, K in {4,16,68,132,260} (multiples of 4, around its 128 tile and 8-deep slab)', async () => {
+  it('matmul_vec4 A·B and Aᵀ·B at every M in {1,3,17,65,129}, N in {4,16,68,132,260} (multiples of 4, around its 128 tile) and K in {1,3,9,17,65,129} (around its 8-deep slab and its two buffers)', async () => {
     const fours = [4, 16, 68, 132, 260];
-    const cases = SIZES.flatMap((M) => fours.flatMap((N) => fours.map((K) => ({ M, N, K, transA: false, transB: false, variant: 'matmul_vec4' as const, seed: seed++ }))));
+    const ks = [1, 3, 9, 17, 65, 129];
+    const cases = [false, true].flatMap((transA) => SIZES.flatMap((M) => fours.flatMap((N) => ks.map((K) => ({ M, N, K, transA, transB: false, variant: 'matmul_vec4' as const, seed: seed++ })))));
     expectAll('matmul_vec4', await h.call('matmul', cases));
   });
 
-  it('matmul_vec4 takes only A·B with K and N multiples of 4; every other kernel takes every product', () => {
-    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096 })).toBe(true);
-    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096, transA: true })).toBe(false);
-    expect(matmulVariantFits('matmul_vec4', { N: 4096, K: 4096, transB: true })).toBe(false);
-    expect(matmulVariantFits('matmul_vec4', { N: 1000, K: 785 })).toBe(false);
-    expect(matmulVariantFits('matmul_vec4', { N: 10, K: 784 })).toBe(false);
-    for (const v of MATMUL_VARIANTS.filter((x) => x !== 'matmul_vec4')) expect(matmulVariantFits(v, { N: 3, K: 17, transA: true, transB: true })).toBe(true);
+  it('matmul_vec4 takes only op(A)·B with N a multiple of 4; every other kernel takes every product', () => {
+    expect(matmulVariantFits('matmul_vec4', { N: 4096 })).toBe(true);
+    expect(matmulVariantFits('matmul_vec4', { N: 1000 })).toBe(true);
+    expect(matmulVariantFits('matmul_vec4', { N: 4096, transB: true })).toBe(false);
+    expect(matmulVariantFits('matmul_vec4', { N: 1002 })).toBe(false);
+    expect(matmulVariantFits('matmul_vec4', { N: 10 })).toBe(false);
+    for (const v of MATMUL_VARIANTS.filter((x) => x !== 'matmul_vec4')) expect(matmulVariantFits(v, { N: 3, transB: true })).toBe(true);
   });
 
   it('matmul split-K (partial products over chunks of K, then column_sum) at every transpose form', async () => {
@@ -156,7 +157,7 @@ describe('kernels vs float64 reference', () => {
     expect(splitKChunks(4, 8, 2)).toBe(1);
   });
 
-  it('the host picks matmul_lanes on a CPU adapter with subgroups of 4, matmul_direct on one without; on a GPU matmul_pipelined from 128 tiles of 128×128, matmul below', () => {
+  it('the host picks matmul_lanes on a CPU adapter with subgroups of 4, matmul_direct on one without; on a GPU from 128 tiles of 128×128 matmul_vec4 (matmul_pipelined where B is read transposed or N is not a multiple of 4), matmul below', () => {
     expect(matmulVariant(64, 64, true)).toBe('matmul_direct');
     expect(matmulVariant(1, 1000, true)).toBe('matmul_direct');
     expect(matmulVariant(4096, 4096, true)).toBe('matmul_direct');
@@ -165,8 +166,11 @@ describe('kernels vs float64 reference', () => {
     expect(matmulVariant(64, 256, false, true)).toBe('matmul');
     expect(matmulVariant(64, 256, false)).toBe('matmul');
     expect(matmulVariant(1024, 1024, false)).toBe('matmul');           // 64 tiles
-    expect(matmulVariant(1024, 2048, false)).toBe('matmul_pipelined'); // 128 tiles
-    expect(matmulVariant(4096, 4096, false)).toBe('matmul_pipelined');
+    expect(matmulVariant(1024, 2048, false)).toBe('matmul_vec4');      // 128 tiles
+    expect(matmulVariant(4096, 4096, false)).toBe('matmul_vec4');
+    expect(matmulVariant(4096, 4096, false, false, true)).toBe('matmul_pipelined');  // Bᵀ
+    expect(matmulVariant(4096, 4094, false)).toBe('matmul_pipelined');
+    expect(matmulVariant(4096, 4096, true, false, true)).toBe('matmul_direct');
   });
 
   it('bias_activation for every activation and the logits form', async () => {

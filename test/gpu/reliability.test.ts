@@ -275,8 +275,11 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   if (/swiftshader/i.test(r.adapter ?? '')) expect(r.takesLanes).toBe(true);
   // and a device made without 'subgroups' refuses the family at createNetwork, making nothing
   expect(r.lanesRefused).toMatch(/^device-limit: kernels: 'lanes' \(matmul_lanes\.wgsl\) needs a device whose subgroups are 4 lanes wide.*was made without 'subgroups'.*\(buffers left: 0\)$/);
-  // matmul_pipelined has neither the epilogue nor the step: bias_activation and sgd launches
-  expect(kinds(r.pipelined, /^(matmul|hidden|softmax|bias)/)).toEqual([...Array(6).fill('matmul_pipelined:main'), ...Array(2).fill('bias_activation:main'), 'bias_activation:add_bias', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  // the large-product kernels have neither the epilogue nor the step: bias_activation and sgd
+  // launches; matmul_vec4 takes the products whose N is a multiple of 4 (260: Layer2's forward
+  // and dW), matmul_pipelined the others (N = 6 and 3)
+  expect(kinds(r.pipelined, /^(matmul|hidden|softmax|bias)/)).toEqual([...Array(4).fill('matmul_pipelined:main'), ...Array(2).fill('matmul_vec4:main'), ...Array(2).fill('bias_activation:main'), 'bias_activation:add_bias', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
+  expect(r.pipelined.filter((l) => /matmul_vec4/.test(l)).map((l) => l.split(' ')[0]).sort()).toEqual(['Layer2.backward.dW', 'Layer2.forward.matmul']);
   expect(kinds(r.pipelined, /^column_sum/)).toEqual([...Array(2).fill('column_sum:lanes_update'), 'column_sum:lanes_loss_update'].sort());
   for (const family of ['tiled', 'direct', 'lanes', 'split-k', 'auto'] as const) expect(kinds(r[family], /^sgd/), family).toEqual([]);
   expect(r.pipelined.filter((l) => /sgd/.test(l))).toEqual(['Layer3.update.W sgd:main', 'Layer2.update.W sgd:main', 'Layer1.update.W sgd:main']);

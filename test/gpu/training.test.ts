@@ -38,7 +38,9 @@ describe('a whole step vs the float64 reference step (loss, gradients, W, b, B)'
     // 260 outputs: the hidden signal e·B (classes 260) in 4 layers of partial sums
     [5, 9, 260, 11],
   ];
-  // 'auto' picks by adapter (the lanes kernels on SwiftShader); 'tiled' runs here what GPUs run.
+  // 'auto' picks by adapter (the lanes kernels on SwiftShader); 'tiled' runs here what GPUs run;
+  // 'pipelined' gives matmul_vec4 the products whose N is a multiple of 4 (8 and 20 hidden
+  // units, 260 outputs) and matmul_pipelined the others.
   for (const kernels of KERNEL_FAMILIES) {
     for (const rule of ['fa', 'bp'] as const) {
       it(`${rule}: 3 steps at each of ${shapes.length} awkward shapes, ${kernels} kernels`, async (ctx) => {
