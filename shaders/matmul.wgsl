@@ -16,7 +16,7 @@
 // main_bias_act: as main (no split-K), C being a hidden layer's pre-activation a = h·W: adds
 // the bias, C = a + b, and writes out = f(a + b) (ACTIVATION): the forward product and its
 // epilogue in one launch. main_bias: C = h·W + b (the logits). bias_activation.wgsl does the
-// same after a separate product (split-K, matmul_pipelined).
+// same after a separate product (split-K, matmul_vec4, matmul_pipelined).
 // main_update: as main (no split-K), C being the gradient of a tensor θ [M×N] (dW = hᵀ·δ):
 // stores it, and steps θ with it in the same launch (sgd.wgsl's rule; group 1 binds the
 // optimizer's settings, θ and its velocity), one launch instead of two.
@@ -28,7 +28,7 @@
 // lossSum[0] = Σ_k rowLoss[k] (rowLoss [K]), the batch loss beside the output layer's dW, db
 // and steps (the mean: rowLoss is divided by the batch). Grid x covers N + 1 columns; product
 // tiles past N return at once. Ten storage buffers: on devices that allow fewer (and where dW
-// is split or made by matmul_pipelined) the host takes column_sum's lanes_loss_update or
+// is split or made by matmul_vec4 or matmul_pipelined) the host takes column_sum's lanes_loss_update or
 // main_loss_update for db and the loss instead.
 
 struct Sizes {

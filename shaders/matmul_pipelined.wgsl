@@ -8,8 +8,9 @@
 // before it multiplies the current one, so the global reads are in flight during the
 // arithmetic and one barrier per slab suffices (a single buffer would need the reads to land
 // first, and a second barrier before they could be overwritten).
-// The host takes it for products of 128 tiles of 128×128 and more on GPUs
-// (src/kernels/kernels.ts); the benchmarks time it beside the others. Out-of-range reads are zero.
+// The host takes it on GPUs for products of 128 tiles of 128×128 and more that matmul_vec4 does
+// not take (Bᵀ, or N not a multiple of 4; src/kernels/kernels.ts); the benchmarks time it beside
+// the others. Out-of-range reads are zero.
 
 struct Sizes {
   M: u32,

@@ -5,7 +5,7 @@
 // Most tensors take this step in the launch that makes their gradient (the `_update` entry
 // points of matmul.wgsl, matmul_direct.wgsl and column_sum.wgsl, which repeat `stepped`
 // below and bind the same group 1). This kernel steps the rest: Kolen-Pollack's B, and W where
-// matmul_pipelined made dW.
+// matmul_vec4 or matmul_pipelined made dW.
 // Group 0 is the kernel's own: its sizes and the gradient. Group 1 is the update's, as in
 // every kernel that steps a tensor: the network's optimizer settings (one uniform buffer,
 // rewritten when they change) and the tensor with its velocity.

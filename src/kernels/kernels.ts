@@ -23,7 +23,7 @@ function shape(buffer: GPUBuffer, rows: number, cols?: number, suffix = ''): str
   return `${buffer.label}${suffix} [${cols === undefined ? rows : `${rows}×${cols}`}]`;
 }
 
-// matmul.wgsl (with kChunk for split-K), matmul_pipelined.wgsl, matmul_direct.wgsl
+// matmul.wgsl (with kChunk for split-K), matmul_pipelined.wgsl, matmul_vec4.wgsl, matmul_direct.wgsl, matmul_lanes.wgsl
 const MatmulSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32']] as const);
 const MatmulSplitSizes = new UniformLayout([['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32']] as const);
 /** K per staging step of matmul.wgsl and hidden_signal.wgsl (SLAB): split-K chunks are multiples of it. */
@@ -133,7 +133,7 @@ export function lanesRefusal(device: GPUDevice): string | undefined {
  * column sums. 'lanes': matmul_lanes for every product and hidden signal (the sign-concordant
  * rules' signals: hidden_signal's direct form), serial column sums; only on a device whose
  * subgroups are 4 lanes wide. 'split-k': as tiled, split where splitKChunks says, with the fused output layer
- * (what 'auto' does on GPUs below matmul_pipelined's sizes; on CPU adapters the way to run
+ * (what 'auto' does on GPUs below the large-product kernels' sizes; on CPU adapters the way to run
  * the GPU step). 'pipelined': as tiled with the large-product kernels for every product
  * (largeProductVariant: matmul_vec4 where it takes the product, else matmul_pipelined; what
  * 'auto' gives a GPU's large products), whose weight gradients take their step in an sgd
@@ -148,7 +148,7 @@ export const KERNEL_FAMILY_DESCRIPTIONS: Record<KernelFamily, string> = {
   tiled: 'matmul.wgsl for every product: 32×32 tiles staged in workgroup memory, 4×4 outputs a thread',
   direct: 'matmul_direct.wgsl for every product: 8×8 outputs a thread read straight from storage, no workgroup memory, no barrier (CPU adapters without subgroups of 4)',
   lanes: 'matmul_lanes.wgsl for every product and hidden signal: 16×8 outputs a thread read from storage, each lane loading 4 rows of A for the subgroup\'s 4 (fastest on CPU adapters; needs subgroups 4 lanes wide)',
-  'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU below matmul_pipelined\'s sizes',
+  'split-k': 'as tiled, with products of few tiles and a long K split into partial products summed after, and the fused output layer: what auto runs on a GPU below the large-product kernels\' sizes',
   pipelined: 'the large-product kernels for every product: matmul_vec4.wgsl where B is read as stored and N is a multiple of 4, else matmul_pipelined.wgsl; 128×128 tiles, 8×8 outputs a thread, the next slab read during the arithmetic (what auto gives a GPU\'s largest products)',
 };
 

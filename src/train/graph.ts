@@ -11,8 +11,8 @@
  *             in place) and db_k = Σ_rows δ_k (column_sum; in dW's launch where that is an
  *             unsplit matmul.wgsl, matmul_direct or matmul_lanes), each stored (getGradients) and used at
  *             once to step W_k and b_k (SGD with momentum and weight decay) in the launch that
- *             made it: the update costs no launch of its own but where matmul_pipelined makes
- *             dW (an sgd launch follows it). The batch loss Σ rowLoss in the output layer's
+ *             made it: the update costs no launch of its own but where matmul_vec4 or
+ *             matmul_pipelined makes dW (an sgd launch follows it). The batch loss Σ rowLoss in the output layer's
  *             launch (outputGradient).
  * (Network.stepDispatches adds the rule's own work: brsf's redraws before, kp's B after.)
  * Where products split (GPUs), a softmax output layer of up to 16 classes is one launch with
@@ -192,7 +192,7 @@ export class StepGraph {
    * A weight gradient dW (product p) and W's step (`wStep`), and with `db` a hidden layer's db
    * and b's step: one launch where the kernel is an unsplit matmul.wgsl, matmul_direct or
    * matmul_lanes (main_sums_update; main_update without db); else dW in split-K's sum, or by
-   * matmul_pipelined with W's step in an sgd launch after it, then db in a column_sum.
+   * matmul_vec4 or matmul_pipelined with W's step in an sgd launch after it, then db in a column_sum.
    */
   private gradient(layer: string, p: Product, wStep: K.SgdStep, db?: BiasGradient): Dispatch[] {
     const { chunks, variant } = this.kernelOf(p);

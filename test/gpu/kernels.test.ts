@@ -50,9 +50,9 @@ describe('kernels vs float64 reference', () => {
     }
   }
 
-  it('matmul_vec4 A·B and Aᵀ·B at every M in {1,3,17,65,129}, N in {4,16,68,132,260} (multiples of 4, around its 128 tile) and K in {1,3,9,17,65,129} (around its 8-deep slab and its two buffers)', async () => {
+  it('matmul_vec4 A·B and Aᵀ·B at every M in {1,3,17,65,129}, N in {4,16,68,132,260} (multiples of 4, around its 128 tile) and K in {1,3,9,16,17,64,65,129} (one slab to 17, odd and even counts, the last slab full or not)', async () => {
     const fours = [4, 16, 68, 132, 260];
-    const ks = [1, 3, 9, 17, 65, 129];
+    const ks = [1, 3, 9, 16, 17, 64, 65, 129];
     const cases = [false, true].flatMap((transA) => SIZES.flatMap((M) => fours.flatMap((N) => ks.map((K) => ({ M, N, K, transA, transB: false, variant: 'matmul_vec4' as const, seed: seed++ })))));
     expectAll('matmul_vec4', await h.call('matmul', cases));
   });

@@ -249,7 +249,7 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   // steps its W and b in its own launch: with matmul.wgsl and matmul_direct each layer's db in
   // its dW's launch, the output layer's with the batch loss (main_sums_loss_update); on a
   // device with WebGPU's default limits (8 storage buffers a stage, too few for it) the last db
-  // and the loss in one column_sum; no sgd launch but with matmul_pipelined (an sgd after each dW)
+  // and the loss in one column_sum; no sgd launch but with the large-product kernels (an sgd after each dW)
   const forward = (kernel: string) => [...Array(2).fill(`${kernel}:main_bias_act`), `${kernel}:main_bias`];
   expect(kinds(r.tiled, /^(matmul|hidden|softmax|bias)/)).toEqual([...forward('matmul'), ...Array(2).fill('matmul:main_sums_update'), 'matmul:main_sums_loss_update', ...Array(2).fill('hidden_signal:main'), 'softmax_cross_entropy:main'].sort());
   expect(kinds(r.tiled, /^column_sum/)).toEqual([]);
@@ -287,7 +287,7 @@ it('kernels: each family puts its own products and sums in the step; auto picks 
   expect(r.tiled.filter((l) => /backward\.(signal|dW)/.test(l)).map((l) => l.split(' ')[0])).toEqual([
     'Layer2.backward.signal', 'Layer3.backward.dW+db+update+Loss.mean', 'Layer1.backward.signal', 'Layer2.backward.dW+db+update', 'Layer1.backward.dW+db+update',
   ]);
-  // On a GPU auto is split-k's choice for these small products (none reaches matmul_pipelined's size)
+  // On a GPU auto is split-k's choice for these small products (none reaches the large-product kernels' size)
   expect(r.auto).toEqual(r.cpu ? (r.takesLanes ? r.lanes : r.direct) : r['split-k']);
   // split-k: the first forward product 7×6×300 in 4 layers of partial products, which the
   // hidden layer's bias_activation adds itself; the output layer (3 classes), its loss and the
