@@ -3,8 +3,8 @@
 // 128×128 tiling made by `candidate` below from a few switches (fma, warp layout, unrolled
 // buffers, slab depth, vec4 loads of B, tile shape). Each is first checked against a float64
 // product on an awkward shape and on sampled entries of the largest one; a candidate that fails
-// is reported and not timed. Plain JavaScript with dawn.node only, so that it runs from the
-// NVIDIA pack without a build (../shared/gpu/README.md):
+// is reported and not timed. Plain JavaScript with WebGPU only, so that it runs from the
+// NVIDIA packs without a build (../shared/gpu/README.md; `bash bench/nvidia-run.sh OUT tune`):
 //   bash .gpu-node/run.sh node bench/matmul-tune.mjs [seconds] [sizes, e.g. 4096,2048]      (Dawn)
 //   bash .gpu/run.sh deno run --allow-read --allow-env bench/matmul-tune.mjs [seconds] [sizes]  (wgpu)
 // A third argument, a regular expression, picks candidates by name.
@@ -35,6 +35,11 @@ const only = new RegExp(process.argv[4] ?? '');
  *   unroll: the two buffers' passes written out, every index into workgroup memory a constant
  *     plus a thread offset; else one loop over slabs with the buffer chosen by s % 2.
  *   vecB: B read as vec4 (N a multiple of 4).
+ *   twoD (with unroll): the tiles as [2·BK][BM/4] arrays of vec4, each k step reading a constant row.
+ *   vecC: C written as vec4s (N a multiple of 4); else four scalar stores from a loop that
+ *     indexes the vector (what cost ~15% under Dawn's robustness).
+ *   consts: M, N, K as override constants (a pipeline a shape) instead of a uniform buffer.
+ *   transA (with twoD): A stored [K×M] and read as vec4s of 4 rows at one k (M a multiple of 4).
  */
 export function candidate({ BM = 128, BN = 128, BK = 8, RG = 2, CG = 2, fma = false, map = 'row', unroll = false, vecB = false, twoD = false, consts = false, vecC = false, transA = false } = {}) {
   if (transA && !twoD) throw new Error('transA needs twoD');

@@ -107,7 +107,10 @@ export interface StepSettings { lr: number; momentum: number; weightDecay: numbe
 /**
  * θ and its velocity (random, `count` values each) as inputs named θ`tag` and v`tag`, and after
  * the kernels ran, their comparisons with the reference step from θ with gradient `grad`
- * (float64); with momentum 0 the velocity must be left as it was.
+ * (float64); with momentum 0 the velocity must be left as it was. Each entry is held to the size
+ * of the terms it sums (`gradMagnitude`: the gradient's own terms, |grad| by default; λ|θ|, μ|v|,
+ * and for θ, |θ| and η times those), so that a velocity whose terms nearly cancel is not held to
+ * the size of what is left (a 1×1 case made 7.2e-4 from terms ~0.3: an error of 1e-8 in f32).
  */
 function stepped(u: StepSettings, count: number, seed: number, tag: string) {
   const theta = random(seed, count), velocity = random(seed + 1, count);
@@ -120,11 +123,13 @@ function stepped(u: StepSettings, count: number, seed: number, tag: string) {
       x.settings ??= K.optimizerSettings(device, 'settings', settings);
       return { settings: x.settings, theta: x[`θ${tag}`], velocity: x[`v${tag}`], momentum: u.momentum !== 0 };
     },
-    compare: (name: string, got: Record<string, Float32Array>, grad: Float64Array): Comparison[] => {
+    compare: (name: string, got: Record<string, Float32Array>, grad: Float64Array, gradMagnitude: ArrayLike<number> = grad.map(Math.abs)): Comparison[] => {
       const want = ref.sgdMomentum(theta, grad, u.momentum ? velocity : new Float64Array(count), settings);
+      const vTerms = Float64Array.from(grad, (_, i) => Math.abs(gradMagnitude[i]) + u.weightDecay * Math.abs(theta[i]) + u.momentum * Math.abs(velocity[i]));
+      const thetaTerms = Float64Array.from(vTerms, (m, i) => Math.abs(theta[i]) + u.lr * m);
       return [
-        compare(`${name} θ${tag}`, got[`θ${tag}`], want.theta, TOL),
-        compare(`${name} v${tag}`, got[`v${tag}`], u.momentum ? want.velocity : velocity, u.momentum ? TOL : 0),
+        compare(`${name} θ${tag}`, got[`θ${tag}`], want.theta, TOL, thetaTerms),
+        compare(`${name} v${tag}`, got[`v${tag}`], u.momentum ? want.velocity : velocity, u.momentum ? TOL : 0, u.momentum ? vTerms : undefined),
       ];
     },
   };
@@ -167,11 +172,12 @@ async function matmul(cases: MatmulCase[]): Promise<Comparison[]> {
     } else {
       out.push(compare(name, got.c, product, TOL));
     }
-    if (w) out.push(...w.compare(name, got, product));
+    if (w) out.push(...w.compare(name, got, product, ref.matmul(a.map(Math.abs), b.map(Math.abs), c.M, c.N, c.K, c.transA, c.transB)));
     if (b2) {
       const opB = c.transB ? ref.transpose(b, c.N, c.K) : b;
       const sums = ref.columnSum(opB, c.K, c.N);
-      out.push(compare(`${name} sums`, got.sums, sums, TOL, ref.columnSum(opB.map(Math.abs), c.K, c.N)), ...b2.compare(name, got, sums));
+      const sumTerms = ref.columnSum(opB.map(Math.abs), c.K, c.N);
+      out.push(compare(`${name} sums`, got.sums, sums, TOL, sumTerms), ...b2.compare(name, got, sums, sumTerms));
     }
     if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.K, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.K, 1)));
   }
@@ -495,8 +501,9 @@ async function columnSum(cases: ColumnSumCase[]): Promise<Comparison[]> {
       K.columnSum(device, { label: name, g: x.g, out: x.out, rows: c.rows, cols: c.cols, form: c.form, step: bias?.step(x), loss: c.loss ? { rowLoss: x.rowLoss, out: x.loss } : undefined }),
     ]);
     const sums = ref.columnSum(g, c.rows, c.cols);
-    out.push(compare(name, got.out, sums, TOL, ref.columnSum(g.map(Math.abs), c.rows, c.cols)));
-    if (bias) out.push(...bias.compare(name, got, sums));
+    const sumTerms = ref.columnSum(g.map(Math.abs), c.rows, c.cols);
+    out.push(compare(name, got.out, sums, TOL, sumTerms));
+    if (bias) out.push(...bias.compare(name, got, sums, sumTerms));
     if (c.loss) out.push(compare(`${name} loss`, got.loss, ref.columnSum(rowLoss, c.rows, 1), TOL, ref.columnSum(rowLoss.map(Math.abs), c.rows, 1)));
   }
   return out;
