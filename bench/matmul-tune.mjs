@@ -170,13 +170,17 @@ export function candidate({ BM = 128, BN = 128, BK = 8, RG = 2, CG = 2, fma = fa
 }
 
 const here = new URL('.', import.meta.url);
-const file = (name, needs4 = false) => ({ code: readFileSync(new URL(`../shaders/${name}.wgsl`, here), 'utf8'), rows: 128, cols: 128, needs4 });
+// A shader of the library as it is; with TRANS_A its A is uploaded transposed ([K×M]: the
+// product is still A·B, checked and timed as Aᵀ·B, the weight gradients' form).
+const file = (name, needs4 = false, transA = false) => ({ code: readFileSync(new URL(`../shaders/${name}.wgsl`, here), 'utf8'), rows: 128, cols: 128, needs4, transA, overrides: transA ? { TRANS_A: 1 } : {} });
 const g = (o) => () => candidate(o);
 // Every form timed in session 12 (BENCHMARKS.md), in the order of its rounds; a regular
 // expression on the command line picks some.
 const CANDIDATES = {
   'matmul_pipelined.wgsl': () => file('matmul_pipelined'),
   'matmul_vec4.wgsl': () => file('matmul_vec4', true),
+  'matmul_pipelined.wgsl Aᵀ': () => file('matmul_pipelined', false, true),
+  'matmul_vec4.wgsl Aᵀ': () => file('matmul_vec4', true, true),
   // round 1: the switches one at a time on matmul_pipelined's form
   'gen (pipelined)': g({}),
   'gen fma': g({ fma: true }),
@@ -302,7 +306,7 @@ for (const [name, make] of Object.entries(CANDIDATES).filter(([n]) => only.test(
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ code: c.code });
     const compile = (constants) => device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main', constants } });
-    const pipeline = c.consts ? compile({ SM: 4, SN: 4, SK: 4 }) : compile({});
+    const pipeline = c.consts ? compile({ SM: 4, SN: 4, SK: 4 }) : compile(c.overrides ?? {});
     const e = await device.popErrorScope();
     if (e) throw new Error(e.message);
     k = { ...c, pipeline, compile };
