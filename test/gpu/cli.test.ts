@@ -3,7 +3,7 @@
  * where there is no GPU) and prints falling losses and predictions equal to the targets.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -165,6 +165,46 @@ it('experiment takes its input and output sizes from the data, writes its files,
     expect(bad.stderr).toMatch(message);
     expect(bad.stdout).toBe('');
     expect(existsSync(never), args.join(' ')).toBe(false);
+  }
+});
+
+it('experiment --data csv trains on CSV files (a test file, or a seeded fifth of the rows), and refuses naming the flag, the file, the row and the column', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fa-csv-cli-'));
+  try {
+    // three classes by name, three features; the label named by --label, not last
+    const rows = (n: number, seed: number) => Array.from({ length: n }, (_, i) => {
+      const c = (i * 7 + seed) % 3;
+      return `${c * 2 + ((i * 13) % 10) / 10},${['ant', 'bee', 'cat'][c]},${((i * 31 + seed) % 17) / 17},${-c + ((i * 3) % 5) / 10}`;
+    });
+    writeFileSync(join(dir, 'train.csv'), ['f1,kind,f2,f3', ...rows(150, 1)].join('\n'));
+    writeFileSync(join(dir, 'test.csv'), ['f1,kind,f2,f3', ...rows(40, 2)].join('\n'));
+    writeFileSync(join(dir, 'bad.csv'), 'f1,kind,f2,f3\n1,ant,2,3\n1,bee,x,3\n');
+    const common = ['experiment', '--data', 'csv', '--label', 'kind', '--rules', 'fa', '--seeds', '1', '--epochs', '1', '--batch', '16', '--alignment-rows', '0', '--quiet'];
+    const r = run([...common, '--csv', join(dir, 'train.csv'), '--csv-test', join(dir, 'test.csv'), '--out', join(dir, 'out')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^csv: 150 training and 40 test rows; \[3,256,256,3\] relu; rules fa; 1 seed; 1 epoch of batch 16$/m);
+    const split = run([...common, '--csv', join(dir, 'train.csv'), '--out', join(dir, 'out2')]);
+    expect(split.status).toBe(0);
+    expect(split.stdout).toMatch(/^csv: 120 training and 30 test rows;/m);
+    for (const [args, message, status] of [
+      [['--csv', join(dir, 'bad.csv')], `fa-webgpu: ${join(dir, 'bad.csv')}: row 3, column 2 ("f2"): expected a finite number, got "x"`, 1],
+      [['--csv', join(dir, 'train.csv'), '--csv-test', join(dir, 'bad.csv')], `fa-webgpu: ${join(dir, 'bad.csv')}: row 3, column 2 ("f2"): expected a finite number, got "x"`, 1],
+      [['--csv', join(dir, 'missing.csv')], `fa-webgpu: ${join(dir, 'missing.csv')}: could not be read`, 1],
+      [['--label', 'species', '--csv', join(dir, 'train.csv')], `fa-webgpu: --label: no column named "species" in ${join(dir, 'train.csv')}; its columns are "f1", "kind", "f2", "f3"`, 2],
+      [['--label', '9', '--csv', join(dir, 'train.csv')], `fa-webgpu: --label: column 9 does not exist; ${join(dir, 'train.csv')} has 4 columns (0 to 3)`, 2],
+      [[], 'fa-webgpu: --data csv: expected --csv FILE, the training rows', 2],
+    ] as const) {
+      const bad = run([...common, ...args, '--out', join(dir, 'never')]);
+      expect(bad.status, args.join(' ')).toBe(status);
+      expect(bad.stderr.split('\n')[0]).toContain(message);
+      expect(existsSync(join(dir, 'never'))).toBe(false);
+    }
+    const wrongData = run(['experiment', '--data', 'xor', '--csv', join(dir, 'train.csv')]);
+    expect(wrongData.status).toBe(2);
+    expect(wrongData.stderr).toMatch(/^fa-webgpu: --csv: only with --data csv; got --data xor/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
