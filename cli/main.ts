@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadCsvDataset, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadCsvSets, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, VERSION, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
@@ -202,19 +202,9 @@ async function loadCsv(files: CsvFiles): Promise<{ train: Dataset; test: Dataset
   if (files.train === undefined) throw new UsageError('--data csv: expected --csv FILE, the training rows');
   const label = files.label === undefined ? undefined : /^\d+$/.test(files.label) ? Number(files.label) : files.label;
   // the library's refusals of the label option ("label: …") are the flag's
-  const load = (file: string, classNames?: readonly string[]) => loadCsvDataset(file, { label, classNames }).catch((e: unknown) => {
+  return loadCsvSets(files.train, files.test, { label }).catch((e: unknown) => {
     throw e instanceof FaWebGpuError && e.code === 'invalid-argument' && e.message.startsWith('label: ') ? new UsageError(`--${e.message}`) : e;
   });
-  const all = await load(files.train);
-  if (files.test === undefined) {
-    const { train, validation } = splitValidation(all, 0.2, 1);
-    return { train, test: validation };
-  }
-  // The test file's names map to the training file's classes; whole-number labels to the larger count.
-  const test = await load(files.test, all.classNames);
-  if (test.features !== all.features) throw new FaWebGpuError('invalid-data', `${files.test}: has ${test.features} feature columns; ${files.train} has ${all.features}`);
-  const classes = Math.max(all.classes, test.classes);
-  return { train: { ...all, classes }, test: { ...test, classes } };
 }
 
 async function loadData(name: string, dir: string | undefined, trainLimit: number, testLimit: number, csv: CsvFiles = {}): Promise<{ train: Dataset; test: Dataset }> {

@@ -13,7 +13,7 @@ export { FaWebGpuError, type FaErrorCode } from './errors.js';
 export { VERSION } from './version.js';
 export { acquireDevice, describeAdapter, describeLimits, keyLimits } from './gpu/device.js';
 export { trackBuffers } from './gpu/track.js';
-export { accuracy, argmaxRows, softmaxRows, type LayerAlignment } from './train/metrics.js';
+export { accuracy, argmaxRows, confusionMatrix, softmaxRows, type LayerAlignment } from './train/metrics.js';
 export { isCpuAdapter, takesLanes, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, type KernelFamily, type SgdSettings } from './kernels/kernels.js';
 export type { GpuState } from './model/parameters.js';
 export { xorDataset } from './data/xor.js';
@@ -22,7 +22,7 @@ export { checkDataset, rowCount, subset, type Dataset, type FloatDataset } from 
 export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
 export { loadFashionMnist, loadFashionMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, FASHION_MNIST_FEATURES, type FashionMnistFiles } from './data/fashion-mnist.js';
 export { loadMnistDigits } from './data/mnist-digits.js';
-export { parseCsvDataset, loadCsvDataset, type CsvOptions, type CsvDataset } from './data/csv.js';
+export { parseCsvDataset, loadCsvDataset, loadCsvSets, CSV_TEST_FRACTION, type CsvOptions, type CsvDataset } from './data/csv.js';
 export { affineAt, NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';

@@ -8,6 +8,7 @@ import { FaWebGpuError, invalid } from '../errors.js';
 import { describe } from '../validate.js';
 import { checkDataset, type FloatDataset } from './dataset.js';
 import { gunzipIfNeeded, readSource, sourceName, type DataSource } from './idx.js';
+import { splitValidation } from './prepare.js';
 
 export interface CsvOptions {
   /**
@@ -28,6 +29,11 @@ export interface CsvOptions {
    * training set's indices; a name not among them is refused. Only where labels are names.
    */
   classNames?: readonly string[];
+  /**
+   * At least this many classes where labels are class indices (another set's count: a test set
+   * need not hold every class). Default 0: the largest label + 1.
+   */
+  classes?: number;
   /** The name messages give the data (default 'CSV'). */
   name?: string;
 }
@@ -98,7 +104,7 @@ export function parseCsvDataset(text: string, options: CsvOptions = {}): CsvData
     labelFields.push(l);
   }
 
-  const { labels, classes, classNames } = classesOf(labelFields, options.classNames, (i, why) => bad(`row ${first + i}, ${columnName(label)} (the label): ${why}`));
+  const { labels, classes, classNames } = classesOf(labelFields, options.classNames, options.classes ?? 0, (i, why) => bad(`row ${first + i}, ${columnName(label)} (the label): ${why}`));
   if (classes < 2) throw bad(`has one class (${classNames ? JSON.stringify(classNames[0]) : '0'}); a classifier needs at least 2`);
   const d: CsvDataset = { x, labels, features, classes, ...(classNames ? { classNames } : {}), ...(names ? { featureNames: names.filter((_, j) => j !== label) } : {}) };
   checkDataset(name, d);
@@ -106,11 +112,11 @@ export function parseCsvDataset(text: string, options: CsvOptions = {}): CsvData
 }
 
 /** Class indices from the label fields: whole numbers ≥ 0 as they are, else names (sorted, or `known`'s). */
-function classesOf(fields: string[], known: readonly string[] | undefined, bad: (row: number, why: string) => Error): { labels: Int32Array; classes: number; classNames?: string[] } {
+function classesOf(fields: string[], known: readonly string[] | undefined, atLeast: number, bad: (row: number, why: string) => Error): { labels: Int32Array; classes: number; classNames?: string[] } {
   const labels = new Int32Array(fields.length);
   const numeric = known === undefined && fields.every((f) => /^\d+$/.test(f));
   if (numeric) {
-    let classes = 0;
+    let classes = atLeast;
     for (let i = 0; i < fields.length; i++) {
       const v = Number(fields[i]);
       if (v >= 2 ** 24) throw bad(i, `class index ${fields[i]} is past 2^24; labels that are numbers are class indices`);
@@ -143,6 +149,7 @@ function checkCsvOptions(o: CsvOptions): void {
   if (o.delimiter !== undefined && (typeof o.delimiter !== 'string' || o.delimiter.length !== 1 || /["\r\n]/.test(o.delimiter))) {
     throw invalid(`delimiter: expected one character other than a quote or a line end, got ${describe(o.delimiter)}`);
   }
+  if (o.classes !== undefined && !(Number.isInteger(o.classes) && o.classes >= 0 && o.classes <= 2 ** 24)) throw invalid(`classes: expected an integer from 0 to 2^24, got ${describe(o.classes)}`);
   if (o.classNames !== undefined && !(Array.isArray(o.classNames) && o.classNames.length >= 2 && o.classNames.every((c) => typeof c === 'string') && new Set(o.classNames).size === o.classNames.length)) {
     throw invalid(`classNames: expected at least 2 distinct strings, got ${describe(o.classNames)}`);
   }
@@ -162,4 +169,26 @@ export async function loadCsvDataset(src: DataSource, options: CsvOptions = {}):
     throw new FaWebGpuError('invalid-data', `${name}: is not UTF-8 text`);
   }
   return parseCsvDataset(text, { ...options, name });
+}
+
+/** The share of a CSV's rows loadCsvSets holds out as the test set where no test file is given (seeded: seed 1). */
+export const CSV_TEST_FRACTION = 0.2;
+
+/**
+ * A training set and a test set from CSV sources: the test file's rows (its class names mapped
+ * to the training file's classes, the same feature columns; whole-number labels make both sets
+ * as many classes as the larger needs), or without one a seeded fifth of the training rows
+ * (CSV_TEST_FRACTION). What the command line's `--data csv` and the page's table use.
+ */
+export async function loadCsvSets(train: DataSource, test?: DataSource, options: Omit<CsvOptions, 'classNames' | 'classes' | 'name'> = {}): Promise<{ train: CsvDataset; test: CsvDataset }> {
+  const all = await loadCsvDataset(train, options);
+  if (test === undefined) {
+    const { train: rest, validation } = splitValidation(all, CSV_TEST_FRACTION, 1);
+    return { train: rest as CsvDataset, test: validation as CsvDataset };
+  }
+  // (a test file may hold fewer classes than the training file: the training file's count is its floor)
+  const held = await loadCsvDataset(test, { ...options, classNames: all.classNames, ...(all.classNames ? {} : { classes: all.classes }) });
+  if (held.features !== all.features) throw new FaWebGpuError('invalid-data', `${sourceName(test)}: has ${held.features} feature columns; ${sourceName(train)} has ${all.features}`);
+  const classes = Math.max(all.classes, held.classes);
+  return { train: { ...all, classes }, test: { ...held, classes } };
 }

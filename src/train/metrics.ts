@@ -1,4 +1,5 @@
 /** Metrics computed on the host from read-back values. */
+import { invalid } from '../errors.js';
 
 /** Index of the largest value of each row of a [rows×cols] row-major array. */
 export function argmaxRows(values: ArrayLike<number>, rows: number, cols: number): Int32Array {
@@ -17,6 +18,21 @@ export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>, c
   let hits = 0;
   for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hits++;
   return hits / labels.length;
+}
+
+/**
+ * Counts of [classes×classes]: entry (t, p) is how many rows of class t (`labels`) the logits
+ * put in class p (their largest), row-major; the diagonal holds the hits.
+ */
+export function confusionMatrix(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Int32Array {
+  const pred = argmaxRows(logits, labels.length, classes);
+  const counts = new Int32Array(classes * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const t = labels[i];
+    if (!(Number.isInteger(t) && t >= 0 && t < classes)) throw invalid(`confusionMatrix: expected labels in 0..${classes - 1}, got ${t} at row ${i}`);
+    counts[t * classes + pred[i]]++;
+  }
+  return counts;
 }
 
 /** Row-wise softmax of [rows×cols] logits, for showing probabilities. */

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FaWebGpuError, loadCsvDataset, parseCsvDataset, type CsvOptions } from '../../src/index.js';
+import { accuracy, confusionMatrix, CSV_TEST_FRACTION, FaWebGpuError, loadCsvDataset, loadCsvSets, parseCsvDataset, type CsvOptions } from '../../src/index.js';
 
 function refusal(text: string, options: CsvOptions = {}): FaWebGpuError {
   try {
@@ -34,8 +34,10 @@ describe('parseCsvDataset', () => {
     expect(d.classes).toBe(3);
     expect(Array.from(d.labels)).toEqual([2, 0, 1]);
     expect(Array.from(d.x)).toEqual([0.5, -1e-3, 1.5, 2, 0.25, 3].map(Math.fround));
-    // classes: the largest index + 1, an index never seen included
+    // classes: the largest index + 1, an index never seen included; or another set's count, at least
     expect(parseCsvDataset('1,0\n2,3\n').classes).toBe(4);
+    expect(parseCsvDataset('1,0\n2,0\n', { classes: 5 }).classes).toBe(5);
+    expect(parseCsvDataset('1,0\n2,7\n', { classes: 5 }).classes).toBe(8);
     // a label column by its name; a quoted name holding the delimiter
     const named = parseCsvDataset('"a,b",y,c\n1,cat,2\n3,dog,4\n', { label: 'y' });
     expect(named.featureNames).toEqual(['a,b', 'c']);
@@ -92,6 +94,7 @@ describe('parseCsvDataset', () => {
       [{ delimiter: '"' }, 'delimiter: expected one character other than a quote or a line end, got "\\""'],
       [{ header: 'yes' as unknown as boolean }, 'header: expected true or false, got "yes"'],
       [{ classNames: ['a'] }, 'classNames: expected at least 2 distinct strings, got an array of length 1'],
+      [{ classes: 1.5 }, 'classes: expected an integer from 0 to 2^24, got 1.5'],
     ];
     for (const [options, message] of cases) {
       const e = refusal('a,b,y\n1,2,0\n3,4,1\n', options);
@@ -120,5 +123,39 @@ describe('loadCsvDataset', () => {
     await expect(loadCsvDataset(broken)).rejects.toThrow(`${broken}: row 3 has 1 fields; the first row has 2`);
     await expect(loadCsvDataset(latin)).rejects.toThrow(`${latin}: is not UTF-8 text`);
     await expect(loadCsvDataset(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: could not be read/);
+  });
+});
+
+describe('loadCsvSets', () => {
+  it('pairs a training and a test file (names mapped, features checked, whole-number classes unified), or holds out a seeded fifth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-csv-sets-'));
+    const at = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    const named = await loadCsvSets(at('a.csv', 'x,y\n1,dog\n2,cat\n3,eel\n'), at('b.csv', 'x,y\n4,eel\n5,dog\n'));
+    expect(named.train.classNames).toEqual(['cat', 'dog', 'eel']);
+    expect(Array.from(named.test.labels)).toEqual([2, 1]);
+    const indices = await loadCsvSets(at('c.csv', '1,0\n2,1\n'), at('d.csv', '1,3\n'));
+    expect([indices.train.classes, indices.test.classes]).toEqual([4, 4]);
+    await expect(loadCsvSets(at('e.csv', 'x,y\n1,dog\n2,cat\n'), at('f.csv', 'x,y\n1,cow\n'))).rejects.toThrow(`${join(dir, 'f.csv')}: row 2, column 1 ("y") (the label): "cow" is not one of the 2 classes given ("cat", "dog")`);
+    await expect(loadCsvSets(at('g.csv', '1,2,0\n3,4,1\n'), at('h.csv', '1,0\n2,1\n'))).rejects.toThrow(`${join(dir, 'h.csv')}: has 1 feature columns; ${join(dir, 'g.csv')} has 2`);
+    // a test file of one class: the training file's classes are its floor
+    const one = await loadCsvSets(at('j.csv', '1,2\n2,0\n'), at('k.csv', '5,0\n6,0\n'));
+    expect([one.train.classes, one.test.classes]).toEqual([3, 3]);
+    const rows = Array.from({ length: 50 }, (_, i) => `${i},${i % 2}`).join('\n');
+    const split = await loadCsvSets(at('i.csv', rows));
+    expect([split.train.labels.length, split.test.labels.length]).toEqual([50 * (1 - CSV_TEST_FRACTION), 50 * CSV_TEST_FRACTION]);
+    // every row in one of the two, once
+    expect([...split.train.x, ...split.test.x].sort((p, q) => p - q)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('confusionMatrix (the page\'s view of a table\'s test rows)', () => {
+  it('counts each true class against the predicted one, its diagonal the hits of accuracy', () => {
+    // 5 rows, 3 classes: logits' argmax 0, 2, 2, 1, 0 against labels 0, 2, 1, 1, 2
+    const logits = [3, 1, 0, 0, 1, 5, -1, 0, 2, 0, 4, 1, 9, 8, 7];
+    const labels = [0, 2, 1, 1, 2];
+    expect(Array.from(confusionMatrix(logits, labels, 3))).toEqual([1, 0, 0, 0, 1, 1, 1, 0, 1]);
+    const m = confusionMatrix(logits, labels, 3);
+    expect((m[0] + m[4] + m[8]) / labels.length).toBe(accuracy(logits, labels, 3));
+    expect(() => confusionMatrix(logits, [0, 2, 1, 3, 2], 3)).toThrow('confusionMatrix: expected labels in 0..2, got 3 at row 3');
   });
 });
