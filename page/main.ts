@@ -5,14 +5,14 @@
  * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, takesLanes, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
+  acquireDevice, argmaxRows, blobs, circles, confusionMatrix, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, takesLanes, loadCsvSets, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   LIMITS, type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
 import { wireBench } from './bench-view.js';
 import { LiveChart } from './charts.js';
 import { showTrace } from './trace-view.js';
-import { drawBoundary, drawHeatmap, drawImages, extent, gridPoints, maxAbs } from './views.js';
+import { drawBoundary, drawConfusion, drawHeatmap, drawImages, extent, gridPoints, maxAbs } from './views.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
@@ -23,7 +23,8 @@ const GRID = 48;
 interface Data {
   train: Dataset;
   test: Dataset;
-  kind: '2d' | 'image';
+  /** 2-D points (the plane's classes drawn), images (drawn with their predictions), or a table's rows (their confusion matrix drawn) */
+  kind: '2d' | 'image' | 'table';
   names: readonly string[];
   /** A few training rows, normalised as the trainers normalise them, for alignment metrics and the trace. */
   probe: { x: Float32Array; labels: Int32Array };
@@ -119,6 +120,8 @@ function options() {
     weightDecay: num('decay'),
     seed: num('seed'),
     files: (form.elements.namedItem('files') as HTMLInputElement).files,
+    csvFiles: (form.elements.namedItem('csvFiles') as HTMLInputElement).files,
+    csvLabel: String(f.get('csvLabel') ?? '').trim(),
   };
 }
 
@@ -148,6 +151,17 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
       setStatus('Reading the Fashion-MNIST files…');
       const { train, test } = await loadFashionMnistFiles({ trainImages: parts[0]!, trainLabels: parts[1]!, testImages: parts[2]!, testLabels: parts[3]! });
       return images(train, subset(test, range(Math.min(1000, rowCount(test)))));
+    }
+    case 'csv': {
+      const files = [...(o.csvFiles ?? [])];
+      if (files.length < 1 || files.length > 2) throw new Error('Pick one CSV file (a fifth of its rows is held out as the test set), or two: the training rows and one whose name holds "test".');
+      const test = files.length === 2 ? files.find((f) => /test/i.test(f.name)) : undefined;
+      const train = files.find((f) => f !== test);
+      if (files.length === 2 && (!test || /test/i.test(train!.name))) throw new Error(`Of two CSV files, exactly one's name must hold "test" (the test set); got ${files.map((f) => JSON.stringify(f.name)).join(' and ')}.`);
+      setStatus('Reading the CSV…');
+      const label = o.csvLabel === '' ? undefined : /^\d+$/.test(o.csvLabel) ? Number(o.csvLabel) : o.csvLabel;
+      const sets = await loadCsvSets(train!, test, { label });
+      return { train: sets.train, test: subset(sets.test, range(Math.min(1000, rowCount(sets.test)))), kind: 'table', names: sets.train.classNames ?? range(sets.train.classes).map(String) };
     }
     default: throw new Error(`unknown dataset ${o.data}`);
   }
@@ -236,14 +250,17 @@ async function rebuild(): Promise<void> {
       const init = o.data === 'xor4' ? 0.2 : 'xavier';
       const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, kernels: o.kernels, device });
       made.push(net);
-      const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization: loaded.kind === '2d' ? 'none' : 'unit' });
+      // 2-D points as they are; pixels by one map for all; a table's columns each by its own mean and deviation
+      const normalization = loaded.kind === '2d' ? 'none' : loaded.kind === 'image' ? 'unit' : 'standardize-per-feature';
+      const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization });
       const card = document.createElement('div');
       card.className = 'model';
       card.innerHTML = `<h3><span class="swatch" style="background:${COLORS[i]}"></span>Rule ${i === 0 ? 'A' : 'B'}: ${rule}</h3>`;
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = 320;
       canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', `Rule ${i === 0 ? 'A' : 'B'} (${rule}): ${loaded.kind === '2d' ? 'the class predicted over the plane, with the test points' : 'test images with the predicted class'}`);
+      const view = { '2d': 'the class predicted over the plane, with the test points', image: 'test images with the predicted class', table: 'the confusion matrix of the test rows (true class by row, predicted by column)' }[loaded.kind];
+      canvas.setAttribute('aria-label', `Rule ${i === 0 ? 'A' : 'B'} (${rule}): ${view}`);
       const stats = document.createElement('div');
       stats.className = 'stats';
       card.append(canvas, stats);
@@ -327,6 +344,10 @@ async function render(): Promise<void> {
       const range2 = extent(d.train.x as Float32Array);
       const logits = await r.net.predict(gridPoints(GRID, range2));
       drawBoundary(r.canvas, softmaxRows(logits, GRID * GRID, d.train.classes), d.train.classes, GRID, range2, d.test.x, d.test.labels);
+    } else if (d.kind === 'table') {
+      const n = rowCount(d.test);
+      const logits = await r.net.predict(normalizedRows(d.test, n, r.trainer.normalization).x);
+      drawConfusion(r.canvas, confusionMatrix(logits, d.test.labels, d.test.classes), d.test.classes, d.names);
     } else {
       const count = 24;
       const scale = d.test.x instanceof Uint8Array ? 1 : 255;
@@ -604,11 +625,17 @@ function wire(): void {
     const target = e.target as HTMLInputElement;
     const data = (form.elements.namedItem('data') as HTMLSelectElement).value;
     $('fashion-files').hidden = data !== 'fashion';
+    $('csv-files').hidden = $('csv-label-field').hidden = data !== 'csv';
     // Noise shapes the generated 2-D sets only (not the seed's four points).
-    $('noise-field').hidden = data === 'fashion' || data === 'mnist' || data === 'xor4';
+    $('noise-field').hidden = data === 'fashion' || data === 'mnist' || data === 'xor4' || data === 'csv';
     if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) {
       pause();
       setStatus('Pick the four Fashion-MNIST files to train on them; until then the runs below are the previous dataset\'s.');
+      return;
+    }
+    if (target.name === 'data' && target.value === 'csv' && !(form.elements.namedItem('csvFiles') as HTMLInputElement).files?.length) {
+      pause();
+      setStatus('Pick a CSV file to train on it; until then the runs below are the previous dataset\'s.');
       return;
     }
     // A field left empty or out of range changes nothing, a reset in flight included.

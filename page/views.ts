@@ -102,6 +102,55 @@ export function drawImages(canvas: HTMLCanvasElement, pixels: ArrayLike<number>,
   }
 }
 
+/**
+ * A confusion matrix [classes×classes] (true class by row, predicted by column, counts): each
+ * cell shaded by its share of its row, the diagonal in blue and the mistakes in red, with the
+ * count where the cell has room and the class names along the edges where there are few.
+ */
+export function drawConfusion(canvas: HTMLCanvasElement, counts: ArrayLike<number>, classes: number, names: readonly string[]): void {
+  const labelled = classes <= 12;
+  const margin = labelled ? 72 : 16, side = 320;
+  canvas.width = canvas.height = side;
+  const cell = (side - margin - 4) / classes;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = 'white';
+  ctx.fillRect(0, 0, side, side);
+  ctx.font = '10px sans-serif';
+  for (let t = 0; t < classes; t++) {
+    let total = 0;
+    for (let p = 0; p < classes; p++) total += counts[t * classes + p];
+    for (let p = 0; p < classes; p++) {
+      const n = counts[t * classes + p];
+      const share = total ? n / total : 0;
+      const tint = Math.round(255 * (1 - share));
+      ctx.fillStyle = t === p ? `rgb(${tint},${Math.round(255 - share * 136)},255)` : `rgb(255,${tint},${tint})`;
+      const x = margin + p * cell, y = margin + t * cell;
+      ctx.fillRect(x, y, cell - 1, cell - 1);
+      if (cell >= 18) {
+        ctx.fillStyle = share > 0.6 ? 'white' : '#1b1d21';
+        ctx.textAlign = 'center';
+        ctx.fillText(String(n), x + cell / 2, y + cell / 2 + 3, cell - 2);
+      }
+    }
+  }
+  ctx.fillStyle = '#1b1d21';
+  ctx.textAlign = 'left';
+  ctx.fillText('true ↓  predicted →', 2, 10);
+  if (labelled) {
+    const name = (c: number) => names[c] ?? String(c);
+    ctx.textAlign = 'right';
+    for (let t = 0; t < classes; t++) ctx.fillText(name(t), margin - 4, margin + t * cell + cell / 2 + 3, margin - 6);
+    ctx.save();
+    ctx.textAlign = 'left';
+    for (let p = 0; p < classes; p++) {
+      ctx.setTransform(1, 0, 0, 1, margin + p * cell + cell / 2 + 3, margin - 4);
+      ctx.rotate(-Math.PI / 2);
+      ctx.fillText(name(p), 0, 0, margin - 16);
+    }
+    ctx.restore();
+  }
+}
+
 /** The largest |value| over the matrices (a tiny floor, so that all zeros draw white): a heatmap's full-colour scale. */
 export function maxAbs(...ms: ArrayLike<number>[]): number {
   let max = 1e-12;

