@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import {
-  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, loadCsvSets, loadFashionMnist, loadMnistDigits,
+  acquireDevice, ACTIVATIONS, KERNEL_FAMILIES, blobs, checkExperiment, circles, createNetwork, DEFAULTS, FaWebGpuError, LIMITS, formatSummary, LOSSES, csvLabelColumn, CSV_NORMALIZATION, loadCsvSets, loadFashionMnist, loadMnistDigits,
   NORMALIZATIONS, RULES, runExperiment, softmaxRows, splitValidation, subset, validationRows, toCsv, toJson, toSvg, twoSpirals, xorDataset, xorPoints,
   FASHION_MNIST_DIR, VERSION, type Activation, type Dataset, type ExperimentConfig, type ExperimentResult, type InitScale, type Loss, type Normalization, type Rule, type Schedule,
 } from '../src/index.js';
@@ -43,10 +43,13 @@ mean ± std per rule.
   --data NAME         fashion-mnist (default), mnist, spirals, circles, xor, blobs, csv
   --data-dir DIR      where fashion-mnist's IDX files are (default ${FASHION_MNIST_DIR})
   --csv FILE          with --data csv: the training rows, one a sample (gzipped or not): numeric
-                      features and a label column; a first row of names is read as a header
-  --csv-test FILE     the test rows, the same columns (default: a seeded 20% of --csv's rows)
+                      features and a label column; the first row is a header where none of its
+                      features is a number, or its label is a word over class-index labels
+  --csv-test FILE     the test rows, the same columns (by name where both files have a header;
+                      default: a seeded 20% of --csv's rows)
   --label COLUMN      the label column: its index from 0 or its header name (default the last);
-                      whole-number labels are class indices, other labels class names
+                      whole-number labels are class indices, other labels class names; a
+                      table's default --normalization is standardize-per-feature
   --train-limit N     use the first N training rows (default 0: all); --test-limit N likewise
   --sizes A,B,...     layer sizes, the first the data's features, the last at least its classes
                       (default: two hidden layers of 256, e.g. 784,256,256,10 for fashion-mnist,
@@ -200,9 +203,8 @@ interface CsvFiles { train?: string; test?: string; label?: string }
 
 async function loadCsv(files: CsvFiles): Promise<{ train: Dataset; test: Dataset }> {
   if (files.train === undefined) throw new UsageError('--data csv: expected --csv FILE, the training rows');
-  const label = files.label === undefined ? undefined : /^\d+$/.test(files.label) ? Number(files.label) : files.label;
   // the library's refusals of the label option ("label: …") are the flag's
-  return loadCsvSets(files.train, files.test, { label }).catch((e: unknown) => {
+  return loadCsvSets(files.train, files.test, { label: csvLabelColumn(files.label ?? '') }).catch((e: unknown) => {
     throw e instanceof FaWebGpuError && e.code === 'invalid-argument' && e.message.startsWith('label: ') ? new UsageError(`--${e.message}`) : e;
   });
 }
@@ -300,7 +302,8 @@ async function experiment(argv: string[]): Promise<void> {
     loss: oneOf<Loss>('loss', values.loss, 'softmax-cross-entropy', LOSSES),
     init,
     schedule,
-    normalization: oneOf<Normalization>('normalization', values.normalization, 'unit', NORMALIZATIONS),
+    // a table's columns each by its own mean and deviation; pixels and the 2-D sets by one map
+    normalization: oneOf<Normalization>('normalization', values.normalization, dataName === 'csv' ? CSV_NORMALIZATION : 'unit', NORMALIZATIONS),
     validationSplit: values.validation === undefined ? undefined : number('validation', values.validation, 0, 0, 0.9),
     alignmentRows: integer('alignment-rows', values['alignment-rows'], 256, 0),
   };

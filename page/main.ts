@@ -5,7 +5,7 @@
  * (the benchmark's, bench/compare.ts, as npm run bench runs it).
  */
 import {
-  acquireDevice, argmaxRows, blobs, circles, confusionMatrix, createNetwork, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, takesLanes, loadCsvSets, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
+  acquireDevice, argmaxRows, blobs, circles, confusionMatrix, createNetwork, csvLabelColumn, CSV_NORMALIZATION, describeAdapter, FaWebGpuError, KERNEL_FAMILIES, KERNEL_FAMILY_DESCRIPTIONS, takesLanes, loadCsvSets, loadFashionMnistFiles, loadMnistDigits, normalizedRows, rowCount, RULES,
   RULE_DESCRIPTIONS, RULE_TRAITS, softmaxRows, splitValidation, subset, twoSpirals, xorDataset, xorPoints,
   LIMITS, type Activation, type Dataset, type KernelFamily, type LayerAlignment, type Network, type Rule, type Trainer,
 } from '../src/index.js';
@@ -81,7 +81,7 @@ function setStatus(text: string): void {
 
 /** The controls' labels for the library's names of the options they set. */
 const FIELD_LABELS: Record<string, string> = {
-  learningRate: 'Learning rate', batchSize: 'Batch size', momentum: 'Momentum', weightDecay: 'Weight decay', seed: 'Seed', noise: 'Noise', sizes: 'Hidden layers',
+  learningRate: 'Learning rate', batchSize: 'Batch size', momentum: 'Momentum', weightDecay: 'Weight decay', seed: 'Seed', noise: 'Noise', sizes: 'Hidden layers', label: 'Label column',
 };
 
 /**
@@ -159,8 +159,7 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
       const train = files.find((f) => f !== test);
       if (files.length === 2 && (!test || /test/i.test(train!.name))) throw new Error(`Of two CSV files, exactly one's name must hold "test" (the test set); got ${files.map((f) => JSON.stringify(f.name)).join(' and ')}.`);
       setStatus('Reading the CSV…');
-      const label = o.csvLabel === '' ? undefined : /^\d+$/.test(o.csvLabel) ? Number(o.csvLabel) : o.csvLabel;
-      const sets = await loadCsvSets(train!, test, { label });
+      const sets = await loadCsvSets(train!, test, { label: csvLabelColumn(o.csvLabel) });
       return { train: sets.train, test: subset(sets.test, range(Math.min(1000, rowCount(sets.test)))), kind: 'table', names: sets.train.classNames ?? range(sets.train.classes).map(String) };
     }
     default: throw new Error(`unknown dataset ${o.data}`);
@@ -251,7 +250,7 @@ async function rebuild(): Promise<void> {
       const net = await createNetwork({ sizes, rule, activation: o.activation, learningRate: o.learningRate, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, init, kernels: o.kernels, device });
       made.push(net);
       // 2-D points as they are; pixels by one map for all; a table's columns each by its own mean and deviation
-      const normalization = loaded.kind === '2d' ? 'none' : loaded.kind === 'image' ? 'unit' : 'standardize-per-feature';
+      const normalization = loaded.kind === '2d' ? 'none' : loaded.kind === 'image' ? 'unit' : CSV_NORMALIZATION;
       const trainer = await net.trainer(loaded.train, { batchSize: Math.min(o.batch, loaded.train.labels.length), test: loaded.test, normalization });
       const card = document.createElement('div');
       card.className = 'model';

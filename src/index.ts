@@ -22,7 +22,7 @@ export { checkDataset, rowCount, subset, type Dataset, type FloatDataset } from 
 export { parseIdx, gunzipIfNeeded, loadIdx, loadIdxDataset, readSource, type IdxArray, type DataSource } from './data/idx.js';
 export { loadFashionMnist, loadFashionMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, FASHION_MNIST_FEATURES, type FashionMnistFiles } from './data/fashion-mnist.js';
 export { loadMnistDigits } from './data/mnist-digits.js';
-export { parseCsvDataset, loadCsvDataset, loadCsvSets, CSV_TEST_FRACTION, type CsvOptions, type CsvDataset } from './data/csv.js';
+export { parseCsvDataset, loadCsvDataset, loadCsvSets, csvLabelColumn, CSV_NORMALIZATION, CSV_TEST_FRACTION, MAX_CSV_BYTES, type CsvOptions, type CsvDataset } from './data/csv.js';
 export { affineAt, NORMALIZATIONS, normalizer, normalizedRows, shuffledOrder, splitValidation, validationRows, type Normalization, type Affine } from './data/prepare.js';
 export { SHADERS, type ShaderName } from './kernels/shaders.js';
 export type { Dispatch } from './kernels/dispatch.js';

@@ -25,6 +25,8 @@ export function accuracy(logits: ArrayLike<number>, labels: ArrayLike<number>, c
  * put in class p (their largest), row-major; the diagonal holds the hits.
  */
 export function confusionMatrix(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): Int32Array {
+  if (!(Number.isInteger(classes) && classes >= 1)) throw invalid(`confusionMatrix: expected classes as an integer >= 1, got ${classes}`);
+  if (logits.length !== labels.length * classes) throw invalid(`confusionMatrix: expected ${labels.length} rows × ${classes} classes = ${labels.length * classes} logits, got ${logits.length}`);
   const pred = argmaxRows(logits, labels.length, classes);
   const counts = new Int32Array(classes * classes);
   for (let i = 0; i < labels.length; i++) {

@@ -242,7 +242,25 @@ it('trains on a CSV table the user picks (one file split, or a training and a te
     const labels = await s.page.$$eval('#models canvas', (c) => c.map((e) => e.getAttribute('aria-label')));
     expect(labels).toHaveLength(2);
     for (const l of labels) expect(l).toMatch(/^Rule [AB] \(\w+\): the confusion matrix of the test rows \(true class by row, predicted by column\)$/);
+    // drawn: each diagonal cell blue (its row's share), each cell off it white or red; sampled
+    // inside the cells' corners, clear of the counts (3 classes: 72 px of names, cells of 81⅓)
+    const pixels = await s.page.$$eval('#models canvas', (cs) => cs.map((c) => {
+      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+      const at = (t: number, p: number) => Array.from(ctx.getImageData(72 + p * (244 / 3) + 6, 72 + t * (244 / 3) + 6, 1, 1).data.slice(0, 3));
+      return [[0, 0], [1, 1], [2, 2], [0, 1], [2, 0]].map(([t, p]) => at(t, p));
+    }));
+    for (const run of pixels) {
+      for (const [r, , b] of run.slice(0, 3)) expect(b - r).toBeGreaterThan(100);
+      for (const [r, , b] of run.slice(3)) expect(r).toBeGreaterThanOrEqual(b);
+    }
     await s.page.screenshot({ path: `${shots}/csv.png`, fullPage: true });
+    // two files must be told apart by "test" in one name; a label column the file lacks is named by its control
+    await pick('animals-test.csv', 'bad.csv', 'animals.csv');
+    await s.page.waitForFunction(() => /Pick one CSV file .*, or two/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    await s.page.$eval('[name=csvLabel]', (el) => { (el as HTMLInputElement).value = 'species'; });
+    await pick('animals.csv');
+    await s.page.waitForFunction(() => /Label column: no column named "species" in animals\.csv/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    await s.page.$eval('[name=csvLabel]', (el) => { (el as HTMLInputElement).value = 'kind'; });
     await pick('bad.csv');
     await s.page.waitForFunction(() => /bad\.csv: row 3, column 3 \("c"\): expected a finite number, got ""/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
     expect(s.errors).toEqual([]);

@@ -45,6 +45,29 @@ describe('parseCsvDataset', () => {
     expect(named.classNames).toEqual(['cat', 'dog']);
   });
 
+  it('finds the header of numbered columns, reads whole-valued labels as indices, and counts rows as records, blank lines too', () => {
+    // a header whose feature names are numbers (0,1,…): its label field is a word over class indices
+    const numbered = parseCsvDataset('0,1,label\n0.5,0.25,1\n0.75,1,0\n');
+    expect(numbered.featureNames).toEqual(['0', '1']);
+    expect(Array.from(numbered.labels)).toEqual([1, 0]);
+    // pandas writes 1.0: still the index 1; 03 is 3
+    expect(Array.from(parseCsvDataset('1,1.0\n2,0.0\n3,03\n').labels)).toEqual([1, 0, 3]);
+    // a first field of NaN or empty is bad data, not a header
+    expect(refusal('NaN,0\n1,1\n').message).toBe('CSV: row 1, column 0: expected a finite number, got "NaN"');
+    // records counted from 1 with the blank lines: the line number
+    expect(refusal('a,y\n\n1,0\n\nx,1\n').message).toBe('CSV: row 5, column 0 ("a"): expected a finite number, got "x"');
+    // a row of empty fields is not blank: refused, not dropped
+    expect(refusal('a,y\n1,0\n,\n').message).toBe('CSV: row 3, column 0 ("a"): expected a finite number, got ""');
+  });
+
+  it('says when a guessed delimiter is contradicted by the fields (decimal commas), and takes a given one', () => {
+    // guessed ',' in a semicolon file with decimal commas: the label would hold the rest of the row
+    expect(refusal('1,5;0\n2,5;1\n3,25;0\n').message).toBe('CSV: row 1, column 1 (the label): "5;0" (the delimiter was guessed as ",", and the field holds ";": give the delimiter if that is the one; decimal commas are not read)');
+    expect(refusal('1,5;2,5;0\n2,5;1,5;1\n', { delimiter: ';' }).message).toBe('CSV: row 1, column 0: expected a finite number, got "1,5" (decimal commas are not read: write 1.5, not 1,5)');
+    expect(Array.from(parseCsvDataset('1|2|0\n3|4|1\n').x)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(parseCsvDataset('1\t2\t0\n3\t4\t1\n').x)).toEqual([1, 2, 3, 4]);
+  });
+
   it('maps a second set\'s names to the first set\'s classes', () => {
     const train = parseCsvDataset('x,y\n1,b\n2,a\n3,c\n');
     const test = parseCsvDataset('x,y\n4,c\n5,c\n', { classNames: train.classNames });
@@ -79,7 +102,7 @@ describe('parseCsvDataset', () => {
     // a quote left open: Papa Parse's message, with the row
     const open = refusal('a,b,y\n1,"2,0\n3,4,1\n');
     expect(open.code).toBe('invalid-data');
-    expect(open.message).toMatch(/^CSV: .*[Qq]uote/);
+    expect(open.message).toBe('CSV: row 2: Quoted field unterminated');
     // a first row of numbers and words is data, not a header
     expect(refusal('1,x,0\n3,4,1\n').message).toBe('CSV: row 1, column 1: expected a finite number, got "x"');
   });
@@ -104,6 +127,7 @@ describe('parseCsvDataset', () => {
     // a label by name makes the first row the header: here a row of numbers, which the message shows
     expect(refusal('1,2,0\n3,4,1\n', { label: 'y' }).message).toBe('label: no column named "y" in CSV; its columns are "1", "2", "0"');
     expect(refusal('a,b,y\n1,2,0\n3,4,1\n', { label: 'y', header: false }).message).toBe('label: "y" names a column, but CSV has no header row');
+    expect(refusal('a,a,y\n1,2,0\n3,4,1\n', { label: 'a' }).message).toBe('label: 2 columns of CSV are named "a" (0, 1); give the column\'s index');
   });
 });
 
@@ -137,6 +161,9 @@ describe('loadCsvSets', () => {
     expect([indices.train.classes, indices.test.classes]).toEqual([4, 4]);
     await expect(loadCsvSets(at('e.csv', 'x,y\n1,dog\n2,cat\n'), at('f.csv', 'x,y\n1,cow\n'))).rejects.toThrow(`${join(dir, 'f.csv')}: row 2, column 1 ("y") (the label): "cow" is not one of the 2 classes given ("cat", "dog")`);
     await expect(loadCsvSets(at('g.csv', '1,2,0\n3,4,1\n'), at('h.csv', '1,0\n2,1\n'))).rejects.toThrow(`${join(dir, 'h.csv')}: has 1 feature columns; ${join(dir, 'g.csv')} has 2`);
+    await expect(loadCsvSets(at('l.csv', '1,0\n2,1\n'), at('m.csv', 'x,y\n1,dog\n'))).rejects.toThrow(`${join(dir, 'm.csv')}: row 2, column 1 ("y") (the label): expected a class index (a whole number >= 0), as the other set's labels are, got "dog"`);
+    await expect(loadCsvSets(at('n.csv', 'a,b,y\n1,2,0\n3,4,1\n'), at('o.csv', 'b,a,y\n1,2,0\n'))).rejects.toThrow(`${join(dir, 'o.csv')}: its feature columns are "b", "a"; ${join(dir, 'n.csv')}'s are "a", "b" (the same names in the same order)`);
+    await expect(loadCsvSets(at('p.csv', '1,0\n2,1\n'))).rejects.toThrow(`${join(dir, 'p.csv')}: has 2 rows, too few to hold out 20% as the test set; give a test file too`);
     // a test file of one class: the training file's classes are its floor
     const one = await loadCsvSets(at('j.csv', '1,2\n2,0\n'), at('k.csv', '5,0\n6,0\n'));
     expect([one.train.classes, one.test.classes]).toEqual([3, 3]);
@@ -145,6 +172,8 @@ describe('loadCsvSets', () => {
     expect([split.train.labels.length, split.test.labels.length]).toEqual([50 * (1 - CSV_TEST_FRACTION), 50 * CSV_TEST_FRACTION]);
     // every row in one of the two, once
     expect([...split.train.x, ...split.test.x].sort((p, q) => p - q)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // seeded: the same rows again
+    expect(Array.from((await loadCsvSets(at('i.csv', rows))).test.x)).toEqual(Array.from(split.test.x));
   });
 });
 
@@ -157,5 +186,6 @@ describe('confusionMatrix (the page\'s view of a table\'s test rows)', () => {
     const m = confusionMatrix(logits, labels, 3);
     expect((m[0] + m[4] + m[8]) / labels.length).toBe(accuracy(logits, labels, 3));
     expect(() => confusionMatrix(logits, [0, 2, 1, 3, 2], 3)).toThrow('confusionMatrix: expected labels in 0..2, got 3 at row 3');
+    expect(() => confusionMatrix(logits, [0, 2, 1, 1], 3)).toThrow('confusionMatrix: expected 4 rows × 3 classes = 12 logits, got 15');
   });
 });
