@@ -13,13 +13,16 @@ import { splitValidation, validationRows, type Normalization } from './prepare.j
 export interface CsvOptions {
   /**
    * The label column: its index from 0, or its name in the header row; default the last column.
-   * Labels that are all whole numbers ≥ 0 are the class indices themselves (classes: the largest
-   * + 1); otherwise every label is a class name, the classes the names in sorted order.
+   * Labels that are all whole-valued numbers ≥ 0 (3, 3.0, 03) are the class indices themselves
+   * (classes: the largest + 1); otherwise every label is a class name, the classes the names in
+   * sorted order (numbers among them that are not indices, 2.5 or −1, are refused).
    */
   label?: number | string;
   /**
    * Whether the first row names the columns; default: it does where none of its feature fields
-   * is a number (a first row with some numbers and some words is data, and refused as such).
+   * is a number (nor empty, NaN or a decimal comma), or where its label field is a word and
+   * every later label a class index (a header of numbered columns, 0,1,…,783,label); a first
+   * row with some numbers and some words is data, and refused as such.
    */
   header?: boolean;
   /** The field delimiter; default: guessed from the text (',', ';', tab, '|'). */
@@ -30,8 +33,9 @@ export interface CsvOptions {
    */
   classNames?: readonly string[];
   /**
-   * At least this many classes where labels are class indices (another set's count: a test set
-   * need not hold every class). Default 0: the largest label + 1.
+   * Another set's count of classes where its labels were class indices: these labels must be
+   * indices too, and the classes at least this many (a test set need not hold every class).
+   * Default 0: the largest label + 1, names allowed.
    */
   classes?: number;
   /** The name messages give the data (default 'CSV'). */
