@@ -79,6 +79,12 @@ function setStatus(text: string): void {
   $('status').textContent = text;
 }
 
+/** The datasets read from files the user picks: their file input, and how the status asks for them. */
+const PICKED_DATA: Record<string, { input: string; what: string; it: string }> = {
+  fashion: { input: 'files', what: 'the four Fashion-MNIST files', it: 'them' },
+  csv: { input: 'csvFiles', what: 'a CSV file', it: 'it' },
+};
+
 /** The controls' labels for the library's names of the options they set. */
 const FIELD_LABELS: Record<string, string> = {
   learningRate: 'Learning rate', batchSize: 'Batch size', momentum: 'Momentum', weightDecay: 'Weight decay', seed: 'Seed', noise: 'Noise', sizes: 'Hidden layers', label: 'Label column',
@@ -141,7 +147,7 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
     case 'mnist': {
       setStatus('Loading the MNIST digits (21 MB)…');
       const { train, validation } = splitValidation(await loadMnistDigits(), 0.2, 1);
-      return images(train, subset(validation, range(1000)));
+      return images(train, testRows(validation));
     }
     case 'fashion': {
       const files = [...(o.files ?? [])];
@@ -150,7 +156,7 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
       if (parts.some((p) => !p)) throw new Error('Pick the four Fashion-MNIST files: train-images, train-labels, t10k-images and t10k-labels (…-idx?-ubyte, gzipped or not).');
       setStatus('Reading the Fashion-MNIST files…');
       const { train, test } = await loadFashionMnistFiles({ trainImages: parts[0]!, trainLabels: parts[1]!, testImages: parts[2]!, testLabels: parts[3]! });
-      return images(train, subset(test, range(Math.min(1000, rowCount(test)))));
+      return images(train, testRows(test));
     }
     case 'csv': {
       const files = [...(o.csvFiles ?? [])];
@@ -160,10 +166,16 @@ async function loadData(o: ReturnType<typeof options>): Promise<Loaded> {
       if (files.length === 2 && (!test || /test/i.test(train!.name))) throw new Error(`Of two CSV files, exactly one's name must hold "test" (the test set); got ${files.map((f) => JSON.stringify(f.name)).join(' and ')}.`);
       setStatus('Reading the CSV…');
       const sets = await loadCsvSets(train!, test, { label: csvLabelColumn(o.csvLabel) });
-      return { train: sets.train, test: subset(sets.test, range(Math.min(1000, rowCount(sets.test)))), kind: 'table', names: sets.train.classNames ?? range(sets.train.classes).map(String) };
+      return { train: sets.train, test: testRows(sets.test), kind: 'table', names: sets.train.classNames ?? range(sets.train.classes).map(String) };
     }
     default: throw new Error(`unknown dataset ${o.data}`);
   }
+}
+
+/** The first TEST_ROWS rows of a test set (all, where it has fewer): what the page evaluates on. */
+const TEST_ROWS = 1000;
+function testRows(d: Dataset): Dataset {
+  return subset(d, range(Math.min(TEST_ROWS, rowCount(d))));
 }
 
 function range(n: number): number[] {
@@ -627,14 +639,11 @@ function wire(): void {
     $('csv-files').hidden = $('csv-label-field').hidden = data !== 'csv';
     // Noise shapes the generated 2-D sets only (not the seed's four points).
     $('noise-field').hidden = data === 'fashion' || data === 'mnist' || data === 'xor4' || data === 'csv';
-    if (target.name === 'data' && target.value === 'fashion' && !(form.elements.namedItem('files') as HTMLInputElement).files?.length) {
+    // A dataset read from the user's files waits, paused, until they are picked.
+    const picked = target.name === 'data' ? PICKED_DATA[target.value] : undefined;
+    if (picked && !(form.elements.namedItem(picked.input) as HTMLInputElement).files?.length) {
       pause();
-      setStatus('Pick the four Fashion-MNIST files to train on them; until then the runs below are the previous dataset\'s.');
-      return;
-    }
-    if (target.name === 'data' && target.value === 'csv' && !(form.elements.namedItem('csvFiles') as HTMLInputElement).files?.length) {
-      pause();
-      setStatus('Pick a CSV file to train on it; until then the runs below are the previous dataset\'s.');
+      setStatus(`Pick ${picked.what} to train on ${picked.it}; until then the runs below are the previous dataset's.`);
       return;
     }
     // A field left empty or out of range changes nothing, a reset in flight included.
